@@ -1,0 +1,374 @@
+//! XML-DSig verification for the SAML profile, restricted to what IdPs really send.
+//!
+//! The accepted profile (see DESIGN.md, and OpenSAML's `SAMLSignatureProfileValidator`):
+//! - `ds:Signature` children: `SignedInfo`, `SignatureValue`, optional `KeyInfo` (ignored: the key
+//!   is always a configured certificate); no `ds:Object`, nothing else;
+//! - `SignedInfo`: one `CanonicalizationMethod` (exclusive C14N, or inclusive C14N 1.0/1.1, all
+//!   without comments), one `SignatureMethod` (RSA PKCS#1 v1.5 with SHA-256/384/512), exactly one
+//!   `Reference`;
+//! - the `Reference` URI is `#` + the ID of the Signature's parent (or `""` when that parent is the
+//!   document root), its transforms are exactly enveloped-signature then one canonicalization, its
+//!   digest SHA-256/384/512;
+//! - RSA keys of at least 2048 bits. SHA-1 and shorter keys only with the insecure legacy opt-in.
+
+mod key;
+
+use ring::digest;
+use ring::signature::{self as sig, UnparsedPublicKey};
+
+pub(crate) use key::{certificate_facts, RsaKey};
+
+use crate::error::{SignatureError, SignedPart};
+use crate::xml::{canonicalize, canonicalize_document, C14nMethod, Element, Node};
+
+/// The XML-DSig namespace.
+pub(crate) const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DigestAlg {
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl DigestAlg {
+    fn from_uri(uri: &str) -> Option<DigestAlg> {
+        Some(match uri {
+            "http://www.w3.org/2000/09/xmldsig#sha1" => DigestAlg::Sha1,
+            "http://www.w3.org/2001/04/xmlenc#sha256" => DigestAlg::Sha256,
+            "http://www.w3.org/2001/04/xmldsig-more#sha384" => DigestAlg::Sha384,
+            "http://www.w3.org/2001/04/xmlenc#sha512" => DigestAlg::Sha512,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn ring(self) -> &'static digest::Algorithm {
+        match self {
+            DigestAlg::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
+            DigestAlg::Sha256 => &digest::SHA256,
+            DigestAlg::Sha384 => &digest::SHA384,
+            DigestAlg::Sha512 => &digest::SHA512,
+        }
+    }
+
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SignatureAlg {
+    RsaSha1,
+    RsaSha256,
+    RsaSha384,
+    RsaSha512,
+}
+
+impl SignatureAlg {
+    fn from_uri(uri: &str) -> Option<SignatureAlg> {
+        Some(match uri {
+            "http://www.w3.org/2000/09/xmldsig#rsa-sha1" => SignatureAlg::RsaSha1,
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" => SignatureAlg::RsaSha256,
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384" => SignatureAlg::RsaSha384,
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512" => SignatureAlg::RsaSha512,
+            _ => return None,
+        })
+    }
+
+    /// ring's verification parameters for this algorithm and a key of `bits` bits, if any.
+    fn params(self, bits: usize) -> Option<&'static sig::RsaParameters> {
+        let strong = bits >= 2048;
+        Some(match (self, strong) {
+            (SignatureAlg::RsaSha1, true) => &sig::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
+            (SignatureAlg::RsaSha1, false) => &sig::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+            (SignatureAlg::RsaSha256, true) => &sig::RSA_PKCS1_2048_8192_SHA256,
+            (SignatureAlg::RsaSha256, false) => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+            (SignatureAlg::RsaSha384, true) => &sig::RSA_PKCS1_2048_8192_SHA384,
+            (SignatureAlg::RsaSha384, false) => return None,
+            (SignatureAlg::RsaSha512, true) => &sig::RSA_PKCS1_2048_8192_SHA512,
+            (SignatureAlg::RsaSha512, false) => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
+        })
+    }
+
+}
+
+/// Which legacy algorithms a verification accepts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Policy {
+    /// SHA-1 digests and signatures, and RSA keys from 1024 bits.
+    pub insecure_allow_sha1: bool,
+}
+
+/// A `ds:Signature` that fits the profile, with everything needed to verify it.
+#[derive(Debug)]
+pub(crate) struct ParsedSignature<'d> {
+    pub element: Element<'d>,
+    pub signed_info: Element<'d>,
+    pub signed_info_c14n: C14nMethod,
+    pub signature_alg: SignatureAlg,
+    pub reference_uri: &'d str,
+    pub reference_c14n: C14nMethod,
+    pub digest_alg: DigestAlg,
+    pub digest_value: Vec<u8>,
+    pub signature_value: Vec<u8>,
+}
+
+/// The element children of `e`, refusing non-whitespace text and processing instructions.
+fn element_children<'d>(e: Element<'d>, part: SignedPart) -> Result<Vec<Element<'d>>, SignatureError> {
+    let mut out = Vec::new();
+    for n in e.children() {
+        match n {
+            Node::Element(c) => out.push(c),
+            Node::Text(t) if crate::xml::is_xml_whitespace(t) => {}
+            _ => {
+                return Err(profile(part, format!("unexpected content in ds:{}", e.local_name())));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn profile(part: SignedPart, reason: impl Into<String>) -> SignatureError {
+    SignatureError::Profile {
+        part,
+        reason: reason.into(),
+    }
+}
+
+fn expect_ds<'d>(e: Option<&Element<'d>>, local: &'static str, part: SignedPart) -> Result<Element<'d>, SignatureError> {
+    match e {
+        Some(e) if e.is(DSIG_NS, local) => Ok(*e),
+        Some(e) => Err(profile(part, format!("expected ds:{local}, found <{}>", e.qualified_name()))),
+        None => Err(profile(part, format!("ds:{local} is missing"))),
+    }
+}
+
+fn algorithm<'d>(e: Element<'d>, part: SignedPart) -> Result<&'d str, SignatureError> {
+    e.attribute("Algorithm")
+        .ok_or_else(|| profile(part, format!("ds:{} has no Algorithm", e.local_name())))
+}
+
+/// Reads a canonicalization algorithm element (CanonicalizationMethod or Transform).
+fn c14n_method(e: Element<'_>, part: SignedPart) -> Result<Option<C14nMethod>, SignatureError> {
+    let alg = algorithm(e, part)?;
+    let kids = element_children(e, part)?;
+    let method = match alg {
+        crate::xml::uris::EXC => {
+            let mut prefixes = Vec::new();
+            match kids.as_slice() {
+                [] => {}
+                [inc] if inc.is(crate::xml::uris::EXC, "InclusiveNamespaces") => {
+                    if inc.child_elements().next().is_some() {
+                        return Err(profile(part, "InclusiveNamespaces has children"));
+                    }
+                    let list = inc.attribute("PrefixList").unwrap_or("");
+                    prefixes = list.split_ascii_whitespace().map(str::to_owned).collect();
+                }
+                _ => return Err(profile(part, "unexpected children in an exclusive C14N algorithm")),
+            }
+            C14nMethod::Exclusive {
+                inclusive_prefixes: prefixes,
+            }
+        }
+        crate::xml::uris::C14N_10 | crate::xml::uris::C14N_11 => {
+            if !kids.is_empty() {
+                return Err(profile(part, "unexpected children in a C14N algorithm"));
+            }
+            if alg == crate::xml::uris::C14N_10 {
+                C14nMethod::Inclusive10
+            } else {
+                C14nMethod::Inclusive11
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(method))
+}
+
+fn base64_text(e: Element<'_>, part: SignedPart) -> Result<Vec<u8>, SignatureError> {
+    let text = e
+        .text()
+        .map_err(|_| profile(part, format!("ds:{} must be text", e.local_name())))?;
+    crate::b64::decode_lenient(&text, 64 * 1024)
+        .map_err(|why| profile(part, format!("ds:{} is not base64: {why}", e.local_name())))
+}
+
+/// Checks a `ds:Signature` against the profile and extracts what verification needs.
+pub(crate) fn parse<'d>(signature: Element<'d>, part: SignedPart) -> Result<ParsedSignature<'d>, SignatureError> {
+    let kids = element_children(signature, part)?;
+    let signed_info = expect_ds(kids.first(), "SignedInfo", part)?;
+    let signature_value = expect_ds(kids.get(1), "SignatureValue", part)?;
+    match kids.get(2..).unwrap_or(&[]) {
+        [] => {}
+        [k] if k.is(DSIG_NS, "KeyInfo") => {}
+        [k, ..] => {
+            return Err(profile(part, format!("unexpected <{}> in ds:Signature (ds:Object and others are refused)", k.qualified_name())))
+        }
+    }
+
+    let si = element_children(signed_info, part)?;
+    let cm = expect_ds(si.first(), "CanonicalizationMethod", part)?;
+    let sm = expect_ds(si.get(1), "SignatureMethod", part)?;
+    let references = si.get(2..).unwrap_or(&[]);
+    if references.len() != 1 {
+        return Err(profile(part, format!("SignedInfo has {} References; exactly one is accepted", references.len())));
+    }
+    let reference = expect_ds(references.first(), "Reference", part)?;
+
+    let signed_info_c14n = c14n_method(cm, part)?.ok_or_else(|| SignatureError::UnsupportedAlgorithm {
+        part,
+        algorithm: algorithm(cm, part).unwrap_or_default().to_owned(),
+    })?;
+    if !element_children(sm, part)?.is_empty() {
+        return Err(profile(part, "SignatureMethod has parameters (e.g. HMACOutputLength)"));
+    }
+    let sm_uri = algorithm(sm, part)?;
+    let signature_alg = SignatureAlg::from_uri(sm_uri).ok_or_else(|| SignatureError::UnsupportedAlgorithm {
+        part,
+        algorithm: sm_uri.to_owned(),
+    })?;
+
+    let reference_uri = reference
+        .attribute("URI")
+        .ok_or_else(|| profile(part, "the Reference has no URI"))?;
+    let rk = element_children(reference, part)?;
+    let transforms = expect_ds(rk.first(), "Transforms", part)?;
+    let dm = expect_ds(rk.get(1), "DigestMethod", part)?;
+    let dv = expect_ds(rk.get(2), "DigestValue", part)?;
+    if rk.len() != 3 {
+        return Err(profile(part, "unexpected elements in the Reference"));
+    }
+    let tk = element_children(transforms, part)?;
+    let [t1, t2] = tk.as_slice() else {
+        return Err(profile(
+            part,
+            format!("the Reference has {} transforms; exactly enveloped-signature then one canonicalization are accepted", tk.len()),
+        ));
+    };
+    let t1 = expect_ds(Some(t1), "Transform", part)?;
+    let t2 = expect_ds(Some(t2), "Transform", part)?;
+    if algorithm(t1, part)? != ENVELOPED || !element_children(t1, part)?.is_empty() {
+        return Err(profile(part, "the first transform must be enveloped-signature"));
+    }
+    let reference_c14n = c14n_method(t2, part)?.ok_or_else(|| {
+        profile(
+            part,
+            format!("the second transform must be a canonicalization without comments, found {}", algorithm(t2, part).unwrap_or_default()),
+        )
+    })?;
+    if !element_children(dm, part)?.is_empty() {
+        return Err(profile(part, "DigestMethod has parameters"));
+    }
+    let dm_uri = algorithm(dm, part)?;
+    let digest_alg = DigestAlg::from_uri(dm_uri).ok_or_else(|| SignatureError::UnsupportedAlgorithm {
+        part,
+        algorithm: dm_uri.to_owned(),
+    })?;
+    let digest_value = base64_text(dv, part)?;
+    let signature_value = base64_text(signature_value, part)?;
+    Ok(ParsedSignature {
+        element: signature,
+        signed_info,
+        signed_info_c14n,
+        signature_alg,
+        reference_uri,
+        reference_c14n,
+        digest_alg,
+        digest_value,
+        signature_value,
+    })
+}
+
+impl ParsedSignature<'_> {
+    /// Refuses legacy algorithms unless the policy allows them.
+    pub(crate) fn check_algorithms(&self, part: SignedPart, policy: Policy) -> Result<(), SignatureError> {
+        if policy.insecure_allow_sha1 {
+            return Ok(());
+        }
+        if self.signature_alg == SignatureAlg::RsaSha1 {
+            return Err(SignatureError::LegacyAlgorithm {
+                part,
+                algorithm: "http://www.w3.org/2000/09/xmldsig#rsa-sha1".into(),
+            });
+        }
+        if self.digest_alg == DigestAlg::Sha1 {
+            return Err(SignatureError::LegacyAlgorithm {
+                part,
+                algorithm: "http://www.w3.org/2000/09/xmldsig#sha1".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Verifies `s`, whose signed element is its parent `target`, with the configured `keys`.
+///
+/// `scratch` is reused for canonical bytes. On success, the canonical bytes of SignedInfo are
+/// left in `scratch` (useful for diagnostics).
+pub(crate) fn verify(
+    s: &ParsedSignature<'_>,
+    part: SignedPart,
+    target: Element<'_>,
+    keys: &[RsaKey],
+    policy: Policy,
+    scratch: &mut Vec<u8>,
+) -> Result<(), SignatureError> {
+    s.check_algorithms(part, policy)?;
+    let usable: Vec<&RsaKey> = keys
+        .iter()
+        .filter(|k| (k.bits() >= 2048 || policy.insecure_allow_sha1) && s.signature_alg.params(k.bits()).is_some())
+        .collect();
+    if usable.is_empty() {
+        return Err(SignatureError::WeakKey {
+            bits: keys.iter().map(RsaKey::bits).max().unwrap_or(0),
+        });
+    }
+
+    // The reference must point at the signed element itself: never look an ID up elsewhere.
+    let doc = target.document();
+    let is_root = target.parent().is_none();
+    let by_id = match s.reference_uri.strip_prefix('#') {
+        Some(frag) => match target.attribute("ID") {
+            Some(id) if id == frag && !id.is_empty() => true,
+            _ => {
+                return Err(profile(
+                    part,
+                    format!("the Reference URI {:?} does not name the signed {part} (its ID is {:?})", s.reference_uri, target.attribute("ID").unwrap_or("")),
+                ))
+            }
+        },
+        None if s.reference_uri.is_empty() && is_root => false,
+        None => {
+            return Err(profile(part, format!("unsupported Reference URI {:?}", s.reference_uri)));
+        }
+    };
+
+    scratch.clear();
+    let canon = if by_id {
+        canonicalize(doc, target.id(), &s.reference_c14n, Some(s.element.id()), scratch)
+    } else {
+        canonicalize_document(doc, &s.reference_c14n, Some(s.element.id()), scratch)
+    };
+    canon.map_err(|e| profile(part, e.to_string()))?;
+    let digest = digest::digest(s.digest_alg.ring(), scratch);
+    if digest.as_ref() != s.digest_value.as_slice() {
+        return Err(SignatureError::DigestMismatch { part });
+    }
+
+    scratch.clear();
+    canonicalize(doc, s.signed_info.id(), &s.signed_info_c14n, None, scratch)
+        .map_err(|e| profile(part, e.to_string()))?;
+    for key in &usable {
+        if let Some(params) = s.signature_alg.params(key.bits()) {
+            if UnparsedPublicKey::new(params, key.pkcs1_der())
+                .verify(scratch, &s.signature_value)
+                .is_ok()
+            {
+                return Ok(());
+            }
+        }
+    }
+    Err(SignatureError::BadSignature {
+        part,
+        certificates: keys.len(),
+    })
+}

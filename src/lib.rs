@@ -1,0 +1,92 @@
+//! # sso-scim
+//!
+//! Okta SAML single sign-on (and, next, SCIM 2.0 provisioning) for multi-tenant Rust
+//! applications, as a library: no framework, no I/O inside the checks, no clock read behind
+//! your back.
+//!
+//! ## SAML in four steps
+//!
+//! 1. Per organization, build an [`SsoConfig`] from what the admin copies out of Okta
+//!    (certificate, Authentication URL, Issuer URL) plus your SP entity id and ACS URL.
+//! 2. When the browser posts `SAMLResponse` to your ACS URL, call
+//!    [`AssertionValidator::validate`] with the form value, the login requests you have
+//!    outstanding and the current time.
+//! 3. That yields a [`PendingLogin`]. It logs nobody in until you
+//!    [`consume`](PendingLogin::consume) it through a [`ReplayCache`], which guarantees each
+//!    assertion is used once.
+//! 4. Use the [`VerifiedAssertion`]: NameID, email, names, attributes, session index.
+//!
+//! ```
+//! use sso_scim::{AssertionValidator, MemoryReplayCache, RequestState, SsoConfig, Timestamp};
+//!
+//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     let mut f = std::pin::pin!(f);
+//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+//! #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+//! # }
+//! let config = SsoConfig::builder()
+//!     .idp_certificate(include_str!("../tests/vectors/generated/idp-cert.pem"))
+//!     .idp_sso_url("https://dev-123.okta.com/app/dev-123_app_1/exkTEST/sso/saml")
+//!     .idp_issuer("http://www.okta.com/exkTEST")
+//!     .sp_entity_id("https://sp.example.com/saml/metadata")
+//!     .acs_url("https://sp.example.com/saml/acs")
+//!     .allow_idp_initiated(true) // this sample response was started from the Okta dashboard
+//!     .build()?;
+//! let validator = AssertionValidator::new(config);
+//! let replay = MemoryReplayCache::new();
+//!
+//! let form_value = include_str!("../tests/vectors/generated/valid-both-signed.b64");
+//! let now = Timestamp::parse("2026-01-15T10:00:30Z")?; // in production: Timestamp::now()
+//! let no_requests: &[&str] = &[];
+//! let pending = validator.validate(form_value, &RequestState::outstanding(no_requests), now)?;
+//! let user = block_on(pending.consume(&replay))?;
+//! assert_eq!(user.email(), Some("jane.doe@example.com"));
+//! assert_eq!(user.first_name(), Some("Jane"));
+//!
+//! // The same post again is a replay.
+//! let again = validator.validate(form_value, &RequestState::outstanding(no_requests), now)?;
+//! let err = block_on(again.consume(&replay)).unwrap_err();
+//! assert_eq!(err.code(), "replay");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Security
+//!
+//! - **One parser, one tree.** The signature is verified over the canonical form of a node of
+//!   our own [`xml`] tree and every claim is read from that same node. The signed element is
+//!   found as the signature's parent, never by looking an ID up elsewhere; every ID in the
+//!   document must be unique; exactly one Assertion is accepted.
+//! - **A restricted XML-DSig profile**: one Reference to the signed element, transforms exactly
+//!   enveloped-signature + one canonicalization without comments, RSA PKCS#1 v1.5 with
+//!   SHA-256/384/512, keys of at least 2048 bits, from the configured certificates only (a
+//!   certificate in the response's KeyInfo is never trusted). SHA-1 and 1024-bit keys only through
+//!   the loudly named [`SsoConfigBuilder::insecure_allow_sha1`].
+//! - **Strict XML**: no DOCTYPE, no entities beyond the predefined five, bounded size, depth and
+//!   counts ([`xml::Limits`]); comments never split text.
+//! - **Conditions**: Issuer, Destination, Recipient, Audience, time window with skew, status,
+//!   InResponseTo, and replay, each failing with an error that names expected and found values
+//!   and the Okta setting to change ([`SamlError::code`], [`SamlError::hint`]).
+//!
+//! Error codes are listed on [`SamlError::code`].
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod b64;
+mod dsig;
+mod error;
+pub mod saml;
+mod time;
+pub mod xml;
+
+pub use error::{
+    CertificateError, ClaimError, ConditionError, ConfigError, ConfigField, EncodingError,
+    ReplayError, SamlError, SignatureError, SignedPart, StructureError, UsageError, XmlError,
+};
+pub use saml::{
+    AssertionOverview, AssertionValidator, ConfigWarning, IdpCertificate, MemoryReplayCache,
+    MemoryReplayError, PendingLogin, ReplayCache, ReplayKey, RequestState, ResponseOverview,
+    SignatureOverview, SsoConfig, SsoConfigBuilder, VerifiedAssertion,
+};
+pub use time::{Timestamp, TimestampError};

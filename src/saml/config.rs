@@ -1,0 +1,759 @@
+//! `SsoConfig`: one organization's SAML settings, validated once when built.
+
+use std::fmt;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::dsig::RsaKey;
+use crate::error::{CertificateError, ConfigError, ConfigField};
+use crate::time::Timestamp;
+
+/// Largest certificate input accepted (PEM text, base64 or DER), per certificate field value.
+const MAX_CERTIFICATE_INPUT: usize = 64 * 1024;
+/// Longest issuer, entity id or attribute name accepted.
+const MAX_NAME: usize = 1024;
+/// Certificates expiring within this window produce a warning.
+const EXPIRY_WARNING: Duration = Duration::from_secs(30 * 86_400);
+/// Largest clock skew accepted.
+const MAX_SKEW: Duration = Duration::from_secs(3600);
+
+/// The IdP's X.509 signing certificate, parsed once; its RSA key is what signatures are checked
+/// against (a certificate inside a response's KeyInfo is never used).
+///
+/// The certificate's own signature, issuer and dates are not judged when verifying responses
+/// (the key is pinned, as Okta's setup intends); [`SsoConfig::warnings`] reports the dates.
+#[derive(Clone)]
+pub struct IdpCertificate {
+    der: Vec<u8>,
+    key: RsaKey,
+    not_before: Timestamp,
+    not_after: Timestamp,
+    subject: String,
+    fingerprint: [u8; 32],
+}
+
+impl fmt::Debug for IdpCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdpCertificate")
+            .field("subject", &self.subject)
+            .field("key_bits", &self.key.bits())
+            .field("not_after", &self.not_after.to_string())
+            .field("sha256", &self.sha256_fingerprint())
+            .finish()
+    }
+}
+
+impl PartialEq for IdpCertificate {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+
+impl IdpCertificate {
+    /// Parses one certificate from DER bytes.
+    pub fn from_der(der: &[u8]) -> Result<IdpCertificate, CertificateError> {
+        if der.is_empty() {
+            return Err(CertificateError::Empty);
+        }
+        if der.len() > MAX_CERTIFICATE_INPUT {
+            return Err(CertificateError::TooLarge {
+                limit: MAX_CERTIFICATE_INPUT,
+                actual: der.len(),
+            });
+        }
+        let facts = crate::dsig::certificate_facts(der)?;
+        let digest = ring::digest::digest(&ring::digest::SHA256, der);
+        let mut fingerprint = [0u8; 32];
+        fingerprint.copy_from_slice(digest.as_ref());
+        Ok(IdpCertificate {
+            der: der.to_vec(),
+            key: facts.key,
+            not_before: facts.not_before,
+            not_after: facts.not_after,
+            subject: facts.subject,
+            fingerprint,
+        })
+    }
+
+    /// Parses every certificate in `input`, which may be PEM (one or several `CERTIFICATE`
+    /// blocks, as Okta's "Download certificate" gives), bare base64 (the body of a PEM block, or
+    /// the `X509Certificate` text from IdP metadata) or DER.
+    pub fn parse_all(input: &[u8]) -> Result<Vec<IdpCertificate>, CertificateError> {
+        if input.len() > MAX_CERTIFICATE_INPUT * 4 {
+            return Err(CertificateError::TooLarge {
+                limit: MAX_CERTIFICATE_INPUT * 4,
+                actual: input.len(),
+            });
+        }
+        if input.first() == Some(&0x30) {
+            return Ok(vec![IdpCertificate::from_der(input)?]);
+        }
+        let text = std::str::from_utf8(input).map_err(|_| CertificateError::Encoding {
+            reason: "neither DER nor text".into(),
+        })?;
+        let text = text.trim_start_matches('\u{feff}').trim();
+        if text.is_empty() {
+            return Err(CertificateError::Empty);
+        }
+        if !text.contains("-----BEGIN") {
+            let der = crate::b64::decode_lenient(text, MAX_CERTIFICATE_INPUT)
+                .map_err(|reason| CertificateError::Encoding { reason })?;
+            return Ok(vec![IdpCertificate::from_der(&der)?]);
+        }
+        let mut out = Vec::new();
+        let mut rest = text;
+        while let Some(begin) = rest.find("-----BEGIN ") {
+            let after = &rest[begin + 11..];
+            let label_end = after.find("-----").ok_or_else(|| CertificateError::Encoding {
+                reason: "unterminated BEGIN line".into(),
+            })?;
+            let label = &after[..label_end];
+            let body_start = &after[label_end + 5..];
+            let end_marker = format!("-----END {label}-----");
+            let body_end = body_start.find(&end_marker).ok_or_else(|| CertificateError::Encoding {
+                reason: format!("no matching END line for {label:?}"),
+            })?;
+            if label != "CERTIFICATE" {
+                return Err(CertificateError::WrongPemLabel {
+                    label: label.chars().take(40).collect(),
+                });
+            }
+            let body = &body_start[..body_end];
+            let der = crate::b64::decode_lenient(body, MAX_CERTIFICATE_INPUT)
+                .map_err(|reason| CertificateError::Encoding { reason })?;
+            out.push(IdpCertificate::from_der(&der)?);
+            rest = &body_start[body_end + end_marker.len()..];
+        }
+        Ok(out)
+    }
+
+    /// Parses exactly one certificate (PEM, bare base64 or DER).
+    pub fn parse(input: &[u8]) -> Result<IdpCertificate, CertificateError> {
+        let mut all = IdpCertificate::parse_all(input)?;
+        match all.len() {
+            1 => Ok(all.remove(0)),
+            0 => Err(CertificateError::Empty),
+            n => Err(CertificateError::Encoding {
+                reason: format!("{n} certificates where one was expected"),
+            }),
+        }
+    }
+
+    /// The certificate's DER encoding.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The certificate as PEM text.
+    pub fn to_pem(&self) -> String {
+        let b64 = crate::b64::encode(&self.der);
+        let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+        for chunk in b64.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----\n");
+        pem
+    }
+
+    /// The subject distinguished name, for display.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// Start of the validity window.
+    pub fn not_before(&self) -> Timestamp {
+        self.not_before
+    }
+
+    /// End of the validity window.
+    pub fn not_after(&self) -> Timestamp {
+        self.not_after
+    }
+
+    /// RSA modulus size in bits.
+    pub fn key_bits(&self) -> usize {
+        self.key.bits()
+    }
+
+    /// SHA-256 fingerprint of the DER, as colon-separated uppercase hex (as Okta shows it).
+    pub fn sha256_fingerprint(&self) -> String {
+        let mut s = String::with_capacity(95);
+        for (i, b) in self.fingerprint.iter().enumerate() {
+            if i > 0 {
+                s.push(':');
+            }
+            s.push_str(&format!("{b:02X}"));
+        }
+        s
+    }
+
+    pub(crate) fn key(&self) -> &RsaKey {
+        &self.key
+    }
+}
+
+/// Something an admin should know about a configuration that still works.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigWarning {
+    /// A configured certificate's validity ended (signatures still verify: the key is pinned).
+    CertificateExpired {
+        /// Certificate subject.
+        subject: String,
+        /// When it expired.
+        not_after: Timestamp,
+    },
+    /// A configured certificate expires within 30 days.
+    CertificateExpiresSoon {
+        /// Certificate subject.
+        subject: String,
+        /// When it expires.
+        not_after: Timestamp,
+    },
+    /// A configured certificate is not valid yet.
+    CertificateNotYetValid {
+        /// Certificate subject.
+        subject: String,
+        /// When it becomes valid.
+        not_before: Timestamp,
+    },
+    /// A configured certificate's key is shorter than 2048 bits: its signatures are refused unless
+    /// the insecure legacy opt-in is on.
+    WeakKey {
+        /// Certificate subject.
+        subject: String,
+        /// Key size in bits.
+        bits: usize,
+    },
+    /// The insecure SHA-1 / short-key opt-in is enabled.
+    InsecureSha1Allowed,
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigWarning::CertificateExpired { subject, not_after } => write!(
+                f,
+                "the IdP certificate {subject} expired at {not_after}; Okta will sign with a new one: download it (Sign On > SAML Signing Certificates) and add it"
+            ),
+            ConfigWarning::CertificateExpiresSoon { subject, not_after } => write!(
+                f,
+                "the IdP certificate {subject} expires at {not_after}; in Okta generate the next certificate, add it here next to the current one, then activate it in Okta"
+            ),
+            ConfigWarning::CertificateNotYetValid { subject, not_before } => {
+                write!(f, "the IdP certificate {subject} is valid only from {not_before}")
+            }
+            ConfigWarning::WeakKey { subject, bits } => write!(
+                f,
+                "the IdP certificate {subject} has a {bits}-bit key; signatures need at least 2048 bits (generate a new 2048-bit certificate in Okta)"
+            ),
+            ConfigWarning::InsecureSha1Allowed => f.write_str(
+                "SHA-1 signatures and RSA keys under 2048 bits are accepted (insecure_allow_sha1): switch Okta to RSA-SHA256 and turn this off",
+            ),
+        }
+    }
+}
+
+/// One organization's SAML single sign-on settings, validated.
+///
+/// Built with [`SsoConfig::builder`] from the three values an admin copies from Okta (the
+/// certificate, the Authentication URL and the Issuer URL) and our own SP entity id and postback
+/// (ACS) URL. Construction never reads the clock; see [`SsoConfig::warnings`].
+///
+/// ```
+/// use sso_scim::SsoConfig;
+/// # let pem = include_str!("../../tests/vectors/generated/idp-cert.pem");
+/// let config = SsoConfig::builder()
+///     .idp_certificate(pem)
+///     .idp_sso_url("https://dev-123.okta.com/app/dev-123_app_1/exkTEST/sso/saml")
+///     .idp_issuer("http://www.okta.com/exkTEST")
+///     .sp_entity_id("https://sp.example.com/saml/metadata")
+///     .acs_url("https://sp.example.com/saml/acs")
+///     .build()?;
+/// assert_eq!(config.email_attribute(), "email");
+/// assert!(config.require_email());
+/// # Ok::<(), sso_scim::ConfigError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct SsoConfig {
+    certificates: Vec<IdpCertificate>,
+    idp_sso_url: Url,
+    idp_issuer: String,
+    sp_entity_id: String,
+    acs_url: String,
+    acs_url_parsed: Url,
+    clock_skew: Duration,
+    allow_idp_initiated: bool,
+    email_attribute: String,
+    require_email: bool,
+    first_name_attribute: String,
+    last_name_attribute: String,
+    insecure_allow_sha1: bool,
+    max_response_bytes: usize,
+}
+
+/// Builder for [`SsoConfig`]; every value is checked in [`build`](SsoConfigBuilder::build).
+#[derive(Clone, Debug)]
+pub struct SsoConfigBuilder {
+    certificates: Vec<Result<Vec<IdpCertificate>, CertificateError>>,
+    idp_sso_url: Option<String>,
+    idp_issuer: Option<String>,
+    sp_entity_id: Option<String>,
+    acs_url: Option<String>,
+    clock_skew: Duration,
+    allow_idp_initiated: bool,
+    email_attribute: String,
+    require_email: bool,
+    first_name_attribute: String,
+    last_name_attribute: String,
+    insecure_allow_sha1: bool,
+    max_response_bytes: usize,
+}
+
+impl Default for SsoConfigBuilder {
+    fn default() -> Self {
+        SsoConfigBuilder {
+            certificates: Vec::new(),
+            idp_sso_url: None,
+            idp_issuer: None,
+            sp_entity_id: None,
+            acs_url: None,
+            clock_skew: Duration::from_secs(180),
+            allow_idp_initiated: false,
+            email_attribute: "email".into(),
+            require_email: true,
+            first_name_attribute: "firstName".into(),
+            last_name_attribute: "lastName".into(),
+            insecure_allow_sha1: false,
+            max_response_bytes: 256 * 1024,
+        }
+    }
+}
+
+impl SsoConfigBuilder {
+    /// Adds the IdP signing certificate(s): PEM as Okta's "Download certificate" gives it (several
+    /// blocks allowed), bare base64, or DER. Call again to add more (certificate rollover):
+    /// a signature is accepted when it verifies with any of them. Required.
+    pub fn idp_certificate(mut self, certificate: impl AsRef<[u8]>) -> Self {
+        self.certificates
+            .push(IdpCertificate::parse_all(certificate.as_ref()));
+        self
+    }
+
+    /// Adds an already parsed certificate.
+    pub fn idp_certificate_parsed(mut self, certificate: IdpCertificate) -> Self {
+        self.certificates.push(Ok(vec![certificate]));
+        self
+    }
+
+    /// The IdP's Authentication URL (Okta: "Identity Provider Single Sign-On URL", shown as the
+    /// "Redirect Login URL"), where SP-initiated logins send the user. Absolute http(s) URL. Required.
+    pub fn idp_sso_url(mut self, url: impl Into<String>) -> Self {
+        self.idp_sso_url = Some(url.into());
+        self
+    }
+
+    /// The IdP's Issuer URL (Okta: "Identity Provider Issuer", e.g. `http://www.okta.com/exk...`).
+    /// Compared exactly with the Issuer of every response. Required.
+    pub fn idp_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.idp_issuer = Some(issuer.into());
+        self
+    }
+
+    /// Our SP entity id: the Audience every assertion must name (Okta: "Audience URI (SP Entity
+    /// ID)"). Any non-empty string; real configurations use URLs or short values such as `123`.
+    /// Required.
+    pub fn sp_entity_id(mut self, entity_id: impl Into<String>) -> Self {
+        self.sp_entity_id = Some(entity_id.into());
+        self
+    }
+
+    /// Our postback (ACS) URL, where Okta posts the SAMLResponse (Okta: "Single sign-on URL").
+    /// Destination and Recipient must equal it. Absolute http(s) URL. Required.
+    pub fn acs_url(mut self, url: impl Into<String>) -> Self {
+        self.acs_url = Some(url.into());
+        self
+    }
+
+    /// Clock difference tolerated on NotBefore/NotOnOrAfter. Default 3 minutes; at most 1 hour.
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.clock_skew = skew;
+        self
+    }
+
+    /// Accept logins the IdP started (from the Okta dashboard), whose responses answer no
+    /// request. Default `false`. When enabled, a response without InResponseTo is accepted; replay
+    /// protection still applies.
+    pub fn allow_idp_initiated(mut self, allow: bool) -> Self {
+        self.allow_idp_initiated = allow;
+        self
+    }
+
+    /// Name of the attribute statement holding the user's email, matched ASCII-case-insensitively.
+    /// Default `email`.
+    pub fn email_attribute(mut self, name: impl Into<String>) -> Self {
+        self.email_attribute = name.into();
+        self
+    }
+
+    /// Whether the email attribute is required. Default `true` (the product needs an email to
+    /// match the user to a claimed domain).
+    pub fn require_email(mut self, require: bool) -> Self {
+        self.require_email = require;
+        self
+    }
+
+    /// Name of the first-name attribute statement (case-insensitive). Default `firstName`.
+    pub fn first_name_attribute(mut self, name: impl Into<String>) -> Self {
+        self.first_name_attribute = name.into();
+        self
+    }
+
+    /// Name of the last-name attribute statement (case-insensitive). Default `lastName`.
+    pub fn last_name_attribute(mut self, name: impl Into<String>) -> Self {
+        self.last_name_attribute = name.into();
+        self
+    }
+
+    /// **Insecure.** Accept RSA-SHA1 signatures, SHA-1 digests and RSA keys from 1024 bits.
+    /// Only for legacy IdPs that cannot be changed; SHA-1 collisions are practical. Default `false`.
+    pub fn insecure_allow_sha1(mut self, allow: bool) -> Self {
+        self.insecure_allow_sha1 = allow;
+        self
+    }
+
+    /// Largest decoded response accepted, in bytes. Default 256 KiB (a real Okta response is ~8 KB);
+    /// kept between 1 KiB and 16 MiB.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// Validates every field and builds the configuration.
+    pub fn build(self) -> Result<SsoConfig, ConfigError> {
+        let mut certificates = Vec::new();
+        for (i, parsed) in self.certificates.into_iter().enumerate() {
+            let list = parsed.map_err(|e| {
+                ConfigError::new(ConfigField::IdpCertificate, format!("certificate #{}: {e}", i + 1))
+            })?;
+            for c in list {
+                if !certificates.contains(&c) {
+                    certificates.push(c);
+                }
+            }
+        }
+        if certificates.is_empty() {
+            return Err(ConfigError::new(
+                ConfigField::IdpCertificate,
+                "no IdP signing certificate is configured",
+            ));
+        }
+        let idp_sso_url = http_url(ConfigField::IdpSsoUrl, self.idp_sso_url)?.1;
+        let idp_issuer = name(ConfigField::IdpIssuer, self.idp_issuer)?;
+        let sp_entity_id = name(ConfigField::SpEntityId, self.sp_entity_id)?;
+        let (acs_url, acs_url_parsed) = http_url(ConfigField::AcsUrl, self.acs_url)?;
+        if self.clock_skew > MAX_SKEW {
+            return Err(ConfigError::new(
+                ConfigField::ClockSkew,
+                format!("{} seconds is more than the maximum of 3600", self.clock_skew.as_secs()),
+            ));
+        }
+        let email_attribute = name(ConfigField::EmailAttribute, Some(self.email_attribute))?;
+        let first_name_attribute = name(ConfigField::FirstNameAttribute, Some(self.first_name_attribute))?;
+        let last_name_attribute = name(ConfigField::LastNameAttribute, Some(self.last_name_attribute))?;
+        Ok(SsoConfig {
+            certificates,
+            idp_sso_url,
+            idp_issuer,
+            sp_entity_id,
+            acs_url,
+            acs_url_parsed,
+            clock_skew: self.clock_skew,
+            allow_idp_initiated: self.allow_idp_initiated,
+            email_attribute,
+            require_email: self.require_email,
+            first_name_attribute,
+            last_name_attribute,
+            insecure_allow_sha1: self.insecure_allow_sha1,
+            max_response_bytes: self.max_response_bytes.clamp(1024, 16 * 1024 * 1024),
+        })
+    }
+}
+
+fn required(field: ConfigField, v: Option<String>) -> Result<String, ConfigError> {
+    let v = v.ok_or_else(|| ConfigError::new(field, "is required but was not set"))?;
+    let t = v.trim();
+    if t.is_empty() {
+        return Err(ConfigError::new(field, "is empty"));
+    }
+    if t.len() > MAX_NAME {
+        return Err(ConfigError::new(field, format!("is longer than {MAX_NAME} characters")));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(ConfigError::new(field, "contains control characters (a line break pasted by accident?)"));
+    }
+    Ok(t.to_owned())
+}
+
+fn name(field: ConfigField, v: Option<String>) -> Result<String, ConfigError> {
+    required(field, v)
+}
+
+fn http_url(field: ConfigField, v: Option<String>) -> Result<(String, Url), ConfigError> {
+    let s = required(field, v)?;
+    let u = Url::parse(&s).map_err(|e| ConfigError::new(field, format!("{s:?} is not an absolute URL ({e})")))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(ConfigError::new(field, format!("{s:?} must be an http or https URL")));
+    }
+    if u.host_str().unwrap_or("").is_empty() {
+        return Err(ConfigError::new(field, format!("{s:?} has no host")));
+    }
+    if u.fragment().is_some() {
+        return Err(ConfigError::new(field, format!("{s:?} must not have a #fragment")));
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(ConfigError::new(field, format!("{s:?} must not contain credentials")));
+    }
+    Ok((s, u))
+}
+
+impl SsoConfig {
+    /// Starts a builder with the defaults documented on each method.
+    pub fn builder() -> SsoConfigBuilder {
+        SsoConfigBuilder::default()
+    }
+
+    /// The configured IdP certificates (at least one).
+    pub fn idp_certificates(&self) -> &[IdpCertificate] {
+        &self.certificates
+    }
+
+    /// The IdP's Authentication URL.
+    pub fn idp_sso_url(&self) -> &Url {
+        &self.idp_sso_url
+    }
+
+    /// The IdP's Issuer URL.
+    pub fn idp_issuer(&self) -> &str {
+        &self.idp_issuer
+    }
+
+    /// Our SP entity id (the expected Audience).
+    pub fn sp_entity_id(&self) -> &str {
+        &self.sp_entity_id
+    }
+
+    /// Our ACS URL, as configured.
+    pub fn acs_url(&self) -> &str {
+        &self.acs_url
+    }
+
+    /// Allowed clock skew.
+    pub fn clock_skew(&self) -> Duration {
+        self.clock_skew
+    }
+
+    /// Whether IdP-initiated logins are accepted.
+    pub fn allows_idp_initiated(&self) -> bool {
+        self.allow_idp_initiated
+    }
+
+    /// The email attribute name.
+    pub fn email_attribute(&self) -> &str {
+        &self.email_attribute
+    }
+
+    /// Whether the email attribute is required.
+    pub fn require_email(&self) -> bool {
+        self.require_email
+    }
+
+    /// The first-name attribute name.
+    pub fn first_name_attribute(&self) -> &str {
+        &self.first_name_attribute
+    }
+
+    /// The last-name attribute name.
+    pub fn last_name_attribute(&self) -> &str {
+        &self.last_name_attribute
+    }
+
+    /// Whether the insecure SHA-1 / short-key opt-in is on.
+    pub fn insecure_allow_sha1(&self) -> bool {
+        self.insecure_allow_sha1
+    }
+
+    /// Largest decoded response accepted, in bytes.
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
+    }
+
+    /// Does `value` (a Destination or Recipient) name our ACS URL? Exact match, or equal after URL
+    /// normalization (scheme and host case, default port).
+    pub(crate) fn is_acs_url(&self, value: &str) -> bool {
+        value == self.acs_url || Url::parse(value).is_ok_and(|u| u == self.acs_url_parsed)
+    }
+
+    pub(crate) fn keys(&self) -> Vec<RsaKey> {
+        self.certificates.iter().map(|c| c.key().clone()).collect()
+    }
+
+    /// What an admin should know at `now`: expired, expiring (30 days) or not-yet-valid
+    /// certificates, weak keys, and the insecure opt-in. The host shows these on its settings page.
+    pub fn warnings(&self, now: Timestamp) -> Vec<ConfigWarning> {
+        let mut w = Vec::new();
+        for c in &self.certificates {
+            let subject = c.subject().to_owned();
+            if c.not_after() <= now {
+                w.push(ConfigWarning::CertificateExpired {
+                    subject: subject.clone(),
+                    not_after: c.not_after(),
+                });
+            } else if c.not_after() <= now.saturating_add(EXPIRY_WARNING) {
+                w.push(ConfigWarning::CertificateExpiresSoon {
+                    subject: subject.clone(),
+                    not_after: c.not_after(),
+                });
+            }
+            if c.not_before() > now {
+                w.push(ConfigWarning::CertificateNotYetValid {
+                    subject: subject.clone(),
+                    not_before: c.not_before(),
+                });
+            }
+            if c.key_bits() < 2048 {
+                w.push(ConfigWarning::WeakKey {
+                    subject,
+                    bits: c.key_bits(),
+                });
+            }
+        }
+        if self.insecure_allow_sha1 {
+            w.push(ConfigWarning::InsecureSha1Allowed);
+        }
+        w
+    }
+
+    fn to_builder(&self) -> SsoConfigBuilder {
+        SsoConfigBuilder {
+            certificates: vec![Ok(self.certificates.clone())],
+            idp_sso_url: Some(self.idp_sso_url.to_string()),
+            idp_issuer: Some(self.idp_issuer.clone()),
+            sp_entity_id: Some(self.sp_entity_id.clone()),
+            acs_url: Some(self.acs_url.clone()),
+            clock_skew: self.clock_skew,
+            allow_idp_initiated: self.allow_idp_initiated,
+            email_attribute: self.email_attribute.clone(),
+            require_email: self.require_email,
+            first_name_attribute: self.first_name_attribute.clone(),
+            last_name_attribute: self.last_name_attribute.clone(),
+            insecure_allow_sha1: self.insecure_allow_sha1,
+            max_response_bytes: self.max_response_bytes,
+        }
+    }
+
+    /// A builder holding this configuration, to change a setting and build again.
+    pub fn edit(&self) -> SsoConfigBuilder {
+        self.to_builder()
+    }
+}
+
+#[cfg(feature = "serde")]
+mod serde_impl {
+    use super::*;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    fn default_skew() -> u64 {
+        180
+    }
+    fn default_email() -> String {
+        "email".into()
+    }
+    fn default_true() -> bool {
+        true
+    }
+    fn default_first() -> String {
+        "firstName".into()
+    }
+    fn default_last() -> String {
+        "lastName".into()
+    }
+    fn default_max() -> usize {
+        256 * 1024
+    }
+
+    /// The serialized form: certificates as PEM, every option with its default.
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Repr {
+        idp_certificates: Vec<String>,
+        idp_sso_url: String,
+        idp_issuer: String,
+        sp_entity_id: String,
+        acs_url: String,
+        #[serde(default = "default_skew")]
+        clock_skew_secs: u64,
+        #[serde(default)]
+        allow_idp_initiated: bool,
+        #[serde(default = "default_email")]
+        email_attribute: String,
+        #[serde(default = "default_true")]
+        require_email: bool,
+        #[serde(default = "default_first")]
+        first_name_attribute: String,
+        #[serde(default = "default_last")]
+        last_name_attribute: String,
+        #[serde(default)]
+        insecure_allow_sha1: bool,
+        #[serde(default = "default_max")]
+        max_response_bytes: usize,
+    }
+
+    impl Serialize for SsoConfig {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            Repr {
+                idp_certificates: self.certificates.iter().map(IdpCertificate::to_pem).collect(),
+                idp_sso_url: self.idp_sso_url.to_string(),
+                idp_issuer: self.idp_issuer.clone(),
+                sp_entity_id: self.sp_entity_id.clone(),
+                acs_url: self.acs_url.clone(),
+                clock_skew_secs: self.clock_skew.as_secs(),
+                allow_idp_initiated: self.allow_idp_initiated,
+                email_attribute: self.email_attribute.clone(),
+                require_email: self.require_email,
+                first_name_attribute: self.first_name_attribute.clone(),
+                last_name_attribute: self.last_name_attribute.clone(),
+                insecure_allow_sha1: self.insecure_allow_sha1,
+                max_response_bytes: self.max_response_bytes,
+            }
+            .serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for SsoConfig {
+        /// Goes through [`SsoConfigBuilder::build`]: the same validation, the same errors.
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<SsoConfig, D::Error> {
+            let r = Repr::deserialize(d)?;
+            let mut b = SsoConfig::builder();
+            for c in &r.idp_certificates {
+                b = b.idp_certificate(c);
+            }
+            b.idp_sso_url(r.idp_sso_url)
+                .idp_issuer(r.idp_issuer)
+                .sp_entity_id(r.sp_entity_id)
+                .acs_url(r.acs_url)
+                .clock_skew(Duration::from_secs(r.clock_skew_secs))
+                .allow_idp_initiated(r.allow_idp_initiated)
+                .email_attribute(r.email_attribute)
+                .require_email(r.require_email)
+                .first_name_attribute(r.first_name_attribute)
+                .last_name_attribute(r.last_name_attribute)
+                .insecure_allow_sha1(r.insecure_allow_sha1)
+                .max_response_bytes(r.max_response_bytes)
+                .build()
+                .map_err(serde::de::Error::custom)
+        }
+    }
+}

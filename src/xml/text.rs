@@ -1,0 +1,237 @@
+//! Character-level rules: line endings, legal characters, names, references and escaping.
+
+use std::borrow::Cow;
+
+/// Normalizes line breaks in place as XML 1.0 section 2.11 requires: `\r\n` and a lone `\r`
+/// both become `\n`. Character references such as `&#13;` are untouched (they are not literal).
+pub(crate) fn normalize_line_endings(buf: &mut Vec<u8>) {
+    let Some(first) = buf.iter().position(|&b| b == b'\r') else {
+        return;
+    };
+    let mut w = first;
+    let mut r = first;
+    while r < buf.len() {
+        let b = buf[r];
+        if b == b'\r' {
+            buf[w] = b'\n';
+            w += 1;
+            r += 1;
+            if buf.get(r) == Some(&b'\n') {
+                r += 1;
+            }
+        } else {
+            buf[w] = b;
+            w += 1;
+            r += 1;
+        }
+    }
+    buf.truncate(w);
+}
+
+/// The offset of the first character that XML 1.0 does not allow anywhere in a document
+/// (C0 controls other than tab, LF and CR, and U+FFFE / U+FFFF). Surrogates cannot occur in a
+/// Rust `str`.
+pub(crate) fn first_illegal_char(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x20 && c != b'\t' && c != b'\n' && c != b'\r' {
+            return Some(i);
+        }
+        if c == 0xEF && b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Is `c` a character XML 1.0 allows (after decoding a character reference)?
+pub(crate) fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+fn is_name_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_' || (!c.is_ascii() && is_xml_char(c) && !c.is_whitespace())
+}
+
+fn is_name_char(c: char) -> bool {
+    is_name_start(c) || c.is_ascii_digit() || c == '-' || c == '.'
+}
+
+/// An NCName: a name without a colon. Non-ASCII letters are accepted broadly (XML allows most).
+pub(crate) fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if is_name_start(c) => chars.all(is_name_char),
+        _ => false,
+    }
+}
+
+/// Resolves the name inside `&...;`: a predefined entity or a character reference.
+/// Anything else is an undefined entity (there is no DTD, so nothing else can be defined).
+pub(crate) fn resolve_reference(name: &str) -> Result<char, &'static str> {
+    match name {
+        "lt" => Ok('<'),
+        "gt" => Ok('>'),
+        "amp" => Ok('&'),
+        "apos" => Ok('\''),
+        "quot" => Ok('"'),
+        _ => {
+            let num = name.strip_prefix('#').ok_or("undefined entity")?;
+            let (digits, radix) = match num.strip_prefix('x') {
+                Some(hex) => (hex, 16),
+                None => (num, 10),
+            };
+            if digits.is_empty()
+                || digits.len() > 8
+                || !digits.chars().all(|c| c.is_digit(radix))
+            {
+                return Err("malformed character reference");
+            }
+            let code = u32::from_str_radix(digits, radix).map_err(|_| "malformed character reference")?;
+            match char::from_u32(code) {
+                Some(c) if is_xml_char(c) => Ok(c),
+                _ => Err("character reference to a character XML does not allow"),
+            }
+        }
+    }
+}
+
+/// Decodes a raw attribute value as XML 1.0 section 3.3.3 requires for CDATA attributes: each
+/// literal tab or line feed becomes a space (line endings are already normalized), then references
+/// are decoded. Characters that came from references (`&#10;`) are kept as they are.
+/// Returns the offset within `raw` of the first problem.
+pub(crate) fn decode_attribute_value(raw: &str) -> Result<Cow<'_, str>, (usize, &'static str)> {
+    if let Some(i) = raw.find('<') {
+        return Err((i, "'<' is not allowed in an attribute value"));
+    }
+    if !raw.contains(['&', '\t', '\n']) {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    let mut pos = 0;
+    while let Some(i) = rest.find(['&', '\t', '\n']) {
+        out.push_str(&rest[..i]);
+        if rest.as_bytes()[i] == b'&' {
+            let after = &rest[i + 1..];
+            let end = after
+                .find(';')
+                .filter(|&e| e <= 10)
+                .ok_or((pos + i, "'&' that does not start a reference"))?;
+            let c = resolve_reference(&after[..end]).map_err(|m| (pos + i, m))?;
+            out.push(c);
+            pos += i + 2 + end;
+            rest = &after[end + 1..];
+        } else {
+            out.push(' ');
+            pos += i + 1;
+            rest = &rest[i + 1..];
+        }
+    }
+    out.push_str(rest);
+    Ok(Cow::Owned(out))
+}
+
+/// Appends `s` escaped as canonical XML text content.
+pub(crate) fn escape_text(out: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let rep: &[u8] = match c {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'\r' => b"&#xD;",
+            _ => continue,
+        };
+        out.extend_from_slice(&b[start..i]);
+        out.extend_from_slice(rep);
+        start = i + 1;
+    }
+    out.extend_from_slice(&b[start..]);
+}
+
+/// Appends `s` escaped as a canonical XML attribute value (inside double quotes).
+pub(crate) fn escape_attribute(out: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let rep: &[u8] = match c {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'"' => b"&quot;",
+            b'\t' => b"&#x9;",
+            b'\n' => b"&#xA;",
+            b'\r' => b"&#xD;",
+            _ => continue,
+        };
+        out.extend_from_slice(&b[start..i]);
+        out.extend_from_slice(rep);
+        start = i + 1;
+    }
+    out.extend_from_slice(&b[start..]);
+}
+
+/// XML whitespace: space, tab, line feed, carriage return.
+pub(crate) fn is_xml_whitespace(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_endings() {
+        let mut v = b"a\r\nb\rc\n\r\r\nd\r".to_vec();
+        normalize_line_endings(&mut v);
+        assert_eq!(v, b"a\nb\nc\n\n\nd\n");
+        let mut same = b"no breaks".to_vec();
+        normalize_line_endings(&mut same);
+        assert_eq!(same, b"no breaks");
+    }
+
+    #[test]
+    fn references() {
+        assert_eq!(resolve_reference("lt"), Ok('<'));
+        assert_eq!(resolve_reference("#x20AC"), Ok('€'));
+        assert_eq!(resolve_reference("#13"), Ok('\r'));
+        for bad in ["", "#", "#x", "#0", "#x1", "#xFFFE", "#xD800", "#x110000", "nbsp", "#-1", "#x+1", "#123456789"] {
+            assert!(resolve_reference(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn attribute_values() {
+        assert!(matches!(decode_attribute_value("plain"), Ok(Cow::Borrowed("plain"))));
+        assert_eq!(decode_attribute_value("a\tb\nc").unwrap(), "a b c");
+        assert_eq!(decode_attribute_value("a&#9;b&#xA;c&#xD;").unwrap(), "a\tb\nc\r");
+        assert_eq!(decode_attribute_value("&lt;&amp;&quot;&apos;&gt;").unwrap(), "<&\"'>");
+        assert_eq!(decode_attribute_value("x<y").unwrap_err().0, 1);
+        assert_eq!(decode_attribute_value("ab&c").unwrap_err().0, 2);
+        assert_eq!(decode_attribute_value("ab&bogus;").unwrap_err().0, 2);
+    }
+
+    #[test]
+    fn escaping() {
+        let mut o = Vec::new();
+        escape_text(&mut o, "a&b<c>d\re\"f\tg\n");
+        assert_eq!(o, b"a&amp;b&lt;c&gt;d&#xD;e\"f\tg\n");
+        o.clear();
+        escape_attribute(&mut o, "a&b<c>d\re\"f\tg\n");
+        assert_eq!(o, b"a&amp;b&lt;c>d&#xD;e&quot;f&#x9;g&#xA;");
+    }
+
+    #[test]
+    fn illegal_chars() {
+        assert_eq!(first_illegal_char("ok\t\n\r é 中"), None);
+        assert_eq!(first_illegal_char("a\u{1}"), Some(1));
+        assert_eq!(first_illegal_char("ab\u{FFFE}"), Some(2));
+        assert_eq!(first_illegal_char("\u{FFFD}"), None);
+        assert!(is_ncname("saml2p") && is_ncname("_a.b-c") && is_ncname("é"));
+        assert!(!is_ncname("") && !is_ncname("1a") && !is_ncname("a:b") && !is_ncname("a b"));
+    }
+}
