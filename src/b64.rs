@@ -13,14 +13,19 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 /// Decodes base64 after removing XML whitespace (space, tab, CR, LF), refusing inputs whose
 /// decoded size would exceed `max_decoded` before doing any work.
 pub(crate) fn decode_lenient(text: &str, max_decoded: usize) -> Result<Vec<u8>, String> {
-    let significant = text.bytes().filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n')).count();
+    let significant = text
+        .bytes()
+        .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .count();
     if significant / 4 * 3 > max_decoded {
         return Err(format!("longer than {max_decoded} decoded bytes"));
     }
     let compact: Vec<u8> = if significant == text.len() {
         text.as_bytes().to_vec()
     } else {
-        text.bytes().filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n')).collect()
+        text.bytes()
+            .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .collect()
     };
     LENIENT.decode(compact).map_err(|e| e.to_string())
 }
@@ -39,7 +44,10 @@ mod tests {
         assert_eq!(decode_lenient("aGVs\r\nbG8=", 100).unwrap(), b"hello");
         assert_eq!(decode_lenient(" aGVsbG8 ", 100).unwrap(), b"hello");
         assert!(decode_lenient("aGVsbG8*", 100).is_err());
-        assert!(decode_lenient("aGVsbG9=", 100).is_err(), "non-zero trailing bits");
+        assert!(
+            decode_lenient("aGVsbG9=", 100).is_err(),
+            "non-zero trailing bits"
+        );
         assert!(decode_lenient("aGVsbG8=", 3).is_err());
         assert_eq!(encode(b"hello"), "aGVsbG8=");
     }

@@ -28,7 +28,9 @@ pub(crate) mod okta {
 #[non_exhaustive]
 pub enum XmlError {
     /// A `<!DOCTYPE ...>` declaration: never accepted (no DTDs, no entity definitions).
-    #[error("the document contains a DOCTYPE declaration (at byte {offset}); DTDs are never accepted")]
+    #[error(
+        "the document contains a DOCTYPE declaration (at byte {offset}); DTDs are never accepted"
+    )]
     Doctype {
         /// Byte offset of the declaration.
         offset: usize,
@@ -220,7 +222,9 @@ pub enum StructureError {
     #[error("the Assertion is not a direct child of the Response")]
     MisplacedAssertion,
     /// An EncryptedAssertion (not supported yet).
-    #[error("the Response contains an EncryptedAssertion; encrypted assertions are not supported yet")]
+    #[error(
+        "the Response contains an EncryptedAssertion; encrypted assertions are not supported yet"
+    )]
     EncryptedAssertion,
     /// An encrypted NameID (not supported yet).
     #[error("the Subject has an EncryptedID; encrypted NameIDs are not supported yet")]
@@ -540,9 +544,8 @@ impl SamlError {
                 ConditionError::Issuer { .. } => "issuer",
                 ConditionError::NotYetValid { .. } | ConditionError::Expired { .. } => "time",
                 ConditionError::Status { .. } => "status",
-                ConditionError::InResponseTo { .. } | ConditionError::InResponseToMismatch { .. } => {
-                    "in_response_to"
-                }
+                ConditionError::InResponseTo { .. }
+                | ConditionError::InResponseToMismatch { .. } => "in_response_to",
                 ConditionError::NoBearerConfirmation => "subject_confirmation",
             },
             SamlError::Claims(e) => match e {

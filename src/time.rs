@@ -79,7 +79,11 @@ impl Timestamp {
             nanos -= 1_000_000_000;
             carry = 1;
         }
-        match self.secs.checked_add(secs).and_then(|s| s.checked_add(carry)) {
+        match self
+            .secs
+            .checked_add(secs)
+            .and_then(|s| s.checked_add(carry))
+        {
             Some(s) if s <= MAX_SECS => Timestamp { secs: s, nanos },
             _ => Timestamp::MAX,
         }
@@ -330,7 +334,9 @@ mod tests {
             Timestamp::MIN
         );
         assert_eq!(
-            Timestamp::parse("2024-02-29T00:00:00Z").unwrap().to_string(),
+            Timestamp::parse("2024-02-29T00:00:00Z")
+                .unwrap()
+                .to_string(),
             "2024-02-29T00:00:00Z"
         );
     }
@@ -372,8 +378,14 @@ mod tests {
         assert_eq!(later.saturating_sub(Duration::from_millis(700)), t);
         assert_eq!(later.duration_since(t), Some(Duration::from_millis(700)));
         assert_eq!(t.duration_since(later), None);
-        assert_eq!(Timestamp::MAX.saturating_add(Duration::from_secs(1)), Timestamp::MAX);
-        assert_eq!(Timestamp::MIN.saturating_sub(Duration::from_secs(1)), Timestamp::MIN);
+        assert_eq!(
+            Timestamp::MAX.saturating_add(Duration::from_secs(1)),
+            Timestamp::MAX
+        );
+        assert_eq!(
+            Timestamp::MIN.saturating_sub(Duration::from_secs(1)),
+            Timestamp::MIN
+        );
         let st: SystemTime = t.into();
         assert_eq!(Timestamp::from(st), t);
     }

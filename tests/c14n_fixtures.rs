@@ -20,16 +20,20 @@ struct Entry {
 #[test]
 fn canonical_forms_match_libxml2() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c14n");
-    let entries: Vec<Entry> = serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let entries: Vec<Entry> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
     assert!(entries.len() > 300, "only {} fixtures", entries.len());
     let mut failures = Vec::new();
     let mut by_method = std::collections::BTreeMap::new();
     for e in &entries {
         let input = std::fs::read(dir.join(&e.case)).unwrap();
         let expected = std::fs::read(dir.join(&e.expected)).unwrap();
-        let doc = Document::parse(&input, &Limits::default()).unwrap_or_else(|err| panic!("{}: {err}", e.case));
+        let doc = Document::parse(&input, &Limits::default())
+            .unwrap_or_else(|err| panic!("{}: {err}", e.case));
         let method = match e.method.as_str() {
-            "exc" => C14nMethod::Exclusive { inclusive_prefixes: e.prefixes.clone() },
+            "exc" => C14nMethod::Exclusive {
+                inclusive_prefixes: e.prefixes.clone(),
+            },
             "c14n10" => C14nMethod::Inclusive10,
             "c14n11" => C14nMethod::Inclusive11,
             m => panic!("unknown method {m}"),
@@ -38,12 +42,17 @@ fn canonical_forms_match_libxml2() {
         let result = match e.scope.as_str() {
             "document" => canonicalize_document(&doc, &method, None, &mut out),
             "subtree" => {
-                let target = doc.elements().find(|x| x.attribute("ID") == Some("target")).expect("ID=target");
+                let target = doc
+                    .elements()
+                    .find(|x| x.attribute("ID") == Some("target"))
+                    .expect("ID=target");
                 canonicalize(&doc, target.id(), &method, None, &mut out)
             }
             s => panic!("unknown scope {s}"),
         };
-        *by_method.entry(format!("{}/{}", e.scope, e.method)).or_insert(0) += 1;
+        *by_method
+            .entry(format!("{}/{}", e.scope, e.method))
+            .or_insert(0) += 1;
         match result {
             Err(err) => failures.push(format!("{} ({}): error {err}", e.expected, e.producer)),
             Ok(()) if out != expected => failures.push(format!(
@@ -56,6 +65,12 @@ fn canonical_forms_match_libxml2() {
             Ok(()) => {}
         }
     }
-    assert!(failures.is_empty(), "{} of {} fixtures differ:\n{}", failures.len(), entries.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures differ:\n{}",
+        failures.len(),
+        entries.len(),
+        failures.join("\n")
+    );
     eprintln!("{} fixtures match: {by_method:?}", entries.len());
 }

@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{block_on, manifest, Vector};
+use common::{all_vectors, block_on, Vector};
 use sso_scim::xml::{canonicalize, C14nMethod, Document, Element, Limits, Node};
 use sso_scim::{MemoryReplayCache, RequestState, VerifiedAssertion};
 
@@ -79,7 +79,9 @@ fn scan_attrs(src: &str, start: usize, end: usize) -> (usize, Vec<(usize, usize,
 }
 
 /// Tags, element ranges and text runs of the raw XML.
-fn tokens(src: &str) -> (Vec<Tag>, Vec<(usize, usize)>, Vec<(usize, usize)>) {
+type Ranges = Vec<(usize, usize)>;
+
+fn tokens(src: &str) -> (Vec<Tag>, Ranges, Ranges) {
     use quick_xml::events::Event;
     let mut r = quick_xml::Reader::from_str(src);
     let mut tags = Vec::new();
@@ -130,18 +132,44 @@ fn mutations(src: &str) -> Vec<Mutation> {
             continue; // the root
         }
         let snippet = &src[s..e.min(s + 40)];
-        push(format!("remove element #{i} {snippet:?}"), Kind::Content, splice(src, s, e, ""));
-        push(format!("duplicate element #{i} {snippet:?}"), Kind::Content, splice(src, e, e, &src[s..e]));
+        push(
+            format!("remove element #{i} {snippet:?}"),
+            Kind::Content,
+            splice(src, s, e, ""),
+        );
+        push(
+            format!("duplicate element #{i} {snippet:?}"),
+            Kind::Content,
+            splice(src, e, e, &src[s..e]),
+        );
         // Swap with the next sibling element, if the next element starts right after (possibly
         // after whitespace) and is not nested.
-        if let Some(&(ns, ne)) = elements.iter().find(|&&(ns, _)| ns >= e && src[e..ns].trim().is_empty()) {
-            let swapped = format!("{}{}{}{}{}", &src[..s], &src[ns..ne], &src[e..ns], &src[s..e], &src[ne..]);
-            push(format!("swap element #{i} with its next sibling"), Kind::Content, swapped);
+        if let Some(&(ns, ne)) = elements
+            .iter()
+            .find(|&&(ns, _)| ns >= e && src[e..ns].trim().is_empty())
+        {
+            let swapped = format!(
+                "{}{}{}{}{}",
+                &src[..s],
+                &src[ns..ne],
+                &src[e..ns],
+                &src[s..e],
+                &src[ne..]
+            );
+            push(
+                format!("swap element #{i} with its next sibling"),
+                Kind::Content,
+                swapped,
+            );
         }
     }
     for (t, tag) in tags.iter().enumerate() {
         let at = tag.name_end;
-        push(format!("add attribute to tag #{t}"), Kind::Content, splice(src, at, at, " mutated=\"x\""));
+        push(
+            format!("add attribute to tag #{t}"),
+            Kind::Content,
+            splice(src, at, at, " mutated=\"x\""),
+        );
         push(
             format!("unused namespace declaration on tag #{t}"),
             Kind::Benign,
@@ -156,7 +184,11 @@ fn mutations(src: &str) -> Vec<Mutation> {
                 x.push_str("\n\t  ");
                 last = a;
             }
-            let close = if src[..tag.end].ends_with("/>") { tag.end - 2 } else { tag.end - 1 };
+            let close = if src[..tag.end].ends_with("/>") {
+                tag.end - 2
+            } else {
+                tag.end - 1
+            };
             x.push_str(&src[last..close]);
             x.push_str("  ");
             x.push_str(&src[close..]);
@@ -166,25 +198,45 @@ fn mutations(src: &str) -> Vec<Mutation> {
             let value = &src[vs..ve];
             let name = &src[a..vs - 2];
             if !name.starts_with("xmlns") {
-                push(format!("remove attribute {name} of tag #{t}"), Kind::Content, splice(src, a - 1, ve + 1, ""));
-                push(format!("change attribute {name} of tag #{t}"), Kind::Content, splice(src, ve, ve, "x"));
+                push(
+                    format!("remove attribute {name} of tag #{t}"),
+                    Kind::Content,
+                    splice(src, a - 1, ve + 1, ""),
+                );
+                push(
+                    format!("change attribute {name} of tag #{t}"),
+                    Kind::Content,
+                    splice(src, ve, ve, "x"),
+                );
             }
             let other = if q == b'"' { '\'' } else { '"' };
             if !value.contains(other) {
                 let mut x = src.to_owned();
                 x.replace_range(vs - 1..vs, &other.to_string());
                 x.replace_range(ve..ve + 1, &other.to_string());
-                push(format!("quote style of attribute #{k} of tag #{t}"), Kind::Benign, x);
+                push(
+                    format!("quote style of attribute #{k} of tag #{t}"),
+                    Kind::Benign,
+                    x,
+                );
             }
         }
     }
     for (i, &(s, e)) in texts.iter().enumerate() {
         let text = &src[s..e];
         if text.trim().is_empty() {
-            push(format!("add whitespace to text run #{i}"), Kind::Content, splice(src, e, e, " "));
+            push(
+                format!("add whitespace to text run #{i}"),
+                Kind::Content,
+                splice(src, e, e, " "),
+            );
         } else if let Some((j, c)) = text.char_indices().find(|(_, c)| c.is_ascii_alphanumeric()) {
             let repl = if c == 'A' { "B" } else { "A" };
-            push(format!("change text run #{i} {:?}", &text[..text.len().min(30)]), Kind::Content, splice(src, s + j, s + j + 1, repl));
+            push(
+                format!("change text run #{i} {:?}", &text[..text.len().min(30)]),
+                Kind::Content,
+                splice(src, s + j, s + j + 1, repl),
+            );
         }
     }
     out
@@ -193,7 +245,9 @@ fn mutations(src: &str) -> Vec<Mutation> {
 /// The oracle: for the Response and the Assertion, `None` when unsigned, else the canonical bytes of
 /// the part (minus its signature), of its SignedInfo, and the signature value. The whole result is
 /// `None` when the structure they depend on is gone (no single Assertion, repeated signatures, ...).
-fn signed_state(xml: &str) -> Option<Vec<Option<Vec<Vec<u8>>>>> {
+type PartState = Option<Vec<Vec<u8>>>;
+
+fn signed_state(xml: &str) -> Option<Vec<PartState>> {
     let doc = Document::parse(xml.as_bytes(), &Limits::default()).ok()?;
     let root = doc.root();
     let assertions: Vec<Element<'_>> = doc.elements().filter(|e| e.is(SAML, "Assertion")).collect();
@@ -225,8 +279,16 @@ fn signed_state(xml: &str) -> Option<Vec<Option<Vec<Vec<u8>>>>> {
         canonicalize(&doc, part.id(), &method, Some(sig.id()), &mut bytes).ok()?;
         let mut si_bytes = Vec::new();
         canonicalize(&doc, si.id(), &cm, None, &mut si_bytes).ok()?;
-        let sv = sig.children_named(DSIG, "SignatureValue").next()?.text().ok()?;
-        state.push(Some(vec![bytes, si_bytes, sv.split_whitespace().collect::<String>().into_bytes()]));
+        let sv = sig
+            .children_named(DSIG, "SignatureValue")
+            .next()?
+            .text()
+            .ok()?;
+        state.push(Some(vec![
+            bytes,
+            si_bytes,
+            sv.split_whitespace().collect::<String>().into_bytes(),
+        ]));
     }
     Some(state)
 }
@@ -263,9 +325,13 @@ fn tampering_with_signed_content_always_fails() {
     let mut seen = std::collections::HashSet::new();
     let (mut total, mut must_fail, mut benign_pass, mut other_pass) = (0, 0, 0, 0);
     let mut failures = Vec::new();
-    for v in manifest().vectors {
+    for v in all_vectors() {
         let legacy = v.needs.is_some();
-        let expect = if legacy { v.expect_with_legacy.clone().unwrap_or_default() } else { v.expect.clone() };
+        let expect = if legacy {
+            v.expect_with_legacy.clone().unwrap_or_default()
+        } else {
+            v.expect.clone()
+        };
         if expect != "valid" || v.encoding.is_some() {
             continue;
         }
@@ -281,18 +347,27 @@ fn tampering_with_signed_content_always_fails() {
             // Changed: a part that is signed in the mutated document differs from the original
             // part (a part whose signature was removed is judged by the claims check instead).
             let changed = signed_state(&m.xml).is_none_or(|s| {
-                s.iter().zip(&base).any(|(now, before)| now.is_some() && now != before)
+                s.iter()
+                    .zip(&base)
+                    .any(|(now, before)| now.is_some() && now != before)
             });
             let result = validate(&v, legacy, &m.xml);
             match (&result, changed, m.kind) {
-                (Ok(_), true, _) => failures.push(format!("{}: {} changed signed content but validated", v.file, m.what)),
+                (Ok(_), true, _) => failures.push(format!(
+                    "{}: {} changed signed content but validated",
+                    v.file, m.what
+                )),
                 (Err(_), true, _) => must_fail += 1,
-                (Err(e), false, Kind::Benign) => {
-                    failures.push(format!("{}: {} leaves the canonical form unchanged but failed: {e}", v.file, m.what))
-                }
+                (Err(e), false, Kind::Benign) => failures.push(format!(
+                    "{}: {} leaves the canonical form unchanged but failed: {e}",
+                    v.file, m.what
+                )),
                 (Ok(a), false, kind) => {
                     if a != &original {
-                        failures.push(format!("{}: {} validated with different claims", v.file, m.what));
+                        failures.push(format!(
+                            "{}: {} validated with different claims",
+                            v.file, m.what
+                        ));
                     } else if kind == Kind::Benign {
                         benign_pass += 1;
                     } else {
@@ -303,7 +378,15 @@ fn tampering_with_signed_content_always_fails() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {total} mutations misbehave:\n{}", failures.len(), failures.join("\n"));
-    assert!(must_fail > 1000 && benign_pass > 500, "too few mutations exercised: {must_fail} / {benign_pass}");
+    assert!(
+        failures.is_empty(),
+        "{} of {total} mutations misbehave:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        must_fail > 1000 && benign_pass > 500,
+        "too few mutations exercised: {must_fail} / {benign_pass}"
+    );
     eprintln!("{total} mutations: {must_fail} changed signed content and failed, {benign_pass} erased by c14n and passed, {other_pass} outside signed content passed with identical claims");
 }

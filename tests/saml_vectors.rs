@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{block_on, manifest, Vector};
+use common::{all_vectors, block_on, extra_manifest, manifest, Manifest, Vector};
 use sso_scim::{MemoryReplayCache, RequestState, ResponseOverview, SamlError};
 
 fn run(v: &Vector, legacy: bool) -> Result<sso_scim::VerifiedAssertion, SamlError> {
@@ -34,31 +34,48 @@ fn check(v: &Vector, expect: &str, legacy: bool, failures: &mut Vec<String>) {
             }
             if let Some(attrs) = &v.attributes {
                 if a.attributes() != attrs {
-                    failures.push(format!("{label}: attributes {:?} != {attrs:?}", a.attributes()));
+                    failures.push(format!(
+                        "{label}: attributes {:?} != {attrs:?}",
+                        a.attributes()
+                    ));
                 }
             }
         }
-        ("valid", Err(e)) => failures.push(format!("{label}: expected valid, got {} ({e})", e.code())),
-        ("invalid", Ok(_)) => failures.push(format!("{label}: expected invalid ({:?}), but it validated", v.reject)),
+        ("valid", Err(e)) => {
+            failures.push(format!("{label}: expected valid, got {} ({e})", e.code()))
+        }
+        ("invalid", Ok(_)) => failures.push(format!(
+            "{label}: expected invalid ({:?}), but it validated",
+            v.reject
+        )),
         ("invalid", Err(e)) => {
             let reject = &v.reject;
             if !reject.iter().any(|r| r == e.code()) {
-                failures.push(format!("{label}: rejected with {} ({e}), expected one of {reject:?}", e.code()));
+                failures.push(format!(
+                    "{label}: rejected with {} ({e}), expected one of {reject:?}",
+                    e.code()
+                ));
             }
         }
         (other, _) => failures.push(format!("{label}: unknown expectation {other}")),
     }
 }
 
-#[test]
-fn every_manifest_vector_has_its_listed_outcome() {
-    let m = manifest();
-    assert!(m.vectors.len() >= 36, "manifest has {} vectors", m.vectors.len());
+fn check_manifest(m: &Manifest, min: usize) {
+    assert!(
+        m.vectors.len() >= min,
+        "manifest has {} vectors",
+        m.vectors.len()
+    );
     let mut failures = Vec::new();
     let (mut valid, mut invalid, mut legacy) = (0, 0, 0);
     for v in &m.vectors {
         for r in &v.reject {
-            assert!(m.reject_checks.contains_key(r), "{}: unknown reject check {r}", v.file);
+            assert!(
+                m.reject_checks.contains_key(r),
+                "{}: unknown reject check {r}",
+                v.file
+            );
         }
         check(v, &v.expect, false, &mut failures);
         if v.expect == "valid" {
@@ -68,18 +85,37 @@ fn every_manifest_vector_has_its_listed_outcome() {
         }
         if v.needs.as_deref() == Some("legacy-sha1") {
             legacy += 1;
-            let with = v.expect_with_legacy.as_deref().expect("legacy entries say expect_with_legacy");
+            let with = v
+                .expect_with_legacy
+                .as_deref()
+                .expect("legacy entries say expect_with_legacy");
             check(v, with, true, &mut failures);
         }
     }
-    assert!(failures.is_empty(), "{} of {} vectors misbehave:\n{}", failures.len(), m.vectors.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors misbehave:\n{}",
+        failures.len(),
+        m.vectors.len(),
+        failures.join("\n")
+    );
     eprintln!("{valid} valid, {invalid} invalid ({legacy} legacy re-checked with the opt-in)");
+}
+
+#[test]
+fn every_manifest_vector_has_its_listed_outcome() {
+    check_manifest(&manifest(), 36);
+}
+
+#[test]
+fn every_extra_vector_has_its_listed_outcome() {
+    check_manifest(&extra_manifest(), 30);
 }
 
 #[test]
 fn valid_vectors_stay_valid_with_the_legacy_opt_in() {
     // The opt-in widens what is accepted; it must not change a strict verdict of "valid".
-    for v in manifest().vectors.iter().filter(|v| v.expect == "valid") {
+    for v in all_vectors().iter().filter(|v| v.expect == "valid") {
         let mut failures = Vec::new();
         check(v, "valid", true, &mut failures);
         assert!(failures.is_empty(), "{failures:?}");
@@ -88,7 +124,11 @@ fn valid_vectors_stay_valid_with_the_legacy_opt_in() {
 
 #[test]
 fn encoded_vectors_decode_to_their_xml() {
-    for v in manifest().vectors.iter().filter(|v| v.encoding.as_deref() == Some("base64")) {
+    for v in manifest()
+        .vectors
+        .iter()
+        .filter(|v| v.encoding.as_deref() == Some("base64"))
+    {
         let target = v.decodes_to.as_ref().expect("decodes_to");
         let xml = std::fs::read(common::vectors_dir().join(target)).unwrap();
         let from_b64 = ResponseOverview::from_form_value(v.bytes()).unwrap();
@@ -100,7 +140,11 @@ fn encoded_vectors_decode_to_their_xml() {
 #[test]
 fn rejected_vectors_still_parse_their_full_text() {
     // VU#475445: comments and odd nodes must never truncate what is read.
-    for v in manifest().vectors.iter().filter(|v| v.parse_expect.is_some()) {
+    for v in manifest()
+        .vectors
+        .iter()
+        .filter(|v| v.parse_expect.is_some())
+    {
         let expect = v.parse_expect.as_ref().unwrap();
         let o = ResponseOverview::from_xml(&v.bytes()).unwrap();
         let a = o.assertion.expect("an assertion");
@@ -119,7 +163,7 @@ fn rejected_vectors_still_parse_their_full_text() {
 #[test]
 fn vector_files_are_byte_exact_copies() {
     use std::fmt::Write;
-    for v in manifest().vectors {
+    for v in all_vectors() {
         let Some(want) = &v.sha256 else { continue };
         let d = ring::digest::digest(&ring::digest::SHA256, &v.bytes());
         let got = d.as_ref().iter().fold(String::new(), |mut s, b| {

@@ -52,7 +52,6 @@ impl DigestAlg {
             DigestAlg::Sha512 => &digest::SHA512,
         }
     }
-
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,14 +80,17 @@ impl SignatureAlg {
             (SignatureAlg::RsaSha1, true) => &sig::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
             (SignatureAlg::RsaSha1, false) => &sig::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
             (SignatureAlg::RsaSha256, true) => &sig::RSA_PKCS1_2048_8192_SHA256,
-            (SignatureAlg::RsaSha256, false) => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+            (SignatureAlg::RsaSha256, false) => {
+                &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
+            }
             (SignatureAlg::RsaSha384, true) => &sig::RSA_PKCS1_2048_8192_SHA384,
             (SignatureAlg::RsaSha384, false) => return None,
             (SignatureAlg::RsaSha512, true) => &sig::RSA_PKCS1_2048_8192_SHA512,
-            (SignatureAlg::RsaSha512, false) => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
+            (SignatureAlg::RsaSha512, false) => {
+                &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY
+            }
         })
     }
-
 }
 
 /// Which legacy algorithms a verification accepts.
@@ -113,14 +115,20 @@ pub(crate) struct ParsedSignature<'d> {
 }
 
 /// The element children of `e`, refusing non-whitespace text and processing instructions.
-fn element_children<'d>(e: Element<'d>, part: SignedPart) -> Result<Vec<Element<'d>>, SignatureError> {
+fn element_children<'d>(
+    e: Element<'d>,
+    part: SignedPart,
+) -> Result<Vec<Element<'d>>, SignatureError> {
     let mut out = Vec::new();
     for n in e.children() {
         match n {
             Node::Element(c) => out.push(c),
             Node::Text(t) if crate::xml::is_xml_whitespace(t) => {}
             _ => {
-                return Err(profile(part, format!("unexpected content in ds:{}", e.local_name())));
+                return Err(profile(
+                    part,
+                    format!("unexpected content in ds:{}", e.local_name()),
+                ));
             }
         }
     }
@@ -134,10 +142,17 @@ fn profile(part: SignedPart, reason: impl Into<String>) -> SignatureError {
     }
 }
 
-fn expect_ds<'d>(e: Option<&Element<'d>>, local: &'static str, part: SignedPart) -> Result<Element<'d>, SignatureError> {
+fn expect_ds<'d>(
+    e: Option<&Element<'d>>,
+    local: &'static str,
+    part: SignedPart,
+) -> Result<Element<'d>, SignatureError> {
     match e {
         Some(e) if e.is(DSIG_NS, local) => Ok(*e),
-        Some(e) => Err(profile(part, format!("expected ds:{local}, found <{}>", e.qualified_name()))),
+        Some(e) => Err(profile(
+            part,
+            format!("expected ds:{local}, found <{}>", e.qualified_name()),
+        )),
         None => Err(profile(part, format!("ds:{local} is missing"))),
     }
 }
@@ -163,7 +178,12 @@ fn c14n_method(e: Element<'_>, part: SignedPart) -> Result<Option<C14nMethod>, S
                     let list = inc.attribute("PrefixList").unwrap_or("");
                     prefixes = list.split_ascii_whitespace().map(str::to_owned).collect();
                 }
-                _ => return Err(profile(part, "unexpected children in an exclusive C14N algorithm")),
+                _ => {
+                    return Err(profile(
+                        part,
+                        "unexpected children in an exclusive C14N algorithm",
+                    ))
+                }
             }
             C14nMethod::Exclusive {
                 inclusive_prefixes: prefixes,
@@ -193,7 +213,10 @@ fn base64_text(e: Element<'_>, part: SignedPart) -> Result<Vec<u8>, SignatureErr
 }
 
 /// Checks a `ds:Signature` against the profile and extracts what verification needs.
-pub(crate) fn parse<'d>(signature: Element<'d>, part: SignedPart) -> Result<ParsedSignature<'d>, SignatureError> {
+pub(crate) fn parse<'d>(
+    signature: Element<'d>,
+    part: SignedPart,
+) -> Result<ParsedSignature<'d>, SignatureError> {
     let kids = element_children(signature, part)?;
     let signed_info = expect_ds(kids.first(), "SignedInfo", part)?;
     let signature_value = expect_ds(kids.get(1), "SignatureValue", part)?;
@@ -201,7 +224,13 @@ pub(crate) fn parse<'d>(signature: Element<'d>, part: SignedPart) -> Result<Pars
         [] => {}
         [k] if k.is(DSIG_NS, "KeyInfo") => {}
         [k, ..] => {
-            return Err(profile(part, format!("unexpected <{}> in ds:Signature (ds:Object and others are refused)", k.qualified_name())))
+            return Err(profile(
+                part,
+                format!(
+                    "unexpected <{}> in ds:Signature (ds:Object and others are refused)",
+                    k.qualified_name()
+                ),
+            ))
         }
     }
 
@@ -210,22 +239,33 @@ pub(crate) fn parse<'d>(signature: Element<'d>, part: SignedPart) -> Result<Pars
     let sm = expect_ds(si.get(1), "SignatureMethod", part)?;
     let references = si.get(2..).unwrap_or(&[]);
     if references.len() != 1 {
-        return Err(profile(part, format!("SignedInfo has {} References; exactly one is accepted", references.len())));
+        return Err(profile(
+            part,
+            format!(
+                "SignedInfo has {} References; exactly one is accepted",
+                references.len()
+            ),
+        ));
     }
     let reference = expect_ds(references.first(), "Reference", part)?;
 
-    let signed_info_c14n = c14n_method(cm, part)?.ok_or_else(|| SignatureError::UnsupportedAlgorithm {
-        part,
-        algorithm: algorithm(cm, part).unwrap_or_default().to_owned(),
-    })?;
+    let signed_info_c14n =
+        c14n_method(cm, part)?.ok_or_else(|| SignatureError::UnsupportedAlgorithm {
+            part,
+            algorithm: algorithm(cm, part).unwrap_or_default().to_owned(),
+        })?;
     if !element_children(sm, part)?.is_empty() {
-        return Err(profile(part, "SignatureMethod has parameters (e.g. HMACOutputLength)"));
+        return Err(profile(
+            part,
+            "SignatureMethod has parameters (e.g. HMACOutputLength)",
+        ));
     }
     let sm_uri = algorithm(sm, part)?;
-    let signature_alg = SignatureAlg::from_uri(sm_uri).ok_or_else(|| SignatureError::UnsupportedAlgorithm {
-        part,
-        algorithm: sm_uri.to_owned(),
-    })?;
+    let signature_alg =
+        SignatureAlg::from_uri(sm_uri).ok_or_else(|| SignatureError::UnsupportedAlgorithm {
+            part,
+            algorithm: sm_uri.to_owned(),
+        })?;
 
     let reference_uri = reference
         .attribute("URI")
@@ -247,22 +287,29 @@ pub(crate) fn parse<'d>(signature: Element<'d>, part: SignedPart) -> Result<Pars
     let t1 = expect_ds(Some(t1), "Transform", part)?;
     let t2 = expect_ds(Some(t2), "Transform", part)?;
     if algorithm(t1, part)? != ENVELOPED || !element_children(t1, part)?.is_empty() {
-        return Err(profile(part, "the first transform must be enveloped-signature"));
+        return Err(profile(
+            part,
+            "the first transform must be enveloped-signature",
+        ));
     }
     let reference_c14n = c14n_method(t2, part)?.ok_or_else(|| {
         profile(
             part,
-            format!("the second transform must be a canonicalization without comments, found {}", algorithm(t2, part).unwrap_or_default()),
+            format!(
+                "the second transform must be a canonicalization without comments, found {}",
+                algorithm(t2, part).unwrap_or_default()
+            ),
         )
     })?;
     if !element_children(dm, part)?.is_empty() {
         return Err(profile(part, "DigestMethod has parameters"));
     }
     let dm_uri = algorithm(dm, part)?;
-    let digest_alg = DigestAlg::from_uri(dm_uri).ok_or_else(|| SignatureError::UnsupportedAlgorithm {
-        part,
-        algorithm: dm_uri.to_owned(),
-    })?;
+    let digest_alg =
+        DigestAlg::from_uri(dm_uri).ok_or_else(|| SignatureError::UnsupportedAlgorithm {
+            part,
+            algorithm: dm_uri.to_owned(),
+        })?;
     let digest_value = base64_text(dv, part)?;
     let signature_value = base64_text(signature_value, part)?;
     Ok(ParsedSignature {
@@ -280,7 +327,11 @@ pub(crate) fn parse<'d>(signature: Element<'d>, part: SignedPart) -> Result<Pars
 
 impl ParsedSignature<'_> {
     /// Refuses legacy algorithms unless the policy allows them.
-    pub(crate) fn check_algorithms(&self, part: SignedPart, policy: Policy) -> Result<(), SignatureError> {
+    pub(crate) fn check_algorithms(
+        &self,
+        part: SignedPart,
+        policy: Policy,
+    ) -> Result<(), SignatureError> {
         if policy.insecure_allow_sha1 {
             return Ok(());
         }
@@ -315,7 +366,10 @@ pub(crate) fn verify(
     s.check_algorithms(part, policy)?;
     let usable: Vec<&RsaKey> = keys
         .iter()
-        .filter(|k| (k.bits() >= 2048 || policy.insecure_allow_sha1) && s.signature_alg.params(k.bits()).is_some())
+        .filter(|k| {
+            (k.bits() >= 2048 || policy.insecure_allow_sha1)
+                && s.signature_alg.params(k.bits()).is_some()
+        })
         .collect();
     if usable.is_empty() {
         return Err(SignatureError::WeakKey {
@@ -332,19 +386,32 @@ pub(crate) fn verify(
             _ => {
                 return Err(profile(
                     part,
-                    format!("the Reference URI {:?} does not name the signed {part} (its ID is {:?})", s.reference_uri, target.attribute("ID").unwrap_or("")),
+                    format!(
+                        "the Reference URI {:?} does not name the signed {part} (its ID is {:?})",
+                        s.reference_uri,
+                        target.attribute("ID").unwrap_or("")
+                    ),
                 ))
             }
         },
         None if s.reference_uri.is_empty() && is_root => false,
         None => {
-            return Err(profile(part, format!("unsupported Reference URI {:?}", s.reference_uri)));
+            return Err(profile(
+                part,
+                format!("unsupported Reference URI {:?}", s.reference_uri),
+            ));
         }
     };
 
     scratch.clear();
     let canon = if by_id {
-        canonicalize(doc, target.id(), &s.reference_c14n, Some(s.element.id()), scratch)
+        canonicalize(
+            doc,
+            target.id(),
+            &s.reference_c14n,
+            Some(s.element.id()),
+            scratch,
+        )
     } else {
         canonicalize_document(doc, &s.reference_c14n, Some(s.element.id()), scratch)
     };

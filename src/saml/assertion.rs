@@ -145,7 +145,10 @@ impl PendingLogin {
     /// Consumes the assertion id in `cache` (atomically, once) and yields the verified facts.
     /// A second consume of the same assertion, with any cache sharing that state, gives
     /// [`ReplayError::Replayed`]; a failing cache gives [`ReplayError::Cache`] (fail closed).
-    pub async fn consume<C: ReplayCache>(self, cache: &C) -> Result<VerifiedAssertion, ReplayError<C::Error>> {
+    pub async fn consume<C: ReplayCache>(
+        self,
+        cache: &C,
+    ) -> Result<VerifiedAssertion, ReplayError<C::Error>> {
         let key = self.replay_key();
         let first = cache
             .consume_once(&key, self.assertion.remember_until, self.now)

@@ -105,15 +105,20 @@ impl IdpCertificate {
         let mut rest = text;
         while let Some(begin) = rest.find("-----BEGIN ") {
             let after = &rest[begin + 11..];
-            let label_end = after.find("-----").ok_or_else(|| CertificateError::Encoding {
-                reason: "unterminated BEGIN line".into(),
-            })?;
+            let label_end = after
+                .find("-----")
+                .ok_or_else(|| CertificateError::Encoding {
+                    reason: "unterminated BEGIN line".into(),
+                })?;
             let label = &after[..label_end];
             let body_start = &after[label_end + 5..];
             let end_marker = format!("-----END {label}-----");
-            let body_end = body_start.find(&end_marker).ok_or_else(|| CertificateError::Encoding {
-                reason: format!("no matching END line for {label:?}"),
-            })?;
+            let body_end =
+                body_start
+                    .find(&end_marker)
+                    .ok_or_else(|| CertificateError::Encoding {
+                        reason: format!("no matching END line for {label:?}"),
+                    })?;
             if label != "CERTIFICATE" {
                 return Err(CertificateError::WrongPemLabel {
                     label: label.chars().take(40).collect(),
@@ -436,7 +441,10 @@ impl SsoConfigBuilder {
         let mut certificates = Vec::new();
         for (i, parsed) in self.certificates.into_iter().enumerate() {
             let list = parsed.map_err(|e| {
-                ConfigError::new(ConfigField::IdpCertificate, format!("certificate #{}: {e}", i + 1))
+                ConfigError::new(
+                    ConfigField::IdpCertificate,
+                    format!("certificate #{}: {e}", i + 1),
+                )
             })?;
             for c in list {
                 if !certificates.contains(&c) {
@@ -457,12 +465,21 @@ impl SsoConfigBuilder {
         if self.clock_skew > MAX_SKEW {
             return Err(ConfigError::new(
                 ConfigField::ClockSkew,
-                format!("{} seconds is more than the maximum of 3600", self.clock_skew.as_secs()),
+                format!(
+                    "{} seconds is more than the maximum of 3600",
+                    self.clock_skew.as_secs()
+                ),
             ));
         }
         let email_attribute = name(ConfigField::EmailAttribute, Some(self.email_attribute))?;
-        let first_name_attribute = name(ConfigField::FirstNameAttribute, Some(self.first_name_attribute))?;
-        let last_name_attribute = name(ConfigField::LastNameAttribute, Some(self.last_name_attribute))?;
+        let first_name_attribute = name(
+            ConfigField::FirstNameAttribute,
+            Some(self.first_name_attribute),
+        )?;
+        let last_name_attribute = name(
+            ConfigField::LastNameAttribute,
+            Some(self.last_name_attribute),
+        )?;
         Ok(SsoConfig {
             certificates,
             idp_sso_url,
@@ -489,10 +506,16 @@ fn required(field: ConfigField, v: Option<String>) -> Result<String, ConfigError
         return Err(ConfigError::new(field, "is empty"));
     }
     if t.len() > MAX_NAME {
-        return Err(ConfigError::new(field, format!("is longer than {MAX_NAME} characters")));
+        return Err(ConfigError::new(
+            field,
+            format!("is longer than {MAX_NAME} characters"),
+        ));
     }
     if t.chars().any(char::is_control) {
-        return Err(ConfigError::new(field, "contains control characters (a line break pasted by accident?)"));
+        return Err(ConfigError::new(
+            field,
+            "contains control characters (a line break pasted by accident?)",
+        ));
     }
     Ok(t.to_owned())
 }
@@ -503,18 +526,28 @@ fn name(field: ConfigField, v: Option<String>) -> Result<String, ConfigError> {
 
 fn http_url(field: ConfigField, v: Option<String>) -> Result<(String, Url), ConfigError> {
     let s = required(field, v)?;
-    let u = Url::parse(&s).map_err(|e| ConfigError::new(field, format!("{s:?} is not an absolute URL ({e})")))?;
+    let u = Url::parse(&s)
+        .map_err(|e| ConfigError::new(field, format!("{s:?} is not an absolute URL ({e})")))?;
     if !matches!(u.scheme(), "http" | "https") {
-        return Err(ConfigError::new(field, format!("{s:?} must be an http or https URL")));
+        return Err(ConfigError::new(
+            field,
+            format!("{s:?} must be an http or https URL"),
+        ));
     }
     if u.host_str().unwrap_or("").is_empty() {
         return Err(ConfigError::new(field, format!("{s:?} has no host")));
     }
     if u.fragment().is_some() {
-        return Err(ConfigError::new(field, format!("{s:?} must not have a #fragment")));
+        return Err(ConfigError::new(
+            field,
+            format!("{s:?} must not have a #fragment"),
+        ));
     }
     if !u.username().is_empty() || u.password().is_some() {
-        return Err(ConfigError::new(field, format!("{s:?} must not contain credentials")));
+        return Err(ConfigError::new(
+            field,
+            format!("{s:?} must not contain credentials"),
+        ));
     }
     Ok((s, u))
 }
@@ -714,7 +747,11 @@ mod serde_impl {
     impl Serialize for SsoConfig {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             Repr {
-                idp_certificates: self.certificates.iter().map(IdpCertificate::to_pem).collect(),
+                idp_certificates: self
+                    .certificates
+                    .iter()
+                    .map(IdpCertificate::to_pem)
+                    .collect(),
                 idp_sso_url: self.idp_sso_url.to_string(),
                 idp_issuer: self.idp_issuer.clone(),
                 sp_entity_id: self.sp_entity_id.clone(),

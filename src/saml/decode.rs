@@ -27,11 +27,16 @@ pub(crate) fn form_value(value: &[u8], max_xml: usize) -> Result<Vec<u8>, Encodi
     }
     if text.contains('%') {
         return Err(EncodingError::Base64 {
-            reason: "the value is still URL-encoded (contains '%'); pass the decoded form field".into(),
+            reason: "the value is still URL-encoded (contains '%'); pass the decoded form field"
+                .into(),
         });
     }
-    let xml = crate::b64::decode_lenient(text, max_xml).map_err(|reason| EncodingError::Base64 { reason })?;
-    let body = xml.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&xml).trim_ascii_start();
+    let xml = crate::b64::decode_lenient(text, max_xml)
+        .map_err(|reason| EncodingError::Base64 { reason })?;
+    let body = xml
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(&xml)
+        .trim_ascii_start();
     if body.first() != Some(&b'<') {
         let printable = std::str::from_utf8(&body[..body.len().min(16)])
             .is_ok_and(|s| s.chars().all(|c| !c.is_control() || c.is_whitespace()));
@@ -55,11 +60,23 @@ mod tests {
         assert_eq!(form_value(b"PGEvPg==", 100).unwrap(), b"<a/>");
         assert_eq!(form_value(b" PGEv\r\nPg== \n", 100).unwrap(), b"<a/>");
         assert_eq!(form_value(b"", 100), Err(EncodingError::Empty));
-        assert!(matches!(form_value(b"<a/>", 100), Err(EncodingError::Base64 { .. })));
-        assert!(matches!(form_value(b"PGEvPg%3D%3D", 100), Err(EncodingError::Base64 { .. })));
-        assert!(matches!(form_value(b"aGVsbG8=", 100), Err(EncodingError::NotXml { .. })));
+        assert!(matches!(
+            form_value(b"<a/>", 100),
+            Err(EncodingError::Base64 { .. })
+        ));
+        assert!(matches!(
+            form_value(b"PGEvPg%3D%3D", 100),
+            Err(EncodingError::Base64 { .. })
+        ));
+        assert!(matches!(
+            form_value(b"aGVsbG8=", 100),
+            Err(EncodingError::NotXml { .. })
+        ));
         // Raw DEFLATE of "<a/>": binary, not XML.
         assert_eq!(form_value(b"s0nUtwMA", 100), Err(EncodingError::Deflated));
-        assert!(matches!(form_value(&[b'A'; 2000], 100), Err(EncodingError::TooLarge { .. })));
+        assert!(matches!(
+            form_value(&[b'A'; 2000], 100),
+            Err(EncodingError::TooLarge { .. })
+        ));
     }
 }

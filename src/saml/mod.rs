@@ -15,7 +15,6 @@ pub use overview::{AssertionOverview, ResponseOverview, SignatureOverview};
 pub use replay::{MemoryReplayCache, MemoryReplayError, ReplayCache, ReplayKey};
 pub use validator::{AssertionValidator, RequestState};
 
-
 /// SAML namespaces and constants.
 pub(crate) mod ns {
     pub const SAMLP: &str = "urn:oasis:names:tc:SAML:2.0:protocol";

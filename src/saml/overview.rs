@@ -133,7 +133,10 @@ impl ResponseOverview {
             in_response_to: attr(Some(root), "InResponseTo"),
             issue_instant: attr(Some(root), "IssueInstant"),
             status: attr(code, "Value"),
-            status_detail: attr(code.and_then(|c| first_child(c, ns::SAMLP, "StatusCode")), "Value"),
+            status_detail: attr(
+                code.and_then(|c| first_child(c, ns::SAMLP, "StatusCode")),
+                "Value",
+            ),
             status_message: status
                 .and_then(|s| first_child(s, ns::SAMLP, "StatusMessage"))
                 .and_then(trimmed),
@@ -208,7 +211,9 @@ impl SignatureOverview {
         let signed_info = first_child(s, DSIG_NS, "SignedInfo");
         let reference = signed_info.and_then(|si| first_child(si, DSIG_NS, "Reference"));
         let reference_uri = attr(reference, "URI");
-        let parent_name = parent.map(|p| p.qualified_name().into_owned()).unwrap_or_default();
+        let parent_name = parent
+            .map(|p| p.qualified_name().into_owned())
+            .unwrap_or_default();
         let covers = match (&reference_uri, &parent_id) {
             (Some(u), Some(id)) if u.strip_prefix('#') == Some(id.as_str()) => {
                 format!("its parent <{parent_name} ID=\"{id}\"> and everything inside, minus this signature (enveloped)")
@@ -230,8 +235,12 @@ impl SignatureOverview {
             parent_id,
             reference_uri,
             covers,
-            canonicalization: alg(signed_info.and_then(|si| first_child(si, DSIG_NS, "CanonicalizationMethod"))),
-            signature_algorithm: alg(signed_info.and_then(|si| first_child(si, DSIG_NS, "SignatureMethod"))),
+            canonicalization: alg(
+                signed_info.and_then(|si| first_child(si, DSIG_NS, "CanonicalizationMethod"))
+            ),
+            signature_algorithm: alg(
+                signed_info.and_then(|si| first_child(si, DSIG_NS, "SignatureMethod"))
+            ),
             digest_algorithm: alg(reference.and_then(|r| first_child(r, DSIG_NS, "DigestMethod"))),
             profile_error: dsig::parse(s, part).err().map(|e| e.to_string()),
         }

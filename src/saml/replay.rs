@@ -197,16 +197,29 @@ mod tests {
         let k = ReplayKey::new("idp", "a1");
         assert_eq!(c.consume_once_now(&k, exp, t0), Ok(true));
         assert_eq!(c.consume_once_now(&k, exp, t0), Ok(false));
-        assert_eq!(c.consume_once_now(&k, exp, exp.saturating_sub(Duration::from_nanos(1))), Ok(false));
+        assert_eq!(
+            c.consume_once_now(&k, exp, exp.saturating_sub(Duration::from_nanos(1))),
+            Ok(false)
+        );
         // Other issuer, same id: a different key.
-        assert_eq!(c.consume_once_now(&ReplayKey::new("idp2", "a1"), exp, t0), Ok(true));
+        assert_eq!(
+            c.consume_once_now(&ReplayKey::new("idp2", "a1"), exp, t0),
+            Ok(true)
+        );
         // Full: refuse rather than forget.
         assert_eq!(
             c.consume_once_now(&ReplayKey::new("idp", "a2"), exp, t0),
             Err(MemoryReplayError::Full(2))
         );
         // After expiry entries are dropped and space comes back.
-        assert_eq!(c.consume_once_now(&ReplayKey::new("idp", "a2"), exp.saturating_add(Duration::from_secs(60)), exp), Ok(true));
+        assert_eq!(
+            c.consume_once_now(
+                &ReplayKey::new("idp", "a2"),
+                exp.saturating_add(Duration::from_secs(60)),
+                exp
+            ),
+            Ok(true)
+        );
         assert_eq!(c.len(), 1);
     }
 
@@ -218,7 +231,9 @@ mod tests {
         let wins: usize = (0..16)
             .map(|_| {
                 let c = c.clone();
-                std::thread::spawn(move || c.consume_once_now(&ReplayKey::new("i", "same"), exp, t0) == Ok(true))
+                std::thread::spawn(move || {
+                    c.consume_once_now(&ReplayKey::new("i", "same"), exp, t0) == Ok(true)
+                })
             })
             .collect::<Vec<_>>()
             .into_iter()

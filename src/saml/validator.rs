@@ -88,18 +88,29 @@ impl AssertionValidator {
         requests: &RequestState<'_>,
         now: Timestamp,
     ) -> Result<PendingLogin, SamlError> {
-        let xml = super::decode::form_value(saml_response.as_ref(), self.config.max_response_bytes())?;
+        let xml =
+            super::decode::form_value(saml_response.as_ref(), self.config.max_response_bytes())?;
         let doc = Document::parse_owned(xml, &self.limits)?;
         self.validate_document(&doc, requests, now)
     }
 
     /// Validates a response given as raw XML bytes (for tools and tests; browsers post base64).
-    pub fn validate_xml(&self, xml: &[u8], requests: &RequestState<'_>, now: Timestamp) -> Result<PendingLogin, SamlError> {
+    pub fn validate_xml(
+        &self,
+        xml: &[u8],
+        requests: &RequestState<'_>,
+        now: Timestamp,
+    ) -> Result<PendingLogin, SamlError> {
         let doc = Document::parse(xml, &self.limits)?;
         self.validate_document(&doc, requests, now)
     }
 
-    fn validate_document(&self, doc: &Document, requests: &RequestState<'_>, now: Timestamp) -> Result<PendingLogin, SamlError> {
+    fn validate_document(
+        &self,
+        doc: &Document,
+        requests: &RequestState<'_>,
+        now: Timestamp,
+    ) -> Result<PendingLogin, SamlError> {
         let cfg = &self.config;
         if requests.ids.is_none() && !cfg.allows_idp_initiated() {
             return Err(UsageError::NoRequestState.into());
@@ -140,16 +151,24 @@ impl AssertionValidator {
             let parent = s.parent();
             let slot = match (parent, assertion) {
                 (Some(p), _) if p == root => (&mut response_sig, SignedPart::Response),
-                (Some(p), Some(a)) if p == a && a.parent() == Some(root) => (&mut assertion_sig, SignedPart::Assertion),
+                (Some(p), Some(a)) if p == a && a.parent() == Some(root) => {
+                    (&mut assertion_sig, SignedPart::Assertion)
+                }
                 _ => {
                     return Err(SignatureError::Misplaced {
-                        parent: parent.map(|p| p.qualified_name().into_owned()).unwrap_or_default(),
+                        parent: parent
+                            .map(|p| p.qualified_name().into_owned())
+                            .unwrap_or_default(),
                     }
                     .into())
                 }
             };
             if slot.0.replace(s).is_some() {
-                return Err(SignatureError::Multiple { part: slot.1, count: 2 }.into());
+                return Err(SignatureError::Multiple {
+                    part: slot.1,
+                    count: 2,
+                }
+                .into());
             }
         }
 
@@ -159,7 +178,14 @@ impl AssertionValidator {
         let mut scratch = Vec::with_capacity(doc_size_hint(doc));
         if let Some(s) = response_sig {
             let parsed = dsig::parse(s, SignedPart::Response)?;
-            dsig::verify(&parsed, SignedPart::Response, root, &self.keys, policy, &mut scratch)?;
+            dsig::verify(
+                &parsed,
+                SignedPart::Response,
+                root,
+                &self.keys,
+                policy,
+                &mut scratch,
+            )?;
         }
         read::status(root)?;
         let assertion = assertion.ok_or(StructureError::NoAssertion)?;
@@ -169,7 +195,14 @@ impl AssertionValidator {
         match assertion_sig {
             Some(s) => {
                 let parsed = dsig::parse(s, SignedPart::Assertion)?;
-                dsig::verify(&parsed, SignedPart::Assertion, assertion, &self.keys, policy, &mut scratch)?;
+                dsig::verify(
+                    &parsed,
+                    SignedPart::Assertion,
+                    assertion,
+                    &self.keys,
+                    policy,
+                    &mut scratch,
+                )?;
             }
             None if response_sig.is_none() => return Err(SignatureError::Unsigned.into()),
             None => {}
@@ -194,7 +227,12 @@ impl AssertionValidator {
         read::version(assertion, "Assertion")?;
         let assertion_id = match assertion.attribute("ID") {
             Some(id) if !id.is_empty() => id,
-            _ => return Err(StructureError::Missing { what: "Assertion/@ID" }.into()),
+            _ => {
+                return Err(StructureError::Missing {
+                    what: "Assertion/@ID",
+                }
+                .into())
+            }
         };
 
         // Conditions: time window and audience.
@@ -209,18 +247,27 @@ impl AssertionValidator {
         self.check_audience(conditions)?;
 
         // Subject: NameID and a bearer confirmation for us.
-        let subject = read::one(assertion, ns::SAML, "Subject")?.ok_or(StructureError::Missing { what: "Assertion/Subject" })?;
+        let subject =
+            read::one(assertion, ns::SAML, "Subject")?.ok_or(StructureError::Missing {
+                what: "Assertion/Subject",
+            })?;
         if read::one(subject, ns::SAML, "EncryptedID")?.is_some() {
             return Err(StructureError::EncryptedId.into());
         }
-        let name_id_el = read::one(subject, ns::SAML, "NameID")?.ok_or(ClaimError::MissingNameId)?;
+        let name_id_el =
+            read::one(subject, ns::SAML, "NameID")?.ok_or(ClaimError::MissingNameId)?;
         let name_id = read::text(name_id_el)?;
         if name_id.is_empty() {
             return Err(ClaimError::MissingNameId.into());
         }
         let response_irt = root.attribute("InResponseTo");
         let confirmation = self.check_confirmations(subject, response_irt, now)?;
-        let in_response_to = self.check_in_response_to(response_irt, response_sig.is_some(), &confirmation, requests)?;
+        let in_response_to = self.check_in_response_to(
+            response_irt,
+            response_sig.is_some(),
+            &confirmation,
+            requests,
+        )?;
         latest = Some(match latest {
             Some(t) if t > confirmation.not_on_or_after => t,
             _ => confirmation.not_on_or_after,
@@ -244,7 +291,11 @@ impl AssertionValidator {
         let (session_index, session_not_on_or_after, authn_instant) = match authn {
             Some(a) => (
                 a.attribute("SessionIndex").map(str::to_owned),
-                read::time_attr(a, "SessionNotOnOrAfter", "AuthnStatement/@SessionNotOnOrAfter")?,
+                read::time_attr(
+                    a,
+                    "SessionNotOnOrAfter",
+                    "AuthnStatement/@SessionNotOnOrAfter",
+                )?,
                 read::time_attr(a, "AuthnInstant", "AuthnStatement/@AuthnInstant")?,
             ),
             None => (None, None, None),
@@ -271,7 +322,11 @@ impl AssertionValidator {
         })
     }
 
-    fn check_issuer(&self, issuer: Option<Element<'_>>, element: &'static str) -> Result<(), SamlError> {
+    fn check_issuer(
+        &self,
+        issuer: Option<Element<'_>>,
+        element: &'static str,
+    ) -> Result<(), SamlError> {
         let expected = self.config.idp_issuer();
         let fail = |got: Option<String>| ConditionError::Issuer {
             element,
@@ -291,7 +346,13 @@ impl AssertionValidator {
         }
     }
 
-    fn check_window(&self, what: &'static str, not_before: Option<Timestamp>, not_on_or_after: Option<Timestamp>, now: Timestamp) -> Result<(), SamlError> {
+    fn check_window(
+        &self,
+        what: &'static str,
+        not_before: Option<Timestamp>,
+        not_on_or_after: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<(), SamlError> {
         let skew = self.config.clock_skew();
         if let Some(nb) = not_before {
             if now.saturating_add(skew) < nb {
@@ -349,14 +410,20 @@ impl AssertionValidator {
     }
 
     /// Finds a bearer SubjectConfirmation whose data holds for us now; reports the first failure.
-    fn check_confirmations<'d>(&self, subject: Element<'d>, response_irt: Option<&'d str>, now: Timestamp) -> Result<Confirmation<'d>, SamlError> {
+    fn check_confirmations<'d>(
+        &self,
+        subject: Element<'d>,
+        response_irt: Option<&'d str>,
+        now: Timestamp,
+    ) -> Result<Confirmation<'d>, SamlError> {
         let mut first_error: Option<SamlError> = None;
         for c in subject.children_named(ns::SAML, "SubjectConfirmation") {
             if c.attribute("Method") != Some(ns::BEARER) {
                 continue;
             }
             let result = (|| -> Result<Confirmation<'d>, SamlError> {
-                let scd = read::one(c, ns::SAML, "SubjectConfirmationData")?.ok_or(ConditionError::NoBearerConfirmation)?;
+                let scd = read::one(c, ns::SAML, "SubjectConfirmationData")?
+                    .ok_or(ConditionError::NoBearerConfirmation)?;
                 let recipient = scd.attribute("Recipient");
                 if !recipient.is_some_and(|r| self.config.is_acs_url(r)) {
                     return Err(ConditionError::Recipient {
@@ -365,8 +432,11 @@ impl AssertionValidator {
                     }
                     .into());
                 }
-                let noa = read::time_attr(scd, "NotOnOrAfter", "SubjectConfirmationData/@NotOnOrAfter")?
-                    .ok_or(StructureError::Missing { what: "SubjectConfirmationData/@NotOnOrAfter" })?;
+                let noa =
+                    read::time_attr(scd, "NotOnOrAfter", "SubjectConfirmationData/@NotOnOrAfter")?
+                        .ok_or(StructureError::Missing {
+                            what: "SubjectConfirmationData/@NotOnOrAfter",
+                        })?;
                 let nb = read::time_attr(scd, "NotBefore", "SubjectConfirmationData/@NotBefore")?;
                 self.check_window("SubjectConfirmationData", nb, Some(noa), now)?;
                 let irt = scd.attribute("InResponseTo");
@@ -430,7 +500,10 @@ impl AssertionValidator {
         }
     }
 
-    fn email(&self, attributes: &BTreeMap<String, Vec<String>>) -> Result<Option<String>, SamlError> {
+    fn email(
+        &self,
+        attributes: &BTreeMap<String, Vec<String>>,
+    ) -> Result<Option<String>, SamlError> {
         let name = self.config.email_attribute();
         let mut values: Vec<&String> = attributes
             .iter()
@@ -497,7 +570,14 @@ pub(crate) fn is_email(s: &str) -> bool {
     if local.is_empty() || local.len() > 64 || domain.len() > 253 || local.contains('@') {
         return false;
     }
-    if local.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"' | '(' | ')' | '[' | ']' | '\\')) {
+    if local.chars().any(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(
+                c,
+                '<' | '>' | ',' | ';' | '"' | '(' | ')' | '[' | ']' | '\\'
+            )
+    }) {
         return false;
     }
     let labels: Vec<&str> = domain.split('.').collect();
@@ -517,10 +597,18 @@ mod tests {
 
     #[test]
     fn emails() {
-        for ok in ["a@b.co", "jane.doe+x@example.com", "x@sub.exa-mple.org", "é@例え.jp"] {
+        for ok in [
+            "a@b.co",
+            "jane.doe+x@example.com",
+            "x@sub.exa-mple.org",
+            "é@例え.jp",
+        ] {
             assert!(is_email(ok), "{ok}");
         }
-        for bad in ["", "a", "@b.co", "a@", "a@b", "a b@c.d", "a@b..c", "a@-b.c", "a@b.c-", "a@@b.c", "<a>@b.c", "a@b_c.d"] {
+        for bad in [
+            "", "a", "@b.co", "a@", "a@b", "a b@c.d", "a@b..c", "a@-b.c", "a@b.c-", "a@@b.c",
+            "<a>@b.c", "a@b_c.d",
+        ] {
             assert!(!is_email(bad), "{bad}");
         }
     }

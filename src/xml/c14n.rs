@@ -133,7 +133,10 @@ struct Canonicalizer<'m, 'd> {
 }
 
 fn lookup<'d>(list: &[(&'d str, &'d str)], prefix: &str) -> Option<&'d str> {
-    list.iter().rev().find(|(p, _)| *p == prefix).map(|(_, u)| *u)
+    list.iter()
+        .rev()
+        .find(|(p, _)| *p == prefix)
+        .map(|(_, u)| *u)
 }
 
 impl<'m, 'd> Canonicalizer<'m, 'd> {
@@ -277,7 +280,11 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
             escape_attribute(out, u);
             out.push(b'"');
         }
-        let fixup = if is_apex { self.base_fixup.take() } else { None };
+        let fixup = if is_apex {
+            self.base_fixup.take()
+        } else {
+            None
+        };
         let v11 = matches!(self.method, C14nMethod::Inclusive11);
         for a in &self.attrs_out {
             let mut value = a.value;
@@ -317,7 +324,11 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
                 if v11 && !matches!(attr.local_name, "lang" | "space" | "base") {
                     continue;
                 }
-                if !self.attrs_out.iter().any(|x| x.namespace == XML_NS && x.local_name == attr.local_name) {
+                if !self
+                    .attrs_out
+                    .iter()
+                    .any(|x| x.namespace == XML_NS && x.local_name == attr.local_name)
+                {
                     self.attrs_out.push(attr);
                 }
             }
@@ -385,7 +396,11 @@ mod tests {
             r#"<a:e xmlns:a="urn:a" xmlns:b="urn:b" t="xs:string" b:x="1"><c xmlns="urn:d"></c></a:e>"#
         );
         assert_eq!(
-            c14n(x, &[0], &C14nMethod::exclusive_with_prefix_list("xs #default")),
+            c14n(
+                x,
+                &[0],
+                &C14nMethod::exclusive_with_prefix_list("xs #default")
+            ),
             r#"<a:e xmlns="urn:d" xmlns:a="urn:a" xmlns:b="urn:b" xmlns:xs="urn:xs" t="xs:string" b:x="1"><c></c></a:e>"#
         );
     }
@@ -415,7 +430,14 @@ mod tests {
         let d = Document::parse(x.as_bytes(), &Limits::default()).unwrap();
         let s = d.root().child_elements().next().unwrap();
         let mut out = Vec::new();
-        canonicalize(&d, d.root().id(), &C14nMethod::exclusive(), Some(s.id()), &mut out).unwrap();
+        canonicalize(
+            &d,
+            d.root().id(),
+            &C14nMethod::exclusive(),
+            Some(s.id()),
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "<r a=\"&#x9;&quot;&lt;>\">t&amp;&#xD;&gt;<?p d ?></r>"

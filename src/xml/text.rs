@@ -84,13 +84,11 @@ pub(crate) fn resolve_reference(name: &str) -> Result<char, &'static str> {
                 Some(hex) => (hex, 16),
                 None => (num, 10),
             };
-            if digits.is_empty()
-                || digits.len() > 8
-                || !digits.chars().all(|c| c.is_digit(radix))
-            {
+            if digits.is_empty() || digits.len() > 8 || !digits.chars().all(|c| c.is_digit(radix)) {
                 return Err("malformed character reference");
             }
-            let code = u32::from_str_radix(digits, radix).map_err(|_| "malformed character reference")?;
+            let code =
+                u32::from_str_radix(digits, radix).map_err(|_| "malformed character reference")?;
             match char::from_u32(code) {
                 Some(c) if is_xml_char(c) => Ok(c),
                 _ => Err("character reference to a character XML does not allow"),
@@ -199,17 +197,39 @@ mod tests {
         assert_eq!(resolve_reference("lt"), Ok('<'));
         assert_eq!(resolve_reference("#x20AC"), Ok('€'));
         assert_eq!(resolve_reference("#13"), Ok('\r'));
-        for bad in ["", "#", "#x", "#0", "#x1", "#xFFFE", "#xD800", "#x110000", "nbsp", "#-1", "#x+1", "#123456789"] {
+        for bad in [
+            "",
+            "#",
+            "#x",
+            "#0",
+            "#x1",
+            "#xFFFE",
+            "#xD800",
+            "#x110000",
+            "nbsp",
+            "#-1",
+            "#x+1",
+            "#123456789",
+        ] {
             assert!(resolve_reference(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn attribute_values() {
-        assert!(matches!(decode_attribute_value("plain"), Ok(Cow::Borrowed("plain"))));
+        assert!(matches!(
+            decode_attribute_value("plain"),
+            Ok(Cow::Borrowed("plain"))
+        ));
         assert_eq!(decode_attribute_value("a\tb\nc").unwrap(), "a b c");
-        assert_eq!(decode_attribute_value("a&#9;b&#xA;c&#xD;").unwrap(), "a\tb\nc\r");
-        assert_eq!(decode_attribute_value("&lt;&amp;&quot;&apos;&gt;").unwrap(), "<&\"'>");
+        assert_eq!(
+            decode_attribute_value("a&#9;b&#xA;c&#xD;").unwrap(),
+            "a\tb\nc\r"
+        );
+        assert_eq!(
+            decode_attribute_value("&lt;&amp;&quot;&apos;&gt;").unwrap(),
+            "<&\"'>"
+        );
         assert_eq!(decode_attribute_value("x<y").unwrap_err().0, 1);
         assert_eq!(decode_attribute_value("ab&c").unwrap_err().0, 2);
         assert_eq!(decode_attribute_value("ab&bogus;").unwrap_err().0, 2);

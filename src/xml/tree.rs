@@ -227,7 +227,10 @@ impl Document {
             Some(NodeData {
                 kind: Kind::Element(_),
                 ..
-            }) => Some(Element { doc: self, id: id.0 }),
+            }) => Some(Element {
+                doc: self,
+                id: id.0,
+            }),
             _ => None,
         }
     }
@@ -240,13 +243,16 @@ impl Document {
     /// Every element in document order.
     pub fn elements(&self) -> impl Iterator<Item = Element<'_>> + '_ {
         // Nodes are created in document order, so the arena order is document order.
-        self.nodes.iter().enumerate().filter_map(move |(i, n)| match n.kind {
-            Kind::Element(_) => Some(Element {
-                doc: self,
-                id: i as u32,
-            }),
-            _ => None,
-        })
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, n)| match n.kind {
+                Kind::Element(_) => Some(Element {
+                    doc: self,
+                    id: i as u32,
+                }),
+                _ => None,
+            })
     }
 
     /// Number of nodes (elements, text runs and processing instructions).
@@ -261,7 +267,8 @@ impl Document {
             (&self.decoded, s.start & !DECODED)
         };
         // Spans are only ever created from char boundaries of these buffers.
-        buf.get(start as usize..(start + s.len) as usize).unwrap_or("")
+        buf.get(start as usize..(start + s.len) as usize)
+            .unwrap_or("")
     }
 
     fn node(&self, i: u32) -> Node<'_> {
@@ -384,7 +391,10 @@ impl<'d> Element<'d> {
     /// The parent element, `None` for the root.
     pub fn parent(&self) -> Option<Element<'d>> {
         let p = self.doc.nodes[self.id as usize].parent;
-        (p != NONE).then_some(Element { doc: self.doc, id: p })
+        (p != NONE).then_some(Element {
+            doc: self.doc,
+            id: p,
+        })
     }
 
     /// All attributes, in document order (namespace declarations excluded).
@@ -570,11 +580,15 @@ fn syntax(offset: usize, message: impl Into<String>) -> XmlError {
     }
 }
 
-fn split_qname(q: &str) -> (&str, &str) {
-    match q.split_once(':') {
+/// Splits a QName into prefix and local part; `None` unless both are NCNames (a name with an
+/// empty prefix such as `:x` is not a QName).
+fn split_qname(q: &str) -> Option<(&str, &str)> {
+    let (p, l) = match q.split_once(':') {
         Some((p, l)) => (p, l),
         None => ("", q),
-    }
+    };
+    let prefix_ok = !q.contains(':') || is_ncname(p);
+    (prefix_ok && is_ncname(l)).then_some((p, l))
 }
 
 /// An absolute URI starts with a scheme: a letter, then letters, digits, `+`, `-` or `.`, then `:`.
@@ -596,7 +610,8 @@ impl<'a> Builder<'a> {
         } else {
             (self.decoded.as_str(), s.start & !DECODED)
         };
-        buf.get(start as usize..(start + s.len) as usize).unwrap_or("")
+        buf.get(start as usize..(start + s.len) as usize)
+            .unwrap_or("")
     }
 
     /// The span of `s`, which normally borrows from the source; anything else is copied.
@@ -622,7 +637,9 @@ impl<'a> Builder<'a> {
     }
 
     fn offset_of(&self, s: &str) -> usize {
-        (s.as_ptr() as usize).saturating_sub(self.base).min(self.src.len())
+        (s.as_ptr() as usize)
+            .saturating_sub(self.base)
+            .min(self.src.len())
     }
 
     fn run(&mut self) -> Result<(), XmlError> {
@@ -653,7 +670,10 @@ impl<'a> Builder<'a> {
                     }
                     let version = d.version().map_err(|e| syntax(pos, e.to_string()))?;
                     if &*version != "1.0" {
-                        return Err(syntax(pos, format!("XML version {version} (only 1.0 is accepted)")));
+                        return Err(syntax(
+                            pos,
+                            format!("XML version {version} (only 1.0 is accepted)"),
+                        ));
                     }
                     if let Some(enc) = d.encoding() {
                         let enc = enc.map_err(|e| syntax(pos, e.to_string()))?;
@@ -668,7 +688,10 @@ impl<'a> Builder<'a> {
                 Event::PI(pi) => {
                     let target = pi.target();
                     if target.eq_ignore_ascii_case("xml") || !is_ncname(target) {
-                        return Err(syntax(pos, format!("invalid processing instruction target {target:?}")));
+                        return Err(syntax(
+                            pos,
+                            format!("invalid processing instruction target {target:?}"),
+                        ));
                     }
                     let data = pi.content().trim_start_matches([' ', '\t', '\n', '\r']);
                     let target = self.span(target);
@@ -726,7 +749,10 @@ impl<'a> Builder<'a> {
             }
         }
         if !self.stack.is_empty() {
-            return Err(syntax(src.len(), "unclosed element at the end of the document"));
+            return Err(syntax(
+                src.len(),
+                "unclosed element at the end of the document",
+            ));
         }
         if self.root == NONE {
             return Err(syntax(src.len(), "no root element"));
@@ -777,14 +803,17 @@ impl<'a> Builder<'a> {
         if len == 0 {
             return Ok(());
         }
-        let parent = *self.stack.last().unwrap_or(&NONE);
+        let Some(&parent) = self.stack.last() else {
+            return Err(syntax(pos, "character data outside the root element"));
+        };
         let last = match &self.nodes[parent as usize].kind {
             Kind::Element(p) => p.last_child,
             _ => NONE,
         };
         let prev = match self.nodes.get(last as usize) {
             Some(NodeData {
-                kind: Kind::Text(t), ..
+                kind: Kind::Text(t),
+                ..
             }) => Some(*t),
             _ => None,
         };
@@ -848,7 +877,13 @@ impl<'a> Builder<'a> {
         None
     }
 
-    fn resolve(&mut self, prefix: &str, own: (u32, u32), offset: usize, is_attr: bool) -> Result<Str, XmlError> {
+    fn resolve(
+        &mut self,
+        prefix: &str,
+        own: (u32, u32),
+        offset: usize,
+        is_attr: bool,
+    ) -> Result<Str, XmlError> {
         match prefix {
             "xml" => Ok(self.owned_xml_ns()),
             "xmlns" => Err(syntax(offset, "the prefix xmlns cannot be used for names")),
@@ -888,10 +923,8 @@ impl<'a> Builder<'a> {
             });
         }
         let qname = e.name().0;
-        let (prefix, local) = split_qname(qname);
-        if !is_ncname(local) || (!prefix.is_empty() && !is_ncname(prefix)) {
-            return Err(syntax(pos, format!("invalid element name {:?}", truncate(qname))));
-        }
+        let (prefix, local) = split_qname(qname)
+            .ok_or_else(|| syntax(pos, format!("invalid element name {:?}", truncate(qname))))?;
         let decl_start = self.decls.len() as u32;
         self.pending.clear();
         let mut count = 0usize;
@@ -913,10 +946,8 @@ impl<'a> Builder<'a> {
                 Cow::Borrowed(v) => self.span(v),
                 Cow::Owned(v) => self.owned(v),
             };
-            let (ap, al) = split_qname(key);
-            if !is_ncname(al) || (!ap.is_empty() && !is_ncname(ap)) {
-                return Err(syntax(at, format!("invalid attribute name {:?}", truncate(key))));
-            }
+            let (ap, al) = split_qname(key)
+                .ok_or_else(|| syntax(at, format!("invalid attribute name {:?}", truncate(key))))?;
             let decl_prefix = if key == "xmlns" {
                 Some("")
             } else if ap == "xmlns" {
@@ -933,13 +964,21 @@ impl<'a> Builder<'a> {
                         offset: at,
                     });
                 }
-                let prefix = if dp.is_empty() { Str::EMPTY } else { self.span(dp) };
+                let prefix = if dp.is_empty() {
+                    Str::EMPTY
+                } else {
+                    self.span(dp)
+                };
                 self.decls.push(DeclData {
                     prefix,
                     uri: value_span,
                 });
             } else {
-                let prefix = if ap.is_empty() { Str::EMPTY } else { self.span(ap) };
+                let prefix = if ap.is_empty() {
+                    Str::EMPTY
+                } else {
+                    self.span(ap)
+                };
                 let local = self.span(al);
                 self.pending.push(PendingAttr {
                     prefix,
@@ -987,7 +1026,11 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let prefix = if prefix.is_empty() { Str::EMPTY } else { self.span(prefix) };
+        let prefix = if prefix.is_empty() {
+            Str::EMPTY
+        } else {
+            self.span(prefix)
+        };
         let local = self.span(local);
         let id = self.add_node(
             Kind::Element(ElemData {
@@ -1077,10 +1120,15 @@ mod tests {
 
     #[test]
     fn text_is_never_truncated() {
-        let d = parse("<a>admin@example.com<!-- x -->.evil.com<?pi x?>&amp;<![CDATA[<b>]]>&#x41;</a>").unwrap();
+        let d =
+            parse("<a>admin@example.com<!-- x -->.evil.com<?pi x?>&amp;<![CDATA[<b>]]>&#x41;</a>")
+                .unwrap();
         assert_eq!(d.root().text().unwrap(), "admin@example.com.evil.com&<b>A");
         let nested = parse("<a>x<b/>y</a>").unwrap();
-        assert!(matches!(nested.root().text(), Err(XmlError::NotText { .. })));
+        assert!(matches!(
+            nested.root().text(),
+            Err(XmlError::NotText { .. })
+        ));
     }
 
     #[test]
@@ -1094,19 +1142,38 @@ mod tests {
 
     #[test]
     fn refuses_what_it_must() {
-        let cases: &[(&str, fn(&XmlError) -> bool)] = &[
-            ("<!DOCTYPE a [<!ENTITY e \"x\">]><a>&e;</a>", |e| matches!(e, XmlError::Doctype { .. })),
-            ("<a>&e;</a>", |e| matches!(e, XmlError::UndefinedEntity { .. })),
+        type Check = fn(&XmlError) -> bool;
+        let cases: &[(&str, Check)] = &[
+            ("<!DOCTYPE a [<!ENTITY e \"x\">]><a>&e;</a>", |e| {
+                matches!(e, XmlError::Doctype { .. })
+            }),
+            ("<a>&e;</a>", |e| {
+                matches!(e, XmlError::UndefinedEntity { .. })
+            }),
             ("<a>&#0;</a>", |e| matches!(e, XmlError::Syntax { .. })),
-            ("<a>\u{1}</a>", |e| matches!(e, XmlError::IllegalCharacter { .. })),
+            ("<a>\u{1}</a>", |e| {
+                matches!(e, XmlError::IllegalCharacter { .. })
+            }),
             ("<p:a/>", |e| matches!(e, XmlError::UnboundPrefix { .. })),
-            ("<a p:x='1'/>", |e| matches!(e, XmlError::UnboundPrefix { .. })),
-            ("<a xmlns:p='u:1' xmlns:q='u:1' p:x='1' q:x='2'/>", |e| matches!(e, XmlError::DuplicateAttribute { .. })),
+            ("<a p:x='1'/>", |e| {
+                matches!(e, XmlError::UnboundPrefix { .. })
+            }),
+            ("<a xmlns:p='u:1' xmlns:q='u:1' p:x='1' q:x='2'/>", |e| {
+                matches!(e, XmlError::DuplicateAttribute { .. })
+            }),
             ("<a x='1' x='2'/>", |e| matches!(e, XmlError::Syntax { .. })),
-            ("<a xmlns:p=''/>", |e| matches!(e, XmlError::Namespace { .. })),
-            ("<a xmlns:p='rel/ative'/>", |e| matches!(e, XmlError::Namespace { .. })),
-            ("<a xmlns:xml='urn:x'/>", |e| matches!(e, XmlError::Namespace { .. })),
-            ("<a xmlns:xmlns='urn:x'/>", |e| matches!(e, XmlError::Namespace { .. })),
+            ("<a xmlns:p=''/>", |e| {
+                matches!(e, XmlError::Namespace { .. })
+            }),
+            ("<a xmlns:p='rel/ative'/>", |e| {
+                matches!(e, XmlError::Namespace { .. })
+            }),
+            ("<a xmlns:xml='urn:x'/>", |e| {
+                matches!(e, XmlError::Namespace { .. })
+            }),
+            ("<a xmlns:xmlns='urn:x'/>", |e| {
+                matches!(e, XmlError::Namespace { .. })
+            }),
             ("<a/><b/>", |e| matches!(e, XmlError::Syntax { .. })),
             ("<a></b>", |e| matches!(e, XmlError::Syntax { .. })),
             ("<a>", |e| matches!(e, XmlError::Syntax { .. })),
@@ -1117,13 +1184,33 @@ mod tests {
             ("<a x='<'/>", |e| matches!(e, XmlError::Syntax { .. })),
             ("<a x='&'/>", |e| matches!(e, XmlError::Syntax { .. })),
             ("<a>&</a>", |e| matches!(e, XmlError::Syntax { .. })),
-            ("<a><!-- a -- b --></a>", |e| matches!(e, XmlError::Syntax { .. })),
-            ("<?xml version='1.1'?><a/>", |e| matches!(e, XmlError::Syntax { .. })),
-            ("<?xml version='1.0' encoding='ISO-8859-1'?><a/>", |e| matches!(e, XmlError::UnsupportedEncoding { .. })),
-            ("<a/><?xml version='1.0'?>", |e| matches!(e, XmlError::Syntax { .. })),
+            ("<a><!-- a -- b --></a>", |e| {
+                matches!(e, XmlError::Syntax { .. })
+            }),
+            ("<?xml version='1.1'?><a/>", |e| {
+                matches!(e, XmlError::Syntax { .. })
+            }),
+            ("<?xml version='1.0' encoding='ISO-8859-1'?><a/>", |e| {
+                matches!(e, XmlError::UnsupportedEncoding { .. })
+            }),
+            ("<a/><?xml version='1.0'?>", |e| {
+                matches!(e, XmlError::Syntax { .. })
+            }),
             ("<1a/>", |e| matches!(e, XmlError::Syntax { .. })),
-            ("<a:b:c xmlns:a='u:a'/>", |e| matches!(e, XmlError::Syntax { .. })),
+            ("<a:b:c xmlns:a='u:a'/>", |e| {
+                matches!(e, XmlError::Syntax { .. })
+            }),
             ("<xmlns:a/>", |e| matches!(e, XmlError::Syntax { .. })),
+            ("<a x='1' :x='2'/>", |e| {
+                matches!(e, XmlError::Syntax { .. })
+            }),
+            ("<:a/>", |e| matches!(e, XmlError::Syntax { .. })),
+            ("<a: xmlns:a='u:a'/>", |e| {
+                matches!(e, XmlError::Syntax { .. })
+            }),
+            ("<a xmlns:='u:a'/>", |e| {
+                matches!(e, XmlError::Syntax { .. })
+            }),
         ];
         for (input, ok) in cases {
             match parse(input) {
@@ -1144,15 +1231,30 @@ mod tests {
     #[test]
     fn limits_hold() {
         let small = Limits::default().with_max_bytes(10);
-        assert!(matches!(Document::parse(b"<a>0123456789</a>", &small), Err(XmlError::TooLarge { .. })));
+        assert!(matches!(
+            Document::parse(b"<a>0123456789</a>", &small),
+            Err(XmlError::TooLarge { .. })
+        ));
         let deep = "<a>".repeat(65) + &"</a>".repeat(65);
-        assert!(matches!(parse(&deep), Err(XmlError::LimitExceeded { what: "element depth", .. })));
+        assert!(matches!(
+            parse(&deep),
+            Err(XmlError::LimitExceeded {
+                what: "element depth",
+                ..
+            })
+        ));
         let ok = "<a>".repeat(64) + &"</a>".repeat(64);
         assert!(parse(&ok).is_ok());
         let many = format!("<a>{}</a>", "<b/>".repeat(20_000));
-        assert!(matches!(parse(&many), Err(XmlError::LimitExceeded { what: "nodes", .. })));
+        assert!(matches!(
+            parse(&many),
+            Err(XmlError::LimitExceeded { what: "nodes", .. })
+        ));
         let attrs: String = (0..65).map(|i| format!(" a{i}='x'")).collect();
-        assert!(matches!(parse(&format!("<a{attrs}/>")), Err(XmlError::LimitExceeded { .. })));
+        assert!(matches!(
+            parse(&format!("<a{attrs}/>")),
+            Err(XmlError::LimitExceeded { .. })
+        ));
     }
 
     #[test]
@@ -1162,6 +1264,9 @@ mod tests {
         assert_eq!(names, ["r", "b", "c", "d"]);
         assert_eq!(d.top_level().count(), 3);
         let b = d.root().child_elements().next().unwrap();
-        assert_eq!(b.descendants().map(|e| e.local_name()).collect::<Vec<_>>(), ["c"]);
+        assert_eq!(
+            b.descendants().map(|e| e.local_name()).collect::<Vec<_>>(),
+            ["c"]
+        );
     }
 }

@@ -31,6 +31,9 @@ pub struct Manifest {
 
 #[derive(Debug, Deserialize, Clone)]
 pub struct Vector {
+    /// The manifest's folder (not in the JSON).
+    #[serde(skip)]
+    pub dir: PathBuf,
     pub file: String,
     pub idp_cert: String,
     pub sp_entity_id: String,
@@ -62,16 +65,41 @@ pub struct Vector {
     pub decodes_to: Option<String>,
     #[serde(default)]
     pub sha256: Option<String>,
+    #[serde(default)]
+    pub session_index: Option<String>,
+    #[serde(default)]
+    pub session_not_on_or_after: Option<String>,
 }
 
+/// The shared vectors (tests/vectors: real Okta, other libraries' attacks, xmlsec1-signed).
 pub fn manifest() -> Manifest {
-    let text = std::fs::read_to_string(vectors_dir().join("manifest.json")).expect("manifest");
-    serde_json::from_str(&text).expect("manifest parses")
+    manifest_in(vectors_dir())
+}
+
+/// The extra vectors (tests/vectors-extra: profile, canonicalization and claim cases, xmlsec1-signed).
+pub fn extra_manifest() -> Manifest {
+    manifest_in(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors-extra"))
+}
+
+/// Both manifests' vectors.
+pub fn all_vectors() -> Vec<Vector> {
+    let mut v = manifest().vectors;
+    v.extend(extra_manifest().vectors);
+    v
+}
+
+fn manifest_in(dir: PathBuf) -> Manifest {
+    let text = std::fs::read_to_string(dir.join("manifest.json")).expect("manifest");
+    let mut m: Manifest = serde_json::from_str(&text).expect("manifest parses");
+    for v in &mut m.vectors {
+        v.dir = dir.clone();
+    }
+    m
 }
 
 impl Vector {
     pub fn bytes(&self) -> Vec<u8> {
-        std::fs::read(vectors_dir().join(&self.file)).expect("vector file")
+        std::fs::read(self.dir.join(&self.file)).expect("vector file")
     }
 
     pub fn now(&self) -> Timestamp {
@@ -90,7 +118,7 @@ impl Vector {
     }
 
     pub fn config(&self, legacy: bool) -> SsoConfig {
-        let cert = std::fs::read(vectors_dir().join(&self.idp_cert)).expect("cert");
+        let cert = std::fs::read(self.dir.join(&self.idp_cert)).expect("cert");
         let mut b = SsoConfig::builder()
             .idp_certificate(cert)
             .idp_sso_url("https://idp.example.invalid/sso/saml")
@@ -103,7 +131,8 @@ impl Vector {
             b = b.email_attribute(a);
         }
         // Vectors whose expected claims have no email run with the email requirement off.
-        let has_email = self.email.is_some() || self.expect == "invalid" && self.expect_with_legacy.is_none();
+        let has_email =
+            self.email.is_some() || self.expect == "invalid" && self.expect_with_legacy.is_none();
         b = b.require_email(has_email);
         b.build().expect("manifest config builds")
     }

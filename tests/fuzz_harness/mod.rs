@@ -1,0 +1,111 @@
+//! The bodies of the fuzz targets, shared by `fuzz/fuzz_targets/*.rs` and by
+//! `tests/fuzz_corpus.rs`, which replays every committed corpus and crash file as a normal test.
+//! Each function must never panic on any input; the assertions inside are properties that hold
+//! for every input.
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use sso_scim::xml::{canonicalize, canonicalize_document, C14nMethod, Document, Limits};
+use sso_scim::{AssertionValidator, RequestState, SsoConfig, Timestamp};
+
+fn validator() -> &'static AssertionValidator {
+    static V: OnceLock<AssertionValidator> = OnceLock::new();
+    V.get_or_init(|| {
+        let config = SsoConfig::builder()
+            .idp_certificate(include_str!("../vectors/generated/idp-cert.pem"))
+            .idp_sso_url("https://dev-123.okta.com/app/x/exkTEST/sso/saml")
+            .idp_issuer("http://www.okta.com/exkTEST")
+            .sp_entity_id("https://sp.example.com/saml/metadata")
+            .acs_url("https://sp.example.com/saml/acs")
+            .allow_idp_initiated(true)
+            .build()
+            .expect("fixed fuzz config builds");
+        AssertionValidator::new(config)
+    })
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_unix_seconds(1_768_471_230) // 2026-01-15T10:00:30Z, inside the vectors' window
+}
+
+/// Target `validate`: the posted form value (and the same bytes as raw XML) through the validator.
+pub fn validate(data: &[u8]) {
+    let v = validator();
+    let ids = ["_4f1c2a9e-3b7d-4c1a-9e2f-6a8b0c1d2e3f"];
+    for requests in [RequestState::stateless(), RequestState::outstanding(&ids)] {
+        if let Err(e) = v.validate(data, &requests, now()) {
+            assert!(!e.code().is_empty() && !e.hint().is_empty());
+            let _ = e.to_string();
+        }
+        if let Err(e) = v.validate_xml(data, &requests, now()) {
+            assert!(!e.code().is_empty() && !e.hint().is_empty());
+        }
+    }
+}
+
+/// Target `xml_tree`: the tree builder alone, then every accessor over the result.
+pub fn xml_tree(data: &[u8]) {
+    let limits = Limits::default();
+    let Ok(doc) = Document::parse(data, &limits) else {
+        return;
+    };
+    assert!(doc.node_count() <= limits.max_nodes);
+    for e in doc.elements() {
+        assert!(e.depth() <= limits.max_depth);
+        let _ = e.text();
+        let _ = e.qualified_name();
+        for a in e.attributes() {
+            assert!(!a.local_name.is_empty());
+            // Prefixed attributes always resolve to a namespace.
+            assert!(a.prefix.is_empty() || !a.namespace.is_empty());
+        }
+        for (p, uri) in e.namespace_declarations() {
+            assert_eq!(
+                e.lookup_namespace(p).unwrap_or(""),
+                if p == "xml" {
+                    sso_scim::xml::XML_NS
+                } else {
+                    uri
+                }
+            );
+        }
+        assert!(e.prefix().is_empty() || !e.namespace().is_empty());
+        let _ = e.descendants().count();
+    }
+}
+
+/// Target `c14n`: every method over the whole document and over subtrees. Canonical XML is
+/// itself a document whose canonical form is unchanged (idempotence).
+pub fn c14n(data: &[u8]) {
+    let Ok(doc) = Document::parse(data, &Limits::default()) else {
+        return;
+    };
+    let methods = [
+        C14nMethod::Inclusive10,
+        C14nMethod::Inclusive11,
+        C14nMethod::exclusive(),
+        C14nMethod::exclusive_with_prefix_list("#default xs saml"),
+    ];
+    for m in &methods {
+        let mut out = Vec::new();
+        if canonicalize_document(&doc, m, None, &mut out).is_err() {
+            continue;
+        }
+        let again = Document::parse(&out, &Limits::default().with_max_bytes(out.len() + 1))
+            .expect("canonical XML parses");
+        let mut twice = Vec::new();
+        canonicalize_document(&again, m, None, &mut twice).expect("canonical XML canonicalizes");
+        assert_eq!(out, twice, "canonicalization is not idempotent");
+        for e in doc.elements().take(64) {
+            let mut sub = Vec::new();
+            if canonicalize(&doc, e.id(), m, None, &mut sub).is_ok() {
+                Document::parse(&sub, &Limits::default().with_max_bytes(sub.len() + 1))
+                    .expect("a canonical subtree parses");
+                let mut without = Vec::new();
+                let first_child = e.child_elements().next().map(|c| c.id());
+                let _ = canonicalize(&doc, e.id(), m, first_child, &mut without);
+            }
+        }
+    }
+}
