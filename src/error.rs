@@ -23,6 +23,14 @@ pub(crate) mod okta {
     pub const EMAIL_ATTRIBUTE: &str = "Okta: Applications > your app > General > SAML Settings > Attribute Statements: add Name \"email\", Name format Unspecified, Value user.email";
 }
 
+/// An optional value for messages: quoted, or `missing`.
+fn shown(v: &Option<String>) -> String {
+    match v {
+        Some(s) => format!("{s:?}"),
+        None => "missing".to_owned(),
+    }
+}
+
 /// Why an XML document was refused by the parser or by canonicalization.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -202,7 +210,7 @@ pub enum StructureError {
         found: String,
     },
     /// Version is not 2.0.
-    #[error("{element} Version is {found:?}, expected \"2.0\"")]
+    #[error("{element} Version is {}, expected \"2.0\"", shown(.found))]
     Version {
         /// Response or Assertion.
         element: &'static str,
@@ -342,7 +350,7 @@ pub enum SignatureError {
 #[non_exhaustive]
 pub enum ConditionError {
     /// The Response's Destination is not our ACS URL.
-    #[error("Response Destination is {got:?}, expected {expected:?}")]
+    #[error("Response Destination is {}, expected {expected:?}", shown(.got))]
     Destination {
         /// Our ACS URL.
         expected: String,
@@ -350,7 +358,7 @@ pub enum ConditionError {
         got: Option<String>,
     },
     /// No bearer SubjectConfirmationData names our ACS URL as Recipient.
-    #[error("SubjectConfirmationData Recipient is {got:?}, expected {expected:?}")]
+    #[error("SubjectConfirmationData Recipient is {}, expected {expected:?}", shown(.got))]
     Recipient {
         /// Our ACS URL.
         expected: String,
@@ -366,7 +374,7 @@ pub enum ConditionError {
         got: Vec<String>,
     },
     /// The issuer is not the configured IdP.
-    #[error("{element} Issuer is {got:?}, expected {expected:?}")]
+    #[error("{element} Issuer is {}, expected {expected:?}", shown(.got))]
     Issuer {
         /// `Response` or `Assertion`.
         element: &'static str,
@@ -410,7 +418,7 @@ pub enum ConditionError {
         message: Option<String>,
     },
     /// InResponseTo does not name an outstanding request (or is absent where one is required).
-    #[error("InResponseTo is {got:?}, {}", if .outstanding == &0 { "but no login request is outstanding (IdP-initiated logins are not allowed)".to_owned() } else { format!("which is not one of the {} outstanding login request(s)", .outstanding) })]
+    #[error("InResponseTo is {}, {}", shown(.got), if .outstanding == &0 { "but no login request is outstanding (IdP-initiated logins are not allowed)".to_owned() } else { format!("which is not one of the {} outstanding login request(s)", .outstanding) })]
     InResponseTo {
         /// The value in the response (`None` = unsolicited).
         got: Option<String>,
@@ -418,7 +426,7 @@ pub enum ConditionError {
         outstanding: usize,
     },
     /// Response and SubjectConfirmationData carry different InResponseTo values.
-    #[error("Response InResponseTo {response:?} differs from SubjectConfirmationData InResponseTo {confirmation:?}")]
+    #[error("Response InResponseTo {} differs from SubjectConfirmationData InResponseTo {}", shown(.response), shown(.confirmation))]
     InResponseToMismatch {
         /// On the Response.
         response: Option<String>,
