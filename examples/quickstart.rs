@@ -13,18 +13,6 @@ const IDP_CERT_PEM: &str = include_str!("../tests/vectors/generated/idp-cert.pem
 /// Assertion signed with RSA-SHA256, exclusive C14N with PrefixList="xs").
 const POSTED_FORM_VALUE: &str = include_str!("../tests/vectors/generated/valid-both-signed.b64");
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    // The in-memory replay cache never waits; a real host awaits `consume` in its async handler.
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::yield_now();
-    }
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 1. The organization admin pasted three values from Okta; we add our SP entity id and ACS URL.
     let config = SsoConfig::builder()
@@ -67,8 +55,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pending.assertion_id()
     );
 
-    // 3. Nothing logs in until the assertion id is consumed once.
-    let user = block_on(pending.consume(&replay_cache))?;
+    // 3. Nothing logs in until the assertion id is consumed once. (An async host awaits
+    //    `pending.consume(&store)` with any `ReplayCache`; `consume_now` is the in-memory shortcut.)
+    let user = pending.consume_now(&replay_cache)?;
     println!("Verified login:");
     println!(
         "  NameID     {} ({})",
@@ -92,7 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &RequestState::outstanding(&outstanding),
         now,
     )?;
-    match block_on(replayed.consume(&replay_cache)) {
+    match replayed.consume_now(&replay_cache) {
         Err(e) => println!("\nReplaying the same post: refused [{}] {e}", e.code()),
         Ok(_) => return Err("a replayed assertion was accepted".into()),
     }

@@ -115,17 +115,6 @@ fn is_raw_xml(bytes: &[u8]) -> bool {
     b.trim_ascii_start().first() == Some(&b'<')
 }
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::yield_now();
-    }
-}
-
 fn show(label: &str, v: &Option<String>) {
     println!("  {label:<22} {}", v.as_deref().unwrap_or("(absent)"));
 }
@@ -177,6 +166,18 @@ fn print_overview(o: &ResponseOverview) {
             println!("  {:<22} {p}", "outside profile");
         }
     }
+}
+
+fn refuse(json: bool, code: &str, message: &str, hint: &str) -> ExitCode {
+    if json {
+        println!(
+            "{}",
+            json!({"valid": false, "error": code, "message": message, "hint": hint})
+        );
+    } else {
+        println!("INVALID [{code}] {message}\n  hint: {hint}");
+    }
+    ExitCode::from(1)
 }
 
 fn main() -> ExitCode {
@@ -250,7 +251,7 @@ fn main() -> ExitCode {
         validator.validate(&input, &requests, now)
     };
     let cache = MemoryReplayCache::new();
-    let verified = result.map(|pending| block_on(pending.consume(&cache)));
+    let verified = result.map(|pending| pending.consume_now(&cache));
     match verified {
         Ok(Ok(a)) => {
             if args.json {
@@ -282,28 +283,8 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Ok(Err(e)) => {
-            // A fresh cache never reports a replay; this is only reachable if it failed.
-            if args.json {
-                println!(
-                    "{}",
-                    json!({"valid": false, "error": e.code(), "message": e.to_string(), "hint": e.hint()})
-                );
-            } else {
-                println!("INVALID [{}] {e}\n  hint: {}", e.code(), e.hint());
-            }
-            ExitCode::from(1)
-        }
-        Err(e) => {
-            if args.json {
-                println!(
-                    "{}",
-                    json!({"valid": false, "error": e.code(), "message": e.to_string(), "hint": e.hint()})
-                );
-            } else {
-                println!("INVALID [{}] {e}\n  hint: {}", e.code(), e.hint());
-            }
-            ExitCode::from(1)
-        }
+        // A fresh cache never reports a replay; a cache error is reported like any refusal.
+        Ok(Err(e)) => refuse(args.json, e.code(), &e.to_string(), e.hint()),
+        Err(e) => refuse(args.json, e.code(), &e.to_string(), e.hint()),
     }
 }

@@ -19,11 +19,6 @@
 //! ```
 //! use sso_scim::{AssertionValidator, MemoryReplayCache, RequestState, SsoConfig, Timestamp};
 //!
-//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-//! #     let mut f = std::pin::pin!(f);
-//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-//! #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
-//! # }
 //! let config = SsoConfig::builder()
 //!     .idp_certificate(include_str!("../tests/vectors/generated/idp-cert.pem"))
 //!     .idp_sso_url("https://dev-123.okta.com/app/dev-123_app_1/exkTEST/sso/saml")
@@ -39,13 +34,14 @@
 //! let now = Timestamp::parse("2026-01-15T10:00:30Z")?; // in production: Timestamp::now()
 //! let no_requests: &[&str] = &[];
 //! let pending = validator.validate(form_value, &RequestState::outstanding(no_requests), now)?;
-//! let user = block_on(pending.consume(&replay))?;
+//! // Async hosts: `pending.consume(&any_replay_cache).await?`; in memory, synchronously:
+//! let user = pending.consume_now(&replay)?;
 //! assert_eq!(user.email(), Some("jane.doe@example.com"));
 //! assert_eq!(user.first_name(), Some("Jane"));
 //!
 //! // The same post again is a replay.
 //! let again = validator.validate(form_value, &RequestState::outstanding(no_requests), now)?;
-//! let err = block_on(again.consume(&replay)).unwrap_err();
+//! let err = again.consume_now(&replay).unwrap_err();
 //! assert_eq!(err.code(), "replay");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -93,3 +89,8 @@ pub use saml::{
     SignatureOverview, SsoConfig, SsoConfigBuilder, VerifiedAssertion,
 };
 pub use time::{Timestamp, TimestampError};
+
+/// Compiles the README's code blocks as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

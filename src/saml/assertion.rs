@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::replay::{ReplayCache, ReplayKey};
+use super::replay::{MemoryReplayCache, MemoryReplayError, ReplayCache, ReplayKey};
 use crate::error::ReplayError;
 use crate::time::Timestamp;
 
@@ -142,6 +142,33 @@ impl PendingLogin {
         self.assertion.remember_until
     }
 
+    /// [`consume`](PendingLogin::consume) for a [`MemoryReplayCache`], without an async runtime
+    /// (for synchronous hosts, tools and tests).
+    pub fn consume_now(
+        self,
+        cache: &MemoryReplayCache,
+    ) -> Result<VerifiedAssertion, ReplayError<MemoryReplayError>> {
+        let key = self.replay_key();
+        let first = cache
+            .consume_once_now(&key, self.assertion.remember_until, self.now)
+            .map_err(ReplayError::Cache)?;
+        self.finish(first)
+    }
+
+    fn finish<E: std::error::Error + 'static>(
+        self,
+        first: bool,
+    ) -> Result<VerifiedAssertion, ReplayError<E>> {
+        if first {
+            Ok(self.assertion)
+        } else {
+            Err(ReplayError::Replayed {
+                issuer: self.assertion.issuer,
+                assertion_id: self.assertion.assertion_id,
+            })
+        }
+    }
+
     /// Consumes the assertion id in `cache` (atomically, once) and yields the verified facts.
     /// A second consume of the same assertion, with any cache sharing that state, gives
     /// [`ReplayError::Replayed`]; a failing cache gives [`ReplayError::Cache`] (fail closed).
@@ -154,13 +181,6 @@ impl PendingLogin {
             .consume_once(&key, self.assertion.remember_until, self.now)
             .await
             .map_err(ReplayError::Cache)?;
-        if first {
-            Ok(self.assertion)
-        } else {
-            Err(ReplayError::Replayed {
-                issuer: self.assertion.issuer,
-                assertion_id: self.assertion.assertion_id,
-            })
-        }
+        self.finish(first)
     }
 }

@@ -133,44 +133,41 @@ pub(crate) fn decode_attribute_value(raw: &str) -> Result<Cow<'_, str>, (usize, 
     Ok(Cow::Owned(out))
 }
 
-/// Appends `s` escaped as canonical XML text content.
-pub(crate) fn escape_text(out: &mut Vec<u8>, s: &str) {
+fn escape_with(out: &mut Vec<u8>, s: &str, replacement: fn(u8) -> Option<&'static [u8]>) {
     let b = s.as_bytes();
     let mut start = 0;
     for (i, &c) in b.iter().enumerate() {
-        let rep: &[u8] = match c {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'>' => b"&gt;",
-            b'\r' => b"&#xD;",
-            _ => continue,
-        };
-        out.extend_from_slice(&b[start..i]);
-        out.extend_from_slice(rep);
-        start = i + 1;
+        if let Some(rep) = replacement(c) {
+            out.extend_from_slice(&b[start..i]);
+            out.extend_from_slice(rep);
+            start = i + 1;
+        }
     }
     out.extend_from_slice(&b[start..]);
 }
 
+/// Appends `s` escaped as canonical XML text content.
+pub(crate) fn escape_text(out: &mut Vec<u8>, s: &str) {
+    escape_with(out, s, |c| match c {
+        b'&' => Some(b"&amp;"),
+        b'<' => Some(b"&lt;"),
+        b'>' => Some(b"&gt;"),
+        b'\r' => Some(b"&#xD;"),
+        _ => None,
+    })
+}
+
 /// Appends `s` escaped as a canonical XML attribute value (inside double quotes).
 pub(crate) fn escape_attribute(out: &mut Vec<u8>, s: &str) {
-    let b = s.as_bytes();
-    let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let rep: &[u8] = match c {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'"' => b"&quot;",
-            b'\t' => b"&#x9;",
-            b'\n' => b"&#xA;",
-            b'\r' => b"&#xD;",
-            _ => continue,
-        };
-        out.extend_from_slice(&b[start..i]);
-        out.extend_from_slice(rep);
-        start = i + 1;
-    }
-    out.extend_from_slice(&b[start..]);
+    escape_with(out, s, |c| match c {
+        b'&' => Some(b"&amp;"),
+        b'<' => Some(b"&lt;"),
+        b'"' => Some(b"&quot;"),
+        b'\t' => Some(b"&#x9;"),
+        b'\n' => Some(b"&#xA;"),
+        b'\r' => Some(b"&#xD;"),
+        _ => None,
+    })
 }
 
 /// XML whitespace: space, tab, line feed, carriage return.
