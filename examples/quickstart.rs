@@ -5,7 +5,10 @@
 //! issued, consumes it through the replay cache, shows that posting it again is refused, and prints
 //! what a host application does next.
 
-use sso_scim::{AssertionValidator, MemoryReplayCache, RequestState, SsoConfig, Timestamp};
+use sso_scim::{
+    AssertionValidator, MemoryReplayCache, MemoryStore, OrgId, RequestState, ScimRequest,
+    ScimService, SsoConfig, Timestamp,
+};
 
 /// Okta's "Download certificate" of the bundled test IdP.
 const IDP_CERT_PEM: &str = include_str!("../tests/vectors/generated/idp-cert.pem");
@@ -112,5 +115,102 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  - start a session, ending no later than SessionNotOnOrAfter if the IdP sent one;");
     println!("  - forget the outstanding AuthnRequest id it answered (here: none, IdP-initiated);");
     println!("  - keep replay state in storage shared by every replica (MemoryReplayCache is per process).");
+
+    scim_step(now)
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    // The in-memory store never waits; a real host awaits these in its async handlers.
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// SCIM: the organization admin generates a token, Okta provisions a user with it.
+fn scim_step(now: Timestamp) -> Result<(), Box<dyn std::error::Error>> {
+    println!("\n--- SCIM provisioning ---");
+    let scim = ScimService::new(MemoryStore::new(), "https://sp.example.com/scim/v2")?;
+    let org = OrgId::new("org_acme")?;
+    // The organization proved it owns example.com (DNS TXT); SCIM accepts users on it only.
+    block_on(scim.claim_domain(&org, "example.com"))?;
+    let token = block_on(scim.generate_token(&org, "Okta", now))?;
+    println!(
+        "Paste into Okta (Provisioning > Integration): base URL {} and API token",
+        scim.base_url()
+    );
+    println!(
+        "  {} (shown once; only its hash is stored)",
+        token.expose_secret()
+    );
+
+    let auth = format!("Bearer {}", token.expose_secret());
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/scim+json"),
+    ];
+    // What Okta sends when a user is assigned to the app.
+    let okta_create = br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"jane.doe@example.com",
+        "name":{"givenName":"Jane","familyName":"Doe"},"emails":[{"primary":true,"value":"jane.doe@example.com","type":"work"}],
+        "displayName":"Jane Doe","locale":"en-US","externalId":"00ujl29u0le5T6Aj10h7","groups":[],"password":"1mz050nq","active":true}"#;
+    let created = block_on(
+        scim.handle(
+            &ScimRequest::new("POST", "/scim/v2/Users")
+                .headers(&headers)
+                .body(okta_create),
+            now,
+        ),
+    );
+    println!(
+        "POST /Users -> {} {}",
+        created.status,
+        created.header("Location").unwrap_or_default()
+    );
+
+    let listed = block_on(
+        scim.handle(
+            &ScimRequest::new("GET", "/scim/v2/Users")
+                .query("filter=userName+eq+%22JANE.DOE%40example.com%22")
+                .headers(&headers),
+            now,
+        ),
+    );
+    let body = listed.json_body().unwrap_or_default();
+    println!(
+        "GET /Users?filter=userName eq \"JANE.DOE@example.com\" -> {} ({} found)",
+        listed.status, body["totalResults"]
+    );
+    for u in body["Resources"].as_array().into_iter().flatten() {
+        println!(
+            "  {} {} <{}> active={} id={}",
+            u["name"]["givenName"].as_str().unwrap_or(""),
+            u["name"]["familyName"].as_str().unwrap_or(""),
+            u["userName"].as_str().unwrap_or(""),
+            u["active"],
+            u["id"].as_str().unwrap_or("")
+        );
+    }
+
+    let elsewhere = br#"{"userName":"mallory@elsewhere.example","name":{"givenName":"M","familyName":"X"},"emails":[{"value":"mallory@elsewhere.example"}]}"#;
+    let refused = block_on(
+        scim.handle(
+            &ScimRequest::new("POST", "/scim/v2/Users")
+                .headers(&headers)
+                .body(elsewhere),
+            now,
+        ),
+    );
+    let detail = refused.json_body().unwrap_or_default()["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    println!(
+        "POST /Users for an unclaimed domain -> {}: {detail}",
+        refused.status
+    );
     Ok(())
 }

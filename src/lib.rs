@@ -73,9 +73,14 @@
 )]
 
 mod b64;
+mod domain;
 mod dsig;
 mod error;
 pub mod saml;
+#[cfg(feature = "scim")]
+pub mod scim;
+#[cfg(feature = "scim")]
+pub mod store;
 mod time;
 pub mod xml;
 
@@ -89,6 +94,15 @@ pub use saml::{
     SignatureOverview, SsoConfig, SsoConfigBuilder, VerifiedAssertion,
 };
 pub use time::{Timestamp, TimestampError};
+
+pub use domain::{email_domain, normalize_domain, DomainError};
+#[cfg(feature = "scim")]
+pub use scim::{AdminError, GeneratedToken, ScimError, ScimRequest, ScimResponse, ScimService};
+#[cfg(feature = "scim")]
+pub use store::{
+    AccountId, ClaimOutcome, Membership, MemoryStore, OrgId, OrgRole, Organization, Store,
+    UserRecord,
+};
 
 /// Compiles the README's code blocks as doc tests.
 #[cfg(doctest)]

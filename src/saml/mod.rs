@@ -15,6 +15,8 @@ pub use overview::{AssertionOverview, ResponseOverview, SignatureOverview};
 pub use replay::{MemoryReplayCache, MemoryReplayError, ReplayCache, ReplayKey};
 pub use validator::{AssertionValidator, RequestState};
 
+pub(crate) use validator::is_email;
+
 /// SAML namespaces and constants.
 pub(crate) mod ns {
     pub const SAMLP: &str = "urn:oasis:names:tc:SAML:2.0:protocol";

@@ -1,0 +1,96 @@
+//! Email domains: normalization shared by domain claims, SCIM rules and SSO.
+
+/// Why a domain was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{domain:?} is not a valid domain name: {reason}")]
+pub struct DomainError {
+    /// The input (shortened).
+    pub domain: String,
+    /// What is wrong.
+    pub reason: &'static str,
+}
+
+/// Normalizes a domain name for comparison and storage: surrounding whitespace and one trailing
+/// dot removed, internationalized names converted to their ASCII (punycode) form, lowercase.
+/// IP addresses and single-label names are refused.
+///
+/// ```
+/// assert_eq!(sso_scim::normalize_domain(" Example.COM. ").unwrap(), "example.com");
+/// assert_eq!(sso_scim::normalize_domain("bücher.example").unwrap(), "xn--bcher-kva.example");
+/// assert!(sso_scim::normalize_domain("192.168.0.1").is_err());
+/// ```
+pub fn normalize_domain(domain: &str) -> Result<String, DomainError> {
+    let fail = |reason| DomainError {
+        domain: domain.chars().take(80).collect(),
+        reason,
+    };
+    let d = domain.trim();
+    let d = d.strip_suffix('.').unwrap_or(d);
+    if d.is_empty() || d.len() > 253 {
+        return Err(fail("empty or longer than 253 characters"));
+    }
+    match url::Host::parse(d) {
+        Ok(url::Host::Domain(ascii)) => {
+            let labels: Vec<&str> = ascii.split('.').collect();
+            if labels.len() < 2 {
+                return Err(fail("a domain needs at least two labels (example.com)"));
+            }
+            let ok = labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+            if !ok {
+                return Err(fail(
+                    "labels are letters, digits and inner hyphens, at most 63 characters",
+                ));
+            }
+            Ok(ascii.to_ascii_lowercase())
+        }
+        Ok(_) => Err(fail("an IP address is not a domain")),
+        Err(_) => Err(fail("not a host name")),
+    }
+}
+
+/// The normalized domain of an email address (the part after the last `@`).
+pub fn email_domain(email: &str) -> Result<String, DomainError> {
+    match email.rsplit_once('@') {
+        Some((local, domain)) if !local.is_empty() => normalize_domain(domain),
+        _ => Err(DomainError {
+            domain: email.chars().take(80).collect(),
+            reason: "not an email address",
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_and_refuses() {
+        assert_eq!(normalize_domain("EXAMPLE.co.uk").unwrap(), "example.co.uk");
+        assert_eq!(
+            email_domain("Jane@Sub.Example.com").unwrap(),
+            "sub.example.com"
+        );
+        for bad in [
+            "",
+            ".",
+            "localhost",
+            "[::1]",
+            "10.0.0.1",
+            "a..b",
+            "-a.com",
+            "a_b.com",
+            "exa mple.com",
+            "a@b.com",
+        ] {
+            assert!(normalize_domain(bad).is_err(), "{bad}");
+        }
+        assert!(email_domain("nodomain").is_err());
+        assert!(email_domain("@example.com").is_err());
+    }
+}

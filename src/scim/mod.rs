@@ -1,0 +1,27 @@
+//! SCIM 2.0 provisioning (RFC 7643/7644) for every organization of the host, behind each
+//! organization's bearer tokens, with the organization rules of the product:
+//!
+//! - a provisioned user joins as a *member*; a later role change by an admin survives updates;
+//! - userName and the primary email must be on a domain the organization has claimed;
+//! - an account with that email that exists and is not a member gives 409 (invite it first);
+//! - a user the organization provisioned and deactivated, created again, is restored;
+//! - `active=false` deactivates, or deletes where the organization's setting says so.
+//!
+//! [`ScimService::handle`] takes a framework-neutral [`ScimRequest`] and returns a
+//! [`ScimResponse`]; see `examples/scim_server.rs` for an axum adapter in a dozen lines.
+
+mod error;
+pub mod filter;
+mod json;
+mod model;
+mod patch;
+mod schema;
+mod service;
+mod token;
+
+pub use error::ScimError;
+pub use model::{ENTERPRISE_SCHEMA, ERROR_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, USER_SCHEMA};
+pub use service::{
+    AdminError, BaseUrlError, ScimRequest, ScimResponse, ScimService, MAX_BODY_BYTES,
+};
+pub use token::GeneratedToken;

@@ -1,0 +1,351 @@
+//! The SCIM User resource: reading what clients send (POST, PUT, and the result of a PATCH) and
+//! writing what we answer.
+
+use serde_json::{json, Map, Value};
+
+use super::error::ScimError;
+use super::json::{self, get, string};
+use crate::store::{Email, Enterprise, Manager, UserRecord};
+
+/// The core User schema.
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// The enterprise User extension.
+pub const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// List responses.
+pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+/// PATCH requests.
+pub const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+/// Error bodies.
+pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+/// At most this many emails per user.
+const MAX_EMAILS: usize = 16;
+
+/// A user as a client describes it (everything mutable; read-only parts ignored).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct UserInput {
+    pub user_name: String,
+    pub external_id: Option<String>,
+    pub given_name: String,
+    pub family_name: String,
+    pub formatted_name: Option<String>,
+    pub display_name: Option<String>,
+    pub locale: Option<String>,
+    pub emails: Vec<Email>,
+    pub active: bool,
+    pub enterprise: Enterprise,
+}
+
+fn required(v: Option<String>, attr: &str) -> Result<String, ScimError> {
+    match v {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        _ => Err(ScimError::invalid_value(format!("{attr} is required"))),
+    }
+}
+
+fn object<'a>(
+    v: Option<&'a Value>,
+    attr: &str,
+) -> Result<Option<&'a Map<String, Value>>, ScimError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(other) => Err(ScimError::invalid_value(format!(
+            "{attr} must be an object, got {}",
+            json::kind(other)
+        ))),
+    }
+}
+
+impl UserInput {
+    /// Reads a User. `id`, `meta`, `groups`, `password` (write-only: accepted, never kept) and
+    /// unknown attributes are ignored. userName, name.givenName, name.familyName and an email
+    /// are required.
+    pub(crate) fn from_json(obj: &Map<String, Value>) -> Result<UserInput, ScimError> {
+        let user_name = required(string(obj, "userName", "userName")?, "userName")?;
+        let name = object(get(obj, "name")?, "name")?;
+        let (given, family, formatted) = match name {
+            Some(n) => (
+                string(n, "givenName", "name.givenName")?,
+                string(n, "familyName", "name.familyName")?,
+                string(n, "formatted", "name.formatted")?,
+            ),
+            None => (None, None, None),
+        };
+        let given_name = required(given, "name.givenName")?;
+        let family_name = required(family, "name.familyName")?;
+        let emails = read_emails(get(obj, "emails")?)?;
+        if emails.is_empty() {
+            return Err(ScimError::invalid_value(
+                "emails is required: at least one email with a value",
+            ));
+        }
+        let active = match get(obj, "active")? {
+            None | Some(Value::Null) => true,
+            Some(v) => json::boolean(v, "active")?,
+        };
+        let enterprise = match object(get(obj, ENTERPRISE_SCHEMA)?, ENTERPRISE_SCHEMA)? {
+            Some(e) => read_enterprise(e)?,
+            None => Enterprise::default(),
+        };
+        if let Some(Value::Array(s)) = get(obj, "schemas")? {
+            if s.len() > 16 || s.iter().any(|x| !x.is_string()) {
+                return Err(ScimError::invalid_value(
+                    "schemas must be an array of schema URNs",
+                ));
+            }
+        }
+        Ok(UserInput {
+            user_name,
+            external_id: string(obj, "externalId", "externalId")?,
+            given_name,
+            family_name,
+            formatted_name: formatted,
+            display_name: string(obj, "displayName", "displayName")?,
+            locale: string(obj, "locale", "locale")?,
+            emails,
+            active,
+            enterprise,
+        })
+    }
+
+    /// The primary email: the one flagged primary, else the first.
+    pub(crate) fn primary_email(&self) -> &str {
+        self.emails
+            .iter()
+            .find(|e| e.primary)
+            .or_else(|| self.emails.first())
+            .map(|e| e.value.as_str())
+            .unwrap_or_default()
+    }
+}
+
+fn read_emails(v: Option<&Value>) -> Result<Vec<Email>, ScimError> {
+    let items = match v {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(a)) => a,
+        Some(other) => {
+            return Err(ScimError::invalid_value(format!(
+                "emails must be an array, got {}",
+                json::kind(other)
+            )))
+        }
+    };
+    if items.len() > MAX_EMAILS {
+        return Err(ScimError::invalid_value(format!(
+            "at most {MAX_EMAILS} emails are accepted"
+        )));
+    }
+    let mut out: Vec<Email> = Vec::new();
+    for item in items {
+        let Value::Object(m) = item else {
+            return Err(ScimError::invalid_value(
+                "each of emails must be an object with a value",
+            ));
+        };
+        let Some(value) = string(m, "value", "emails.value")?.filter(|s| !s.trim().is_empty())
+        else {
+            continue;
+        };
+        let value = value.trim().to_owned();
+        if !crate::saml::is_email(&value) {
+            return Err(ScimError::invalid_value(format!(
+                "emails.value {value:?} is not an email address"
+            )));
+        }
+        let primary = match get(m, "primary")? {
+            None | Some(Value::Null) => false,
+            Some(p) => json::boolean(p, "emails.primary")?,
+        };
+        out.push(Email {
+            value,
+            kind: string(m, "type", "emails.type")?,
+            primary,
+        });
+    }
+    match out.iter().filter(|e| e.primary).count() {
+        0 => {
+            // When none is flagged, the first counts as primary: say so in the stored data.
+            if let Some(first) = out.first_mut() {
+                first.primary = true;
+            }
+        }
+        1 => {}
+        _ => return Err(ScimError::invalid_value("at most one email may be primary")),
+    }
+    Ok(out)
+}
+
+fn read_enterprise(e: &Map<String, Value>) -> Result<Enterprise, ScimError> {
+    let attr = |k: &str| string(e, k, &format!("{ENTERPRISE_SCHEMA}:{k}"));
+    let manager = match get(e, "manager")? {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => Some(Manager {
+            value: string(m, "value", "manager.value")?,
+            display_name: string(m, "displayName", "manager.displayName")?,
+        }),
+        // Some clients send the manager's id as a plain string.
+        Some(Value::String(s)) => Some(Manager {
+            value: Some(s.clone()),
+            display_name: None,
+        }),
+        Some(other) => {
+            return Err(ScimError::invalid_value(format!(
+                "manager must be an object, got {}",
+                json::kind(other)
+            )))
+        }
+    };
+    Ok(Enterprise {
+        employee_number: attr("employeeNumber")?,
+        cost_center: attr("costCenter")?,
+        organization: attr("organization")?,
+        division: attr("division")?,
+        department: attr("department")?,
+        manager: manager.filter(|m| m.value.is_some() || m.display_name.is_some()),
+    })
+}
+
+/// The weak ETag of a version.
+pub(crate) fn etag(version: u64) -> String {
+    format!("W/\"{version}\"")
+}
+
+fn put(m: &mut Map<String, Value>, k: &str, v: &Option<String>) {
+    if let Some(v) = v {
+        m.insert(k.to_owned(), Value::String(v.clone()));
+    }
+}
+
+/// The User resource as answered (never with a password).
+pub(crate) fn user_json(u: &UserRecord, location: &str) -> Value {
+    let mut m = Map::new();
+    let mut schemas = vec![json!(USER_SCHEMA)];
+    if !u.enterprise.is_empty() {
+        schemas.push(json!(ENTERPRISE_SCHEMA));
+    }
+    m.insert("schemas".into(), Value::Array(schemas));
+    m.insert("id".into(), json!(u.id));
+    put(&mut m, "externalId", &u.external_id);
+    m.insert("userName".into(), json!(u.user_name));
+    let mut name = Map::new();
+    put(&mut name, "givenName", &u.given_name);
+    put(&mut name, "familyName", &u.family_name);
+    put(&mut name, "formatted", &u.formatted_name);
+    if !name.is_empty() {
+        m.insert("name".into(), Value::Object(name));
+    }
+    put(&mut m, "displayName", &u.display_name);
+    put(&mut m, "locale", &u.locale);
+    m.insert("active".into(), json!(u.active));
+    if !u.emails.is_empty() {
+        let emails: Vec<Value> = u
+            .emails
+            .iter()
+            .map(|e| {
+                let mut o = Map::new();
+                o.insert("value".into(), json!(e.value));
+                put(&mut o, "type", &e.kind);
+                o.insert("primary".into(), json!(e.primary));
+                Value::Object(o)
+            })
+            .collect();
+        m.insert("emails".into(), Value::Array(emails));
+    }
+    if !u.enterprise.is_empty() {
+        let e = &u.enterprise;
+        let mut o = Map::new();
+        put(&mut o, "employeeNumber", &e.employee_number);
+        put(&mut o, "costCenter", &e.cost_center);
+        put(&mut o, "organization", &e.organization);
+        put(&mut o, "division", &e.division);
+        put(&mut o, "department", &e.department);
+        if let Some(mgr) = &e.manager {
+            let mut mo = Map::new();
+            put(&mut mo, "value", &mgr.value);
+            put(&mut mo, "displayName", &mgr.display_name);
+            o.insert("manager".into(), Value::Object(mo));
+        }
+        m.insert(ENTERPRISE_SCHEMA.into(), Value::Object(o));
+    }
+    m.insert(
+        "meta".into(),
+        json!({
+            "resourceType": "User",
+            "created": u.created.to_string(),
+            "lastModified": u.last_modified.to_string(),
+            "location": location,
+            "version": etag(u.version),
+        }),
+    );
+    Value::Object(m)
+}
+
+/// How values of a User attribute compare in filters (RFC 7643 `caseExact`): `id`, `externalId`
+/// and `meta.version` exactly, everything else case-insensitively.
+pub(crate) fn user_case_exact(dotted: &str) -> bool {
+    matches!(dotted, "id" | "externalid" | "meta.version")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(v: Value) -> Result<UserInput, ScimError> {
+        UserInput::from_json(v.as_object().unwrap())
+    }
+
+    #[test]
+    fn reads_okta_and_entra_users() {
+        let okta = json!({"schemas": [USER_SCHEMA], "userName": "test.user@okta.local",
+            "name": {"givenName": "Test", "familyName": "User"},
+            "emails": [{"primary": true, "value": "test.user@okta.local", "type": "work"}],
+            "displayName": "Test User", "locale": "en-US", "externalId": "00ujl29u0le5T6Aj10h7",
+            "groups": [], "password": "1mz050nq", "active": true, "id": "ignored", "meta": {"resourceType": "User"}});
+        let u = input(okta).unwrap();
+        assert_eq!(u.user_name, "test.user@okta.local");
+        assert_eq!(u.primary_email(), "test.user@okta.local");
+        assert!(u.active);
+        let entra = json!({"UserName": "x@testuser.com", "Active": "False",
+            "name": {"formatted": "g f", "familyName": "f", "givenName": "g"},
+            "emails": [{"type": "work", "value": "a@testuser.com"}, {"primary": "True", "type": "home", "value": "b@testuser.com"}],
+            ENTERPRISE_SCHEMA: {"department": "R&D", "manager": {"value": "m1"}}});
+        let u = input(entra).unwrap();
+        assert!(!u.active);
+        assert_eq!(u.primary_email(), "b@testuser.com");
+        assert_eq!(u.enterprise.department.as_deref(), Some("R&D"));
+    }
+
+    #[test]
+    fn required_attributes_are_named() {
+        let base = json!({"userName": "a@b.co", "name": {"givenName": "A", "familyName": "B"}, "emails": [{"value": "a@b.co"}]});
+        assert!(input(base.clone()).is_ok());
+        for (path, detail) in [
+            ("userName", "userName"),
+            ("name", "name.givenName"),
+            ("emails", "emails"),
+        ] {
+            let mut v = base.clone();
+            v.as_object_mut().unwrap().remove(path);
+            let e = input(v).unwrap_err();
+            assert_eq!((e.status(), e.scim_type()), (400, "invalidValue"));
+            assert!(e.detail().starts_with(detail), "{}", e.detail());
+        }
+        let mut v = base.clone();
+        v["name"]["familyName"] = json!("  ");
+        assert!(input(v)
+            .unwrap_err()
+            .detail()
+            .starts_with("name.familyName"));
+        let mut v = base.clone();
+        v["emails"] = json!([{"value": "not-an-email"}]);
+        assert!(input(v).unwrap_err().detail().contains("not an email"));
+        let mut v = base.clone();
+        v["emails"] =
+            json!([{"value": "a@b.co", "primary": true}, {"value": "c@b.co", "primary": true}]);
+        assert!(input(v).is_err());
+        let mut v = base;
+        v["active"] = json!("maybe");
+        assert!(input(v).is_err());
+    }
+}

@@ -1,0 +1,837 @@
+//! The store conformance suite: every contract of [`Store`], as a test any store can run.
+//!
+//! ```
+//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     let mut f = std::pin::pin!(f);
+//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+//! #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+//! # }
+//! // In your store's tests (with your async runtime instead of block_on):
+//! let store = sso_scim::MemoryStore::new();
+//! block_on(sso_scim::store::conformance::run_all(&store, "conformance"));
+//! ```
+//!
+//! Every check uses fresh organization, account and user ids derived from `prefix`, so the suite
+//! can run against a shared, non-empty database (use a new prefix for each run). A violated
+//! contract panics with a message naming it.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::{
+    email_key, user_name_key, Account, AccountId, AccountLink, ClaimOutcome, Conflict, Email,
+    Membership, OrgId, OrgRole, Organization, Store, TokenRecord, UserRecord,
+};
+use crate::time::Timestamp;
+
+/// Polls many futures concurrently on the caller's task.
+struct JoinAll<F: Future> {
+    futures: Vec<Option<Pin<Box<F>>>>,
+    outputs: Vec<Option<F::Output>>,
+}
+
+impl<F: Future> Future for JoinAll<F>
+where
+    F::Output: Unpin,
+{
+    type Output = Vec<F::Output>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut pending = false;
+        for (slot, out) in this.futures.iter_mut().zip(this.outputs.iter_mut()) {
+            if let Some(f) = slot {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => {
+                        *out = Some(v);
+                        *slot = None;
+                    }
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(this.outputs.iter_mut().filter_map(Option::take).collect())
+        }
+    }
+}
+
+fn join_all<F: Future>(futures: Vec<F>) -> JoinAll<F> {
+    let n = futures.len();
+    JoinAll {
+        futures: futures.into_iter().map(|f| Some(Box::pin(f))).collect(),
+        outputs: (0..n).map(|_| None).collect(),
+    }
+}
+
+fn org(prefix: &str, name: &str) -> OrgId {
+    OrgId::new(format!("{prefix}-{name}")).unwrap()
+}
+
+fn t(secs: i64) -> Timestamp {
+    Timestamp::from_unix_seconds(1_800_000_000 + secs)
+}
+
+/// A user record for tests.
+pub fn sample_user(
+    org: &OrgId,
+    id: &str,
+    account: &AccountId,
+    user_name: &str,
+    email: &str,
+) -> UserRecord {
+    UserRecord {
+        id: id.to_owned(),
+        org: org.clone(),
+        account: account.clone(),
+        user_name: user_name.to_owned(),
+        external_id: Some(format!("ext-{id}")),
+        given_name: Some("Given".into()),
+        family_name: Some("Family".into()),
+        formatted_name: None,
+        display_name: None,
+        locale: None,
+        emails: vec![Email {
+            value: email.to_owned(),
+            kind: Some("work".into()),
+            primary: true,
+        }],
+        active: true,
+        enterprise: Default::default(),
+        created: t(0),
+        last_modified: t(0),
+        version: 1,
+    }
+}
+
+fn new_account(prefix: &str, name: &str, email: &str, org: Option<&OrgId>) -> Account {
+    Account {
+        id: AccountId::new(format!("{prefix}-acct-{name}")).unwrap(),
+        email: email.to_owned(),
+        provisioned_by: org.cloned(),
+    }
+}
+
+async fn ok<T, E: std::fmt::Debug>(what: &str, r: impl Future<Output = Result<T, E>>) -> T {
+    match r.await {
+        Ok(v) => v,
+        Err(e) => panic!("{what}: the store failed: {e:?}"),
+    }
+}
+
+/// Runs every check.
+pub async fn run_all<S: Store>(store: &S, prefix: &str) {
+    organizations(store, &format!("{prefix}-orgs")).await;
+    domains(store, &format!("{prefix}-domains")).await;
+    tokens(store, &format!("{prefix}-tokens")).await;
+    accounts(store, &format!("{prefix}-accounts")).await;
+    create_new_account(store, &format!("{prefix}-create")).await;
+    create_existing_account(store, &format!("{prefix}-existing")).await;
+    updates(store, &format!("{prefix}-update")).await;
+    deletes(store, &format!("{prefix}-delete")).await;
+    paging(store, &format!("{prefix}-paging")).await;
+    isolation(store, &format!("{prefix}-isolation")).await;
+    concurrent_creates(store, &format!("{prefix}-race")).await;
+}
+
+/// Organization settings are stored and replaced.
+pub async fn organizations<S: Store>(s: &S, p: &str) {
+    let o = org(p, "a");
+    assert_eq!(
+        ok("organization", s.organization(&o)).await,
+        None,
+        "unknown organizations are None"
+    );
+    let settings = Organization::new(o.clone()).with_delete_on_deactivate(true);
+    ok("put_organization", s.put_organization(&settings)).await;
+    assert_eq!(
+        ok("organization", s.organization(&o)).await,
+        Some(settings.clone())
+    );
+    let changed = settings.with_require_claimed_domain(false);
+    ok("put_organization", s.put_organization(&changed)).await;
+    assert_eq!(
+        ok("organization", s.organization(&o)).await,
+        Some(changed),
+        "put_organization replaces"
+    );
+}
+
+/// A domain is claimed by at most one organization.
+pub async fn domains<S: Store>(s: &S, p: &str) {
+    let (a, b) = (org(p, "a"), org(p, "b"));
+    let d = format!(
+        "{}.example",
+        p.to_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    );
+    let d2 = format!("z{d}");
+    assert_eq!(
+        ok("claim", s.claim_domain(&a, &d)).await,
+        ClaimOutcome::Claimed
+    );
+    assert_eq!(
+        ok("claim", s.claim_domain(&a, &d)).await,
+        ClaimOutcome::AlreadyClaimed
+    );
+    assert_eq!(
+        ok("claim", s.claim_domain(&b, &d)).await,
+        ClaimOutcome::ClaimedByOther(a.clone()),
+        "claims are unique across organizations"
+    );
+    assert_eq!(
+        ok("owner", s.domain_owner(&d)).await,
+        Some(a.clone()),
+        "a refused claim changes nothing"
+    );
+    assert_eq!(
+        ok("claim", s.claim_domain(&a, &d2)).await,
+        ClaimOutcome::Claimed
+    );
+    assert_eq!(
+        ok("claimed", s.claimed_domains(&a)).await,
+        vec![d.clone(), d2.clone()],
+        "claimed_domains is sorted"
+    );
+    assert!(
+        !ok("release", s.release_domain(&b, &d)).await,
+        "another organization cannot release a claim"
+    );
+    assert!(ok("release", s.release_domain(&a, &d)).await);
+    assert_eq!(ok("owner", s.domain_owner(&d)).await, None);
+    assert_eq!(
+        ok("claim", s.claim_domain(&b, &d)).await,
+        ClaimOutcome::Claimed,
+        "a released domain can be claimed again"
+    );
+}
+
+/// Token records are stored by id, listed per organization, and revoked only by their organization.
+pub async fn tokens<S: Store>(s: &S, p: &str) {
+    let (a, b) = (org(p, "a"), org(p, "b"));
+    let rec = |id: &str, o: &OrgId, secs| TokenRecord {
+        id: format!("{p}-{id}"),
+        org: o.clone(),
+        secret_hash: [7; 32],
+        label: id.into(),
+        created: t(secs),
+        revoked: false,
+    };
+    for r in [rec("t1", &a, 1), rec("t2", &a, 2), rec("t3", &b, 3)] {
+        ok("insert_token", s.insert_token(&r)).await;
+    }
+    assert_eq!(
+        ok("token", s.token(&format!("{p}-t1"))).await,
+        Some(rec("t1", &a, 1))
+    );
+    assert_eq!(ok("token", s.token(&format!("{p}-nope"))).await, None);
+    let ids: Vec<String> = ok("tokens", s.tokens(&a))
+        .await
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(
+        ids,
+        [format!("{p}-t1"), format!("{p}-t2")],
+        "tokens are per organization, oldest first"
+    );
+    assert!(
+        !ok("revoke", s.revoke_token(&b, &format!("{p}-t1"))).await,
+        "a token is never revoked by another organization"
+    );
+    assert!(
+        !ok("token", s.token(&format!("{p}-t1")))
+            .await
+            .unwrap()
+            .revoked
+    );
+    assert!(ok("revoke", s.revoke_token(&a, &format!("{p}-t1"))).await);
+    assert!(
+        ok("token", s.token(&format!("{p}-t1")))
+            .await
+            .unwrap()
+            .revoked
+    );
+}
+
+/// Account emails are unique across organizations, case-insensitively.
+pub async fn accounts<S: Store>(s: &S, p: &str) {
+    let o = org(p, "a");
+    let acc = new_account(p, "1", &format!("Ann@{p}.example"), None);
+    assert_eq!(ok("create_account", s.create_account(&acc)).await, Ok(()));
+    let dup = new_account(p, "2", &format!("ann@{}.EXAMPLE", p), None);
+    assert_eq!(
+        ok("create_account", s.create_account(&dup)).await,
+        Err(Conflict::Email),
+        "account emails are unique, case-insensitively"
+    );
+    assert_eq!(
+        ok("account", s.account(&dup.id)).await,
+        None,
+        "a refused account is not stored"
+    );
+    assert_eq!(
+        ok(
+            "account_by_email",
+            s.account_by_email(&email_key(&format!("ANN@{p}.example")))
+        )
+        .await,
+        Some(acc.clone())
+    );
+    let ghost = AccountId::new(format!("{p}-ghost")).unwrap();
+    let m = Membership {
+        role: OrgRole::Admin,
+        active: true,
+    };
+    assert_eq!(
+        ok("put_membership", s.put_membership(&o, &ghost, &m)).await,
+        Err(Conflict::NotFound)
+    );
+    assert_eq!(
+        ok("put_membership", s.put_membership(&o, &acc.id, &m)).await,
+        Ok(())
+    );
+    assert_eq!(ok("membership", s.membership(&o, &acc.id)).await, Some(m));
+}
+
+/// Creating a user with a new account is atomic and userName is unique case-insensitively.
+pub async fn create_new_account<S: Store>(s: &S, p: &str) {
+    let o = org(p, "a");
+    let email = format!("bo@{p}.example");
+    let acc = new_account(p, "bo", &email, Some(&o));
+    let u = sample_user(&o, &format!("{p}-u1"), &acc.id, "Bo@Example.com", &email);
+    assert_eq!(
+        ok(
+            "create_user",
+            s.create_user(&u, &AccountLink::New(acc.clone()))
+        )
+        .await,
+        Ok(())
+    );
+    assert_eq!(ok("user", s.user(&o, &u.id)).await, Some(u.clone()));
+    assert_eq!(
+        ok("account", s.account(&acc.id)).await,
+        Some(acc.clone()),
+        "the new account is stored with the user"
+    );
+    assert_eq!(
+        ok("membership", s.membership(&o, &acc.id)).await,
+        Some(Membership {
+            role: OrgRole::Member,
+            active: true
+        }),
+        "provisioning creates a member"
+    );
+    assert_eq!(
+        ok(
+            "by userName",
+            s.user_by_user_name(&o, &user_name_key("BO@EXAMPLE.COM"))
+        )
+        .await,
+        Some(u.clone()),
+        "userName lookups are case-insensitive"
+    );
+    assert_eq!(
+        ok(
+            "by externalId",
+            s.users_by_external_id(&o, &format!("ext-{p}-u1"))
+        )
+        .await,
+        vec![u.clone()]
+    );
+
+    // Same userName in another case: refused, and nothing of it is stored.
+    let email2 = format!("cy@{p}.example");
+    let acc2 = new_account(p, "cy", &email2, Some(&o));
+    let u2 = sample_user(&o, &format!("{p}-u2"), &acc2.id, "bo@example.COM", &email2);
+    assert_eq!(
+        ok(
+            "create_user",
+            s.create_user(&u2, &AccountLink::New(acc2.clone()))
+        )
+        .await,
+        Err(Conflict::UserName)
+    );
+    assert_eq!(ok("user", s.user(&o, &u2.id)).await, None);
+    assert_eq!(
+        ok("account", s.account(&acc2.id)).await,
+        None,
+        "a refused create leaves no account behind"
+    );
+    assert_eq!(
+        ok("account_by_email", s.account_by_email(&email_key(&email2))).await,
+        None
+    );
+
+    // A new account whose email is taken: refused.
+    let acc3 = new_account(p, "bo2", &email.to_uppercase(), Some(&o));
+    let u3 = sample_user(
+        &o,
+        &format!("{p}-u3"),
+        &acc3.id,
+        "other@example.com",
+        &email,
+    );
+    assert_eq!(
+        ok("create_user", s.create_user(&u3, &AccountLink::New(acc3))).await,
+        Err(Conflict::Email)
+    );
+    assert_eq!(ok("user", s.user(&o, &u3.id)).await, None);
+}
+
+/// Linking an existing account requires its membership, once.
+pub async fn create_existing_account<S: Store>(s: &S, p: &str) {
+    let o = org(p, "a");
+    let email = format!("dee@{p}.example");
+    let acc = new_account(p, "dee", &email, None);
+    assert_eq!(ok("create_account", s.create_account(&acc)).await, Ok(()));
+    let u = sample_user(&o, &format!("{p}-u1"), &acc.id, "dee@example.com", &email);
+    assert_eq!(
+        ok(
+            "create_user",
+            s.create_user(&u, &AccountLink::Existing(acc.id.clone()))
+        )
+        .await,
+        Err(Conflict::NotMember),
+        "an outside account is not linked"
+    );
+    assert_eq!(ok("user", s.user(&o, &u.id)).await, None);
+    let admin = Membership {
+        role: OrgRole::Admin,
+        active: true,
+    };
+    assert_eq!(
+        ok("put_membership", s.put_membership(&o, &acc.id, &admin)).await,
+        Ok(())
+    );
+    assert_eq!(
+        ok(
+            "create_user",
+            s.create_user(&u, &AccountLink::Existing(acc.id.clone()))
+        )
+        .await,
+        Ok(())
+    );
+    assert_eq!(
+        ok("membership", s.membership(&o, &acc.id))
+            .await
+            .map(|m| m.role),
+        Some(OrgRole::Admin),
+        "linking keeps the member's role"
+    );
+    let again = sample_user(&o, &format!("{p}-u2"), &acc.id, "dee2@example.com", &email);
+    assert_eq!(
+        ok(
+            "create_user",
+            s.create_user(&again, &AccountLink::Existing(acc.id.clone()))
+        )
+        .await,
+        Err(Conflict::AccountLinked)
+    );
+    let ghost = AccountId::new(format!("{p}-ghost")).unwrap();
+    let orphan = sample_user(
+        &o,
+        &format!("{p}-u3"),
+        &ghost,
+        "g@example.com",
+        "g@example.com",
+    );
+    assert_eq!(
+        ok(
+            "create_user",
+            s.create_user(&orphan, &AccountLink::Existing(ghost))
+        )
+        .await,
+        Err(Conflict::NotFound)
+    );
+}
+
+/// Updates are versioned, all-or-nothing, keep uniqueness, and carry email and active state.
+pub async fn updates<S: Store>(s: &S, p: &str) {
+    let o = org(p, "a");
+    let (e1, e2) = (format!("eve@{p}.example"), format!("fay@{p}.example"));
+    let (a1, a2) = (
+        new_account(p, "eve", &e1, Some(&o)),
+        new_account(p, "fay", &e2, Some(&o)),
+    );
+    let u1 = sample_user(&o, &format!("{p}-u1"), &a1.id, "eve@example.com", &e1);
+    let u2 = sample_user(&o, &format!("{p}-u2"), &a2.id, "fay@example.com", &e2);
+    assert_eq!(
+        ok("create", s.create_user(&u1, &AccountLink::New(a1.clone()))).await,
+        Ok(())
+    );
+    assert_eq!(
+        ok("create", s.create_user(&u2, &AccountLink::New(a2.clone()))).await,
+        Ok(())
+    );
+    let admin = Membership {
+        role: OrgRole::Admin,
+        active: true,
+    };
+    assert_eq!(
+        ok("put_membership", s.put_membership(&o, &a1.id, &admin)).await,
+        Ok(())
+    );
+
+    let mut next = u1.clone();
+    next.given_name = Some("Evelyn".into());
+    assert_eq!(
+        ok("update", s.update_user(&next, &e1, 7)).await,
+        Err(Conflict::Version { current: 1 }),
+        "a stale version is refused"
+    );
+    next.user_name = "FAY@example.com".into();
+    assert_eq!(
+        ok("update", s.update_user(&next, &e1, 1)).await,
+        Err(Conflict::UserName),
+        "userName stays unique on update"
+    );
+    next.user_name = "evelyn@example.com".into();
+    assert_eq!(
+        ok("update", s.update_user(&next, &e2.to_uppercase(), 1)).await,
+        Err(Conflict::Email),
+        "account emails stay unique on update"
+    );
+    assert_eq!(
+        ok("user", s.user(&o, &u1.id)).await,
+        Some(u1.clone()),
+        "refused updates change nothing"
+    );
+
+    let new_email = format!("evelyn@{p}.example");
+    next.active = false;
+    assert_eq!(
+        ok("update", s.update_user(&next, &new_email, 1)).await,
+        Ok(())
+    );
+    let stored = ok("user", s.user(&o, &u1.id)).await.unwrap();
+    assert_eq!(stored.version, 2, "an update increments the version");
+    assert_eq!(stored.given_name.as_deref(), Some("Evelyn"));
+    assert_eq!(stored.created, u1.created, "created never changes");
+    assert_eq!(
+        ok("account", s.account(&a1.id)).await.unwrap().email,
+        new_email,
+        "the account email follows"
+    );
+    assert_eq!(
+        ok("by old email", s.account_by_email(&email_key(&e1))).await,
+        None
+    );
+    let m = ok("membership", s.membership(&o, &a1.id)).await.unwrap();
+    assert_eq!(
+        m,
+        Membership {
+            role: OrgRole::Admin,
+            active: false
+        },
+        "deactivation keeps the admin's role"
+    );
+    assert_eq!(
+        ok(
+            "by old userName",
+            s.user_by_user_name(&o, &user_name_key("eve@example.com"))
+        )
+        .await,
+        None,
+        "the old userName is free"
+    );
+    assert!(ok(
+        "by new userName",
+        s.user_by_user_name(&o, &user_name_key("Evelyn@Example.com"))
+    )
+    .await
+    .is_some());
+    next.active = true;
+    assert_eq!(
+        ok("update", s.update_user(&next, &new_email, 2)).await,
+        Ok(())
+    );
+    assert!(
+        ok("membership", s.membership(&o, &a1.id))
+            .await
+            .unwrap()
+            .active,
+        "reactivation"
+    );
+    let missing = sample_user(
+        &o,
+        &format!("{p}-nope"),
+        &a1.id,
+        "x@example.com",
+        "x@example.com",
+    );
+    assert_eq!(
+        ok("update", s.update_user(&missing, "x@example.com", 1)).await,
+        Err(Conflict::NotFound)
+    );
+}
+
+/// Deleting removes the user and membership; orphaned provisioned accounts optionally.
+pub async fn deletes<S: Store>(s: &S, p: &str) {
+    let (o, other) = (org(p, "a"), org(p, "b"));
+    let e = |n: &str| format!("{n}@{p}.example");
+    let provisioned = new_account(p, "gus", &e("gus"), Some(&o));
+    let u = sample_user(
+        &o,
+        &format!("{p}-u1"),
+        &provisioned.id,
+        "gus@example.com",
+        &e("gus"),
+    );
+    assert_eq!(
+        ok(
+            "create",
+            s.create_user(&u, &AccountLink::New(provisioned.clone()))
+        )
+        .await,
+        Ok(())
+    );
+    assert!(
+        !ok("delete", s.delete_user(&other, &u.id, true)).await,
+        "another organization cannot delete"
+    );
+    assert!(ok("delete", s.delete_user(&o, &u.id, true)).await);
+    assert!(
+        !ok("delete", s.delete_user(&o, &u.id, true)).await,
+        "deleting twice finds nothing"
+    );
+    assert_eq!(ok("user", s.user(&o, &u.id)).await, None);
+    assert_eq!(
+        ok("membership", s.membership(&o, &provisioned.id)).await,
+        None
+    );
+    assert_eq!(
+        ok("account", s.account(&provisioned.id)).await,
+        None,
+        "an orphaned provisioned account is deleted"
+    );
+    assert_eq!(
+        ok(
+            "by userName",
+            s.user_by_user_name(&o, &user_name_key("gus@example.com"))
+        )
+        .await,
+        None
+    );
+
+    // Kept: an account with another membership, and an account not created by provisioning.
+    let shared = new_account(p, "hal", &e("hal"), Some(&o));
+    let uh = sample_user(
+        &o,
+        &format!("{p}-u2"),
+        &shared.id,
+        "hal@example.com",
+        &e("hal"),
+    );
+    assert_eq!(
+        ok(
+            "create",
+            s.create_user(&uh, &AccountLink::New(shared.clone()))
+        )
+        .await,
+        Ok(())
+    );
+    let member = Membership {
+        role: OrgRole::Member,
+        active: true,
+    };
+    assert_eq!(
+        ok(
+            "put_membership",
+            s.put_membership(&other, &shared.id, &member)
+        )
+        .await,
+        Ok(())
+    );
+    assert!(ok("delete", s.delete_user(&o, &uh.id, true)).await);
+    assert!(
+        ok("account", s.account(&shared.id)).await.is_some(),
+        "an account with another membership is kept"
+    );
+    assert_eq!(
+        ok("membership", s.membership(&other, &shared.id)).await,
+        Some(member)
+    );
+
+    let own = new_account(p, "ivy", &e("ivy"), None);
+    assert_eq!(ok("create_account", s.create_account(&own)).await, Ok(()));
+    assert_eq!(
+        ok("put_membership", s.put_membership(&o, &own.id, &member)).await,
+        Ok(())
+    );
+    let ui = sample_user(
+        &o,
+        &format!("{p}-u3"),
+        &own.id,
+        "ivy@example.com",
+        &e("ivy"),
+    );
+    assert_eq!(
+        ok(
+            "create",
+            s.create_user(&ui, &AccountLink::Existing(own.id.clone()))
+        )
+        .await,
+        Ok(())
+    );
+    assert!(ok("delete", s.delete_user(&o, &ui.id, true)).await);
+    assert!(
+        ok("account", s.account(&own.id)).await.is_some(),
+        "an account the host created is kept"
+    );
+    // The userName can be provisioned again.
+    let again = new_account(p, "gus2", &e("gus"), Some(&o));
+    let ug = sample_user(
+        &o,
+        &format!("{p}-u4"),
+        &again.id,
+        "GUS@example.com",
+        &e("gus"),
+    );
+    assert_eq!(
+        ok("create", s.create_user(&ug, &AccountLink::New(again))).await,
+        Ok(())
+    );
+}
+
+/// Default-order pages: creation order, stable under deletes, with totals.
+pub async fn paging<S: Store>(s: &S, p: &str) {
+    let o = org(p, "a");
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        let email = format!("user{i}@{p}.example");
+        let acc = new_account(p, &format!("u{i}"), &email, Some(&o));
+        let mut u = sample_user(
+            &o,
+            &format!("{p}-u{i:02}"),
+            &acc.id,
+            &format!("user{i}@example.com"),
+            &email,
+        );
+        u.created = t(i);
+        assert_eq!(
+            ok("create", s.create_user(&u, &AccountLink::New(acc))).await,
+            Ok(())
+        );
+        ids.push(u.id);
+    }
+    let o_ref = &o;
+    let page = |start, count| async move {
+        let pg = ok("list", s.list_users(o_ref, start, count)).await;
+        (
+            pg.users.into_iter().map(|u| u.id).collect::<Vec<_>>(),
+            pg.total,
+        )
+    };
+    assert_eq!(page(0, 10).await, (ids[..10].to_vec(), 25));
+    assert_eq!(page(20, 10).await, (ids[20..].to_vec(), 25));
+    assert_eq!(page(25, 10).await, (vec![], 25));
+    assert_eq!(page(3, 0).await, (vec![], 25));
+    for i in [0usize, 5, 6, 24] {
+        assert!(ok("delete", s.delete_user(&o, &ids[i], true)).await);
+    }
+    let rest: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| ![0, 5, 6, 24].contains(i))
+        .map(|(_, id)| id.clone())
+        .collect();
+    assert_eq!(
+        page(0, 100).await,
+        (rest.clone(), 21),
+        "order is stable under deletes"
+    );
+    assert_eq!(page(4, 3).await, (rest[4..7].to_vec(), 21));
+    // Updates do not move users.
+    let mut first = ok("user", s.user(&o, &rest[0])).await.unwrap();
+    first.display_name = Some("moved?".into());
+    let email = first.primary_email().unwrap_or_default().to_owned();
+    assert_eq!(ok("update", s.update_user(&first, &email, 1)).await, Ok(()));
+    assert_eq!(page(0, 1).await.0, vec![rest[0].clone()]);
+}
+
+/// Nothing of one organization is visible through another.
+pub async fn isolation<S: Store>(s: &S, p: &str) {
+    let (a, b) = (org(p, "a"), org(p, "b"));
+    let email = format!("jo@{p}.example");
+    let acc = new_account(p, "jo", &email, Some(&a));
+    let u = sample_user(&a, &format!("{p}-u1"), &acc.id, "jo@example.com", &email);
+    assert_eq!(
+        ok("create", s.create_user(&u, &AccountLink::New(acc.clone()))).await,
+        Ok(())
+    );
+    assert_eq!(ok("user", s.user(&b, &u.id)).await, None);
+    assert_eq!(
+        ok(
+            "by userName",
+            s.user_by_user_name(&b, &user_name_key("jo@example.com"))
+        )
+        .await,
+        None
+    );
+    assert_eq!(
+        ok(
+            "by externalId",
+            s.users_by_external_id(&b, &format!("ext-{p}-u1"))
+        )
+        .await,
+        vec![]
+    );
+    assert_eq!(ok("list", s.list_users(&b, 0, 100)).await.total, 0);
+    let mut foreign = u.clone();
+    foreign.org = b.clone();
+    assert_eq!(
+        ok("update", s.update_user(&foreign, &email, 1)).await,
+        Err(Conflict::NotFound)
+    );
+    // The same userName may exist in another organization (for another account).
+    let email_b = format!("jo.b@{p}.example");
+    let acc_b = new_account(p, "job", &email_b, Some(&b));
+    let ub = sample_user(
+        &b,
+        &format!("{p}-u2"),
+        &acc_b.id,
+        "jo@example.com",
+        &email_b,
+    );
+    assert_eq!(
+        ok("create", s.create_user(&ub, &AccountLink::New(acc_b))).await,
+        Ok(()),
+        "userName is unique per organization only"
+    );
+    assert_eq!(ok("user", s.user(&a, &u.id)).await, Some(u));
+}
+
+/// 32 concurrent creates of one userName (in different cases): exactly one wins.
+pub async fn concurrent_creates<S: Store>(s: &S, p: &str) {
+    let o = org(p, "a");
+    let futures: Vec<_> = (0..32)
+        .map(|i| {
+            let o = o.clone();
+            async move {
+                let email = format!("racer{i}@{p}.example");
+                let acc = new_account(p, &format!("r{i}"), &email, Some(&o));
+                let name = if i % 2 == 0 {
+                    "Racer@Example.com"
+                } else {
+                    "racer@example.COM"
+                };
+                let u = sample_user(&o, &format!("{p}-u{i}"), &acc.id, name, &email);
+                ok("create", s.create_user(&u, &AccountLink::New(acc))).await
+            }
+        })
+        .collect();
+    let results = join_all(futures).await;
+    let wins = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(
+        wins, 1,
+        "exactly one of 32 concurrent creates of the same userName wins: {results:?}"
+    );
+    assert!(results
+        .iter()
+        .all(|r| matches!(r, Ok(()) | Err(Conflict::UserName))));
+    assert_eq!(ok("list", s.list_users(&o, 0, 100)).await.total, 1);
+}
