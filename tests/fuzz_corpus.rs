@@ -43,3 +43,13 @@ fn c14n_corpus() {
 fn xml_tree_corpus() {
     assert!(replay("xml_tree", fuzz_harness::xml_tree) >= 30);
 }
+
+#[test]
+fn scim_filter_corpus() {
+    assert!(replay("scim_filter", fuzz_harness::scim_filter) >= 10);
+}
+
+#[test]
+fn scim_patch_corpus() {
+    assert!(replay("scim_patch", fuzz_harness::scim_patch) >= 5);
+}

@@ -474,3 +474,49 @@ fn delete_is_204_then_404() {
     assert_eq!(s.call("GET", &format!("/Users/{id}"), None).0, 404);
     assert_eq!(s.call("DELETE", &format!("/Users/{id}"), None).0, 404);
 }
+
+#[test]
+fn several_tokens_per_organization_for_rotation() {
+    let s = Scim::new("acme", &["okta.local"]);
+    let second = block_on(s.service.generate_token(&s.org, "rotation", s.now)).unwrap();
+    let imported = block_on(s.service.import_token(
+        &s.org,
+        "token-configured-in-okta-earlier",
+        "legacy",
+        s.now,
+    ))
+    .unwrap();
+    assert_eq!(
+        s.call_with(second.expose_secret(), "GET", "/Users", None).0,
+        200
+    );
+    assert_eq!(
+        s.call_with("token-configured-in-okta-earlier", "GET", "/Users", None)
+            .0,
+        200
+    );
+    // Retire the first token: the others keep working.
+    let first_id = block_on(s.service.store().tokens(&s.org)).unwrap()[0]
+        .id
+        .clone();
+    assert!(block_on(s.service.revoke_token(&s.org, &first_id)).unwrap());
+    assert_eq!(s.call("GET", "/Users", None).0, 401);
+    assert_eq!(
+        s.call_with(second.expose_secret(), "GET", "/Users", None).0,
+        200
+    );
+    assert!(block_on(s.service.revoke_token(&s.org, &imported.id)).unwrap());
+    assert_eq!(
+        s.call_with("token-configured-in-okta-earlier", "GET", "/Users", None)
+            .0,
+        401
+    );
+    // Stored records never contain the token.
+    for r in block_on(s.service.store().tokens(&s.org)).unwrap() {
+        assert!(!format!("{r:?}").contains(second.expose_secret()));
+    }
+    assert!(
+        block_on(s.service.import_token(&s.org, "short", "", s.now)).is_err(),
+        "guessable tokens are refused"
+    );
+}
