@@ -95,6 +95,11 @@ pub use saml::{
 };
 pub use time::{Timestamp, TimestampError};
 
+/// With the `xmlsec` feature: ask libxmlsec1 whether it verifies a response's signature (the
+/// validator already does this for every signature it relies on; this is for tools and tests).
+#[cfg(feature = "xmlsec")]
+pub use dsig::libxmlsec_verifies;
+
 pub use domain::{email_domain, normalize_domain, DomainError};
 #[cfg(feature = "scim")]
 pub use scim::{AdminError, GeneratedToken, ScimError, ScimRequest, ScimResponse, ScimService};

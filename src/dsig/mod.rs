@@ -12,6 +12,11 @@
 //! - RSA keys of at least 2048 bits. SHA-1 and shorter keys only with the insecure legacy opt-in.
 
 mod key;
+#[cfg(feature = "xmlsec")]
+mod libxmlsec;
+
+#[cfg(feature = "xmlsec")]
+pub use libxmlsec::libxmlsec_verifies;
 
 use ring::digest;
 use ring::signature::{self as sig, UnparsedPublicKey};

@@ -186,6 +186,7 @@ impl AssertionValidator {
                 policy,
                 &mut scratch,
             )?;
+            self.cross_check(doc, SignedPart::Response)?;
         }
         read::status(root)?;
         let assertion = assertion.ok_or(StructureError::NoAssertion)?;
@@ -203,6 +204,7 @@ impl AssertionValidator {
                     policy,
                     &mut scratch,
                 )?;
+                self.cross_check(doc, SignedPart::Assertion)?;
             }
             None if response_sig.is_none() => return Err(SignatureError::Unsigned.into()),
             None => {}
@@ -320,6 +322,28 @@ impl AssertionValidator {
             },
             now,
         })
+    }
+
+    /// With the `xmlsec` feature: libxmlsec1 must accept the signature we just verified.
+    #[cfg(feature = "xmlsec")]
+    fn cross_check(&self, doc: &Document, part: SignedPart) -> Result<(), SignatureError> {
+        match dsig::libxmlsec_verifies(
+            doc.source().as_bytes(),
+            part,
+            self.config.idp_certificates(),
+        ) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(SignatureError::CrossCheck {
+                part,
+                reason: "libxmlsec1 does not verify this signature".into(),
+            }),
+            Err(reason) => Err(SignatureError::CrossCheck { part, reason }),
+        }
+    }
+
+    #[cfg(not(feature = "xmlsec"))]
+    fn cross_check(&self, _doc: &Document, _part: SignedPart) -> Result<(), SignatureError> {
+        Ok(())
     }
 
     fn check_issuer(

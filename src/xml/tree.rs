@@ -255,6 +255,11 @@ impl Document {
             })
     }
 
+    /// The document text after line-break normalization (and without a byte-order mark).
+    pub fn source(&self) -> &str {
+        &self.src
+    }
+
     /// Number of nodes (elements, text runs and processing instructions).
     pub fn node_count(&self) -> usize {
         self.nodes.len()
@@ -589,6 +594,30 @@ fn split_qname(q: &str) -> Option<(&str, &str)> {
     };
     let prefix_ok = !q.contains(':') || is_ncname(p);
     (prefix_ok && is_ncname(l)).then_some((p, l))
+}
+
+/// Only the characters RFC 3986 allows in a URI, and `%` only before two hex digits (libxml2
+/// refuses to canonicalize a document with any other namespace name).
+fn is_uri_reference(uri: &str) -> bool {
+    let b = uri.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'%' {
+            if !(b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+            {
+                return false;
+            }
+            i += 3;
+            continue;
+        }
+        if !(c.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&c)) {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// An absolute URI starts with a scheme: a letter, then letters, digits, `+`, `-` or `.`, then `:`.
@@ -1084,6 +1113,9 @@ impl<'a> Builder<'a> {
         if !has_scheme(uri) {
             return bad("relative namespace URIs are not accepted");
         }
+        if !is_uri_reference(uri) {
+            return bad("a namespace name must be a URI (RFC 3986 characters only)");
+        }
         Ok(())
     }
 }
@@ -1166,6 +1198,18 @@ mod tests {
                 matches!(e, XmlError::Namespace { .. })
             }),
             ("<a xmlns:p='rel/ative'/>", |e| {
+                matches!(e, XmlError::Namespace { .. })
+            }),
+            ("<a xmlns:p='http://www.\u{7f}3.org/'/>", |e| {
+                matches!(e, XmlError::Namespace { .. })
+            }),
+            ("<a xmlns:p='urn:a b'/>", |e| {
+                matches!(e, XmlError::Namespace { .. })
+            }),
+            ("<a xmlns:p='urn:%zz'/>", |e| {
+                matches!(e, XmlError::Namespace { .. })
+            }),
+            ("<a xmlns:p='urn:é'/>", |e| {
                 matches!(e, XmlError::Namespace { .. })
             }),
             ("<a xmlns:xml='urn:x'/>", |e| {
