@@ -81,10 +81,32 @@ fn differential_against_libxmlsec1() {
         ];
         match e {
             SamlError::Signature(s) => match s {
-                SignatureError::Profile { reason, .. } => Some(format!(
-                    "signature profile: {}",
-                    reason.split([':', '(']).next().unwrap_or(reason).trim()
-                )),
+                SignatureError::Profile { reason, .. } => {
+                    // Group by the rule, not by the ids or names quoted in the message.
+                    let mut rule = String::new();
+                    let mut quoted = false;
+                    for c in reason.chars() {
+                        match c {
+                            '"' => {
+                                quoted = !quoted;
+                                if quoted {
+                                    rule.push('…');
+                                }
+                            }
+                            '<' if !quoted => quoted = true,
+                            '>' if quoted => {
+                                quoted = false;
+                                rule.push('…');
+                            }
+                            c if !quoted => rule.push(c),
+                            _ => {}
+                        }
+                    }
+                    Some(format!(
+                        "signature profile: {}",
+                        rule.split(" (").next().unwrap_or(&rule)
+                    ))
+                }
                 SignatureError::Misplaced { .. } => {
                     Some("signature outside the Response/Assertion positions".into())
                 }
