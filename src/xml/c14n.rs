@@ -268,7 +268,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
             .sort_unstable_by(|a, b| (a.namespace, a.local_name).cmp(&(b.namespace, b.local_name)));
 
         out.push(b'<');
-        write_qname(out, el.prefix(), el.local_name());
+        out.extend_from_slice(el.qualified_name().as_bytes());
         for &(p, u) in &self.ns_out {
             if p.is_empty() {
                 out.extend_from_slice(b" xmlns=\"");
@@ -298,7 +298,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
                 }
             }
             out.push(b' ');
-            write_qname(out, a.prefix, a.local_name);
+            out.extend_from_slice(a.qualified_name.as_bytes());
             out.extend_from_slice(b"=\"");
             escape_attribute(out, value);
             out.push(b'"');
@@ -353,7 +353,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
 
     fn end(&mut self, el: Element<'d>, out: &mut Vec<u8>) {
         out.extend_from_slice(b"</");
-        write_qname(out, el.prefix(), el.local_name());
+        out.extend_from_slice(el.qualified_name().as_bytes());
         out.push(b'>');
         if let Some(n) = self.rendered_frames.pop() {
             self.rendered.truncate(n);
@@ -362,14 +362,6 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
             self.in_scope.truncate(n);
         }
     }
-}
-
-fn write_qname(out: &mut Vec<u8>, prefix: &str, local: &str) {
-    if !prefix.is_empty() {
-        out.extend_from_slice(prefix.as_bytes());
-        out.push(b':');
-    }
-    out.extend_from_slice(local.as_bytes());
 }
 
 #[cfg(test)]

@@ -32,19 +32,37 @@ pub(crate) fn normalize_line_endings(buf: &mut Vec<u8>) {
 /// (C0 controls other than tab, LF and CR, and U+FFFE / U+FFFF). Surrogates cannot occur in a
 /// Rust `str`.
 pub(crate) fn first_illegal_char(s: &str) -> Option<usize> {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
     let b = s.as_bytes();
+    // Eight bytes at a time: skip words with no byte below 0x20 and no 0xEF (the lead byte of
+    // U+FFFE/U+FFFF); look closer only at the others.
     let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c < 0x20 && c != b'\t' && c != b'\n' && c != b'\r' {
-            return Some(i);
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let w = u64::from_le_bytes(w);
+        let below_space = w.wrapping_sub(LOW * 0x20) & !w & HIGH;
+        let x = w ^ (LOW * 0xEF);
+        let has_ef = x.wrapping_sub(LOW) & !x & HIGH;
+        if below_space | has_ef != 0 {
+            if let Some(j) = first_illegal_in(b, i, i + 8) {
+                return Some(j);
+            }
         }
-        if c == 0xEF && b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)) {
-            return Some(i);
-        }
-        i += 1;
+        i += 8;
     }
-    None
+    first_illegal_in(b, i, b.len())
+}
+
+fn first_illegal_in(b: &[u8], from: usize, to: usize) -> Option<usize> {
+    (from..to).find(|&i| {
+        let c = b[i];
+        (c < 0x20 && c != b'\t' && c != b'\n' && c != b'\r')
+            || (c == 0xEF
+                && b.get(i + 1) == Some(&0xBF)
+                && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
+    })
 }
 
 /// Is `c` a character XML 1.0 allows (after decoding a character reference)?
@@ -60,12 +78,35 @@ fn is_name_char(c: char) -> bool {
     is_name_start(c) || c.is_ascii_digit() || c == '-' || c == '.'
 }
 
+const fn name_table(start: bool) -> [bool; 128] {
+    let mut t = [false; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphabetic()
+            || b == b'_'
+            || (!start && (b.is_ascii_digit() || b == b'-' || b == b'.'));
+        c += 1;
+    }
+    t
+}
+
+static NAME_START: [bool; 128] = name_table(true);
+static NAME_CHAR: [bool; 128] = name_table(false);
+
 /// An NCName: a name without a colon. Non-ASCII letters are accepted broadly (XML allows most).
 pub(crate) fn is_ncname(s: &str) -> bool {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) if is_name_start(c) => chars.all(is_name_char),
-        _ => false,
+    let b = s.as_bytes();
+    match b.first() {
+        None => false,
+        // The common case, checked through tables.
+        Some(&f) if f < 128 && b.iter().all(|&c| c < 128) => {
+            NAME_START[f as usize] && b[1..].iter().all(|&c| NAME_CHAR[c as usize])
+        }
+        Some(_) => {
+            let mut chars = s.chars();
+            matches!(chars.next(), Some(c) if is_name_start(c)) && chars.all(is_name_char)
+        }
     }
 }
 
@@ -102,11 +143,14 @@ pub(crate) fn resolve_reference(name: &str) -> Result<char, &'static str> {
 /// are decoded. Characters that came from references (`&#10;`) are kept as they are.
 /// Returns the offset within `raw` of the first problem.
 pub(crate) fn decode_attribute_value(raw: &str) -> Result<Cow<'_, str>, (usize, &'static str)> {
-    if let Some(i) = raw.find('<') {
-        return Err((i, "'<' is not allowed in an attribute value"));
-    }
-    if !raw.contains(['&', '\t', '\n']) {
-        return Ok(Cow::Borrowed(raw));
+    // One pass decides: a clean value (the common case) is borrowed as is.
+    match raw.bytes().position(|c| ATTR_RAW_SPECIAL[c as usize] != 0) {
+        None => return Ok(Cow::Borrowed(raw)),
+        Some(_) => {
+            if let Some(i) = raw.find('<') {
+                return Err((i, "'<' is not allowed in an attribute value"));
+            }
+        }
     }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
@@ -133,40 +177,57 @@ pub(crate) fn decode_attribute_value(raw: &str) -> Result<Cow<'_, str>, (usize, 
     Ok(Cow::Owned(out))
 }
 
-fn escape_with(out: &mut Vec<u8>, s: &str, replacement: fn(u8) -> Option<&'static [u8]>) {
+/// Appends `s` with the bytes `table` marks replaced; clean runs are copied in one piece.
+fn escape_with(
+    out: &mut Vec<u8>,
+    s: &str,
+    table: &[u8; 256],
+    replacement: fn(u8) -> &'static [u8],
+) {
     let b = s.as_bytes();
     let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
-        if let Some(rep) = replacement(c) {
-            out.extend_from_slice(&b[start..i]);
-            out.extend_from_slice(rep);
-            start = i + 1;
-        }
+    while let Some(off) = b[start..].iter().position(|&c| table[c as usize] != 0) {
+        let i = start + off;
+        out.extend_from_slice(&b[start..i]);
+        out.extend_from_slice(replacement(b[i]));
+        start = i + 1;
     }
     out.extend_from_slice(&b[start..]);
 }
 
+const fn table(special: &[u8]) -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < special.len() {
+        t[special[i] as usize] = 1;
+        i += 1;
+    }
+    t
+}
+
+static TEXT_SPECIAL: [u8; 256] = table(b"&<>\r");
+static ATTR_SPECIAL: [u8; 256] = table(b"&<\"\t\n\r");
+static ATTR_RAW_SPECIAL: [u8; 256] = table(b"<&\t\n");
+
 /// Appends `s` escaped as canonical XML text content.
 pub(crate) fn escape_text(out: &mut Vec<u8>, s: &str) {
-    escape_with(out, s, |c| match c {
-        b'&' => Some(b"&amp;"),
-        b'<' => Some(b"&lt;"),
-        b'>' => Some(b"&gt;"),
-        b'\r' => Some(b"&#xD;"),
-        _ => None,
+    escape_with(out, s, &TEXT_SPECIAL, |c| match c {
+        b'&' => b"&amp;",
+        b'<' => b"&lt;",
+        b'>' => b"&gt;",
+        _ => b"&#xD;",
     })
 }
 
 /// Appends `s` escaped as a canonical XML attribute value (inside double quotes).
 pub(crate) fn escape_attribute(out: &mut Vec<u8>, s: &str) {
-    escape_with(out, s, |c| match c {
-        b'&' => Some(b"&amp;"),
-        b'<' => Some(b"&lt;"),
-        b'"' => Some(b"&quot;"),
-        b'\t' => Some(b"&#x9;"),
-        b'\n' => Some(b"&#xA;"),
-        b'\r' => Some(b"&#xD;"),
-        _ => None,
+    escape_with(out, s, &ATTR_SPECIAL, |c| match c {
+        b'&' => b"&amp;",
+        b'<' => b"&lt;",
+        b'"' => b"&quot;",
+        b'\t' => b"&#x9;",
+        b'\n' => b"&#xA;",
+        _ => b"&#xD;",
     })
 }
 

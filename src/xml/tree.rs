@@ -59,6 +59,11 @@ impl Limits {
 const HARD_MAX_BYTES: usize = 1 << 30;
 const NONE: u32 = u32::MAX;
 const DECODED: u32 = 1 << 31;
+/// The XML namespace, interned at the start of every document's decoded buffer.
+const XML_NS_STR: Str = Str {
+    start: DECODED,
+    len: XML_NS.len() as u32,
+};
 
 /// A string stored either in the (normalized) source or in the buffer of decoded text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +102,8 @@ enum Kind {
 
 #[derive(Debug)]
 struct ElemData {
+    /// The name as written (`prefix:local`), contiguous in the source.
+    qname: Str,
     prefix: Str,
     local: Str,
     ns: Str,
@@ -109,6 +116,7 @@ struct ElemData {
 
 #[derive(Debug)]
 struct AttrData {
+    qname: Str,
     prefix: Str,
     local: Str,
     ns: Str,
@@ -183,7 +191,7 @@ impl Document {
             src: &src,
             base: src.as_ptr() as usize,
             limits,
-            decoded: String::new(),
+            decoded: String::from(XML_NS),
             nodes: Vec::with_capacity(src.len() / 48 + 4),
             attrs: Vec::with_capacity(src.len() / 64 + 4),
             decls: Vec::new(),
@@ -314,6 +322,8 @@ pub enum Node<'d> {
 /// An attribute of an element (namespace declarations are not attributes here).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attribute<'d> {
+    /// The name as written, `prefix:local` or `local`.
+    pub qualified_name: &'d str,
     /// The prefix as written (`""` when none).
     pub prefix: &'d str,
     /// The local name.
@@ -370,12 +380,7 @@ impl<'d> Element<'d> {
 
     /// The name as written, `prefix:local` or `local`.
     pub fn qualified_name(&self) -> Cow<'d, str> {
-        let d = self.data();
-        if d.prefix.len == 0 {
-            Cow::Borrowed(self.doc.s(d.local))
-        } else {
-            Cow::Owned(format!("{}:{}", self.doc.s(d.prefix), self.doc.s(d.local)))
-        }
+        Cow::Borrowed(self.doc.s(self.data().qname))
     }
 
     /// The namespace URI, `""` when the element is in no namespace.
@@ -409,6 +414,7 @@ impl<'d> Element<'d> {
         doc.attrs[start as usize..(start + len) as usize]
             .iter()
             .map(move |a| Attribute {
+                qualified_name: doc.s(a.qname),
                 prefix: doc.s(a.prefix),
                 local_name: doc.s(a.local),
                 namespace: doc.s(a.ns),
@@ -558,6 +564,7 @@ impl<'d> Iterator for Children<'d> {
 }
 
 struct PendingAttr {
+    qname: Str,
     prefix: Str,
     local: Str,
     value: Str,
@@ -588,12 +595,13 @@ fn syntax(offset: usize, message: impl Into<String>) -> XmlError {
 /// Splits a QName into prefix and local part; `None` unless both are NCNames (a name with an
 /// empty prefix such as `:x` is not a QName).
 fn split_qname(q: &str) -> Option<(&str, &str)> {
-    let (p, l) = match q.split_once(':') {
-        Some((p, l)) => (p, l),
-        None => ("", q),
-    };
-    let prefix_ok = !q.contains(':') || is_ncname(p);
-    (prefix_ok && is_ncname(l)).then_some((p, l))
+    match memchr::memchr(b':', q.as_bytes()) {
+        Some(i) => {
+            let (p, l) = (&q[..i], &q[i + 1..]);
+            (is_ncname(p) && is_ncname(l)).then_some((p, l))
+        }
+        None => is_ncname(q).then_some(("", q)),
+    }
 }
 
 /// Only the characters RFC 3986 allows in a URI, and `%` only before two hex digits (libxml2
@@ -742,8 +750,10 @@ impl<'a> Builder<'a> {
                         }
                         continue;
                     }
-                    if let Some(i) = raw.find("]]>") {
-                        return Err(syntax(pos + i, "']]>' is not allowed in text"));
+                    if memchr::memchr(b']', raw.as_bytes()).is_some() {
+                        if let Some(i) = raw.find("]]>") {
+                            return Err(syntax(pos + i, "']]>' is not allowed in text"));
+                        }
                     }
                     let s = self.span(raw);
                     self.append_text(s, None, pos)?;
@@ -907,14 +917,14 @@ impl<'a> Builder<'a> {
     }
 
     fn resolve(
-        &mut self,
+        &self,
         prefix: &str,
         own: (u32, u32),
         offset: usize,
         is_attr: bool,
     ) -> Result<Str, XmlError> {
         match prefix {
-            "xml" => Ok(self.owned_xml_ns()),
+            "xml" => Ok(XML_NS_STR),
             "xmlns" => Err(syntax(offset, "the prefix xmlns cannot be used for names")),
             "" if is_attr => Ok(Str::EMPTY),
             "" => Ok(self.lookup("", own).unwrap_or(Str::EMPTY)),
@@ -926,17 +936,6 @@ impl<'a> Builder<'a> {
                 }),
             },
         }
-    }
-
-    fn owned_xml_ns(&mut self) -> Str {
-        // Interned once per document.
-        if let Some(pos) = self.decoded.find(XML_NS) {
-            return Str {
-                start: pos as u32 | DECODED,
-                len: XML_NS.len() as u32,
-            };
-        }
-        self.owned(XML_NS)
     }
 
     fn start(&mut self, e: &BytesStart<'_>, pos: usize, empty: bool) -> Result<(), XmlError> {
@@ -956,9 +955,16 @@ impl<'a> Builder<'a> {
             .ok_or_else(|| syntax(pos, format!("invalid element name {:?}", truncate(qname))))?;
         let decl_start = self.decls.len() as u32;
         self.pending.clear();
+        let raw_attrs = e.attributes_raw();
+        let mut scan = AttrScanner {
+            s: raw_attrs,
+            pos: 0,
+        };
         let mut count = 0usize;
-        for attr in e.attributes() {
-            let attr = attr.map_err(|err| syntax(pos, err.to_string()))?;
+        while let Some((key, raw)) = scan
+            .next()
+            .map_err(|(i, m)| syntax(self.offset_of(raw_attrs) + i, m))?
+        {
             count += 1;
             if count > self.limits.max_attributes_per_element {
                 return Err(XmlError::LimitExceeded {
@@ -967,16 +973,14 @@ impl<'a> Builder<'a> {
                     offset: pos,
                 });
             }
-            let key = attr.key.0;
-            let raw: &str = &attr.value;
             let at = self.offset_of(raw);
+            let (ap, al) = split_qname(key)
+                .ok_or_else(|| syntax(at, format!("invalid attribute name {:?}", truncate(key))))?;
             let value = decode_attribute_value(raw).map_err(|(i, m)| syntax(at + i, m))?;
             let value_span = match &value {
                 Cow::Borrowed(v) => self.span(v),
                 Cow::Owned(v) => self.owned(v),
             };
-            let (ap, al) = split_qname(key)
-                .ok_or_else(|| syntax(at, format!("invalid attribute name {:?}", truncate(key))))?;
             let decl_prefix = if key == "xmlns" {
                 Some("")
             } else if ap == "xmlns" {
@@ -998,18 +1002,33 @@ impl<'a> Builder<'a> {
                 } else {
                     self.span(dp)
                 };
+                let decls = &self.decls[decl_start as usize..];
+                if decls.iter().any(|d| self.s(d.prefix) == dp) {
+                    return Err(syntax(
+                        at,
+                        format!("namespace prefix {dp:?} declared twice on one element"),
+                    ));
+                }
                 self.decls.push(DeclData {
                     prefix,
                     uri: value_span,
                 });
             } else {
+                if self.pending.iter().any(|p| self.s(p.qname) == key) {
+                    return Err(syntax(
+                        at,
+                        format!("duplicate attribute {:?}", truncate(key)),
+                    ));
+                }
                 let prefix = if ap.is_empty() {
                     Str::EMPTY
                 } else {
                     self.span(ap)
                 };
                 let local = self.span(al);
+                let qname = self.span(key);
                 self.pending.push(PendingAttr {
+                    qname,
                     prefix,
                     local,
                     value: value_span,
@@ -1029,9 +1048,9 @@ impl<'a> Builder<'a> {
         let attr_start = self.attrs.len() as u32;
         let pending = std::mem::take(&mut self.pending);
         for p in &pending {
-            let pfx = self.s(p.prefix).to_owned();
-            let ans = self.resolve(&pfx, decls, p.offset, true)?;
+            let ans = self.resolve(self.s(p.prefix), decls, p.offset, true)?;
             self.attrs.push(AttrData {
+                qname: p.qname,
                 prefix: p.prefix,
                 local: p.local,
                 ns: ans,
@@ -1061,8 +1080,10 @@ impl<'a> Builder<'a> {
             self.span(prefix)
         };
         let local = self.span(local);
+        let qname = self.span(qname);
         let id = self.add_node(
             Kind::Element(ElemData {
+                qname,
                 prefix,
                 local,
                 ns,
@@ -1117,6 +1138,55 @@ impl<'a> Builder<'a> {
             return bad("a namespace name must be a URI (RFC 3986 characters only)");
         }
         Ok(())
+    }
+}
+
+/// Attributes of a start tag, as written: `(name, raw value)` pairs, each preceded by whitespace,
+/// `name = "value"` or `name = 'value'`. Errors carry the offset within the scanned text.
+struct AttrScanner<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> AttrScanner<'a> {
+    #[allow(clippy::type_complexity)]
+    fn next(&mut self) -> Result<Option<(&'a str, &'a str)>, (usize, &'static str)> {
+        let b = self.s.as_bytes();
+        let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+        let start = self.pos;
+        while self.pos < b.len() && ws(b[self.pos]) {
+            self.pos += 1;
+        }
+        if self.pos == b.len() {
+            return Ok(None);
+        }
+        if self.pos == start {
+            return Err((self.pos, "attributes must be separated by whitespace"));
+        }
+        let name_start = self.pos;
+        while self.pos < b.len() && !ws(b[self.pos]) && b[self.pos] != b'=' {
+            self.pos += 1;
+        }
+        let name = &self.s[name_start..self.pos];
+        while self.pos < b.len() && ws(b[self.pos]) {
+            self.pos += 1;
+        }
+        if b.get(self.pos) != Some(&b'=') {
+            return Err((self.pos, "expected '=' after an attribute name"));
+        }
+        self.pos += 1;
+        while self.pos < b.len() && ws(b[self.pos]) {
+            self.pos += 1;
+        }
+        let quote = match b.get(self.pos) {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return Err((self.pos, "an attribute value must be quoted")),
+        };
+        let value_start = self.pos + 1;
+        let len = memchr::memchr(quote, &b[value_start..])
+            .ok_or((self.pos, "unterminated attribute value"))?;
+        self.pos = value_start + len + 1;
+        Ok(Some((name, &self.s[value_start..value_start + len])))
     }
 }
 
