@@ -10,7 +10,10 @@
 //!   contents and two RSA-2048 PKCS#1 v1.5 verifications over the two canonical SignedInfo, with
 //!   everything precomputed.
 //!
-//! Run: `cargo bench --bench validate`; report `validate_form_value / floor`.
+//! A second group does the same for a response of about 256 KiB (benches/data/large-256k.xml,
+//! 1 343 group values; made by benches/data/generate_large.py with xmlsec1).
+//!
+//! Run: `cargo bench --bench validate`; report `validate_form_value / floor` per group.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ring::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
@@ -37,8 +40,11 @@ fn b64(s: &str) -> Vec<u8> {
         .expect("base64")
 }
 
-fn floor_inputs() -> Floor {
-    let doc = Document::parse(XML, &Limits::default()).expect("parses");
+const LARGE_XML: &[u8] = include_bytes!("data/large-256k.xml");
+const LARGE_FORM: &str = include_str!("data/large-256k.b64");
+
+fn floor_inputs(xml: &[u8]) -> Floor {
+    let doc = Document::parse(xml, &Limits::default()).expect("parses");
     let sigs: Vec<Element<'_>> = doc.elements().filter(|e| e.is(DSIG, "Signature")).collect();
     let mut f = Floor {
         signed: Vec::new(),
@@ -77,7 +83,7 @@ fn floor_inputs() -> Floor {
     f
 }
 
-fn bench(c: &mut Criterion) {
+fn group(c: &mut Criterion, name: &str, xml: &[u8], form: &str) {
     let config = SsoConfig::builder()
         .idp_certificate(CERT)
         .idp_sso_url("https://dev-123.okta.com/app/x/exkTEST/sso/saml")
@@ -90,7 +96,7 @@ fn bench(c: &mut Criterion) {
     let validator = AssertionValidator::new(config);
     let now = Timestamp::parse("2026-01-15T10:00:30Z").expect("now");
     let none: [&str; 0] = [];
-    let floor = floor_inputs();
+    let floor = floor_inputs(xml);
     assert_eq!(floor.signed.len(), 2);
     // Sanity: the floor computes what validation computes.
     for i in 0..2 {
@@ -98,14 +104,17 @@ fn bench(c: &mut Criterion) {
             .verify(&floor.signed_info[i], &floor.signature_values[i])
             .expect("floor signature verifies");
     }
+    let _checked = validator
+        .validate(form, &RequestState::outstanding(&none), now)
+        .expect("the bench response validates");
 
-    let mut g = c.benchmark_group("okta_8k_both_signed");
+    let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Elements(1));
     g.bench_function("validate_form_value", |b| {
         b.iter(|| {
             validator
                 .validate(
-                    std::hint::black_box(FORM),
+                    std::hint::black_box(form),
                     &RequestState::outstanding(&none),
                     now,
                 )
@@ -127,6 +136,11 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    group(c, "okta_8k_both_signed", XML, FORM);
+    group(c, "large_256k_both_signed", LARGE_XML, LARGE_FORM);
 }
 
 criterion_group!(benches, bench);
