@@ -80,13 +80,14 @@ fn discovery_endpoints() {
     assert_eq!(spc["patch"]["supported"], true);
     assert_eq!(spc["bulk"]["supported"], false);
     assert_eq!(
-        spc["etag"]["supported"], false,
-        "not advertised before it works"
+        spc["etag"]["supported"], true,
+        "If-Match and If-None-Match work (tests/scim_query.rs)"
     );
     assert_eq!(spc["authenticationSchemes"][0]["type"], "oauthbearertoken");
 
     let (_, rts, _) = s.call("GET", "/ResourceTypes", None);
     assert_eq!(rts["Resources"][0]["endpoint"], "/Users");
+    assert_eq!(rts["Resources"][1]["endpoint"], "/Groups");
     let (status, rt, _) = s.call("GET", "/ResourceTypes/User", None);
     assert_eq!(
         (status, &rt["schema"]),
@@ -110,7 +111,8 @@ fn discovery_endpoints() {
             "displayName",
             "locale",
             "active",
-            "emails"
+            "emails",
+            "groups"
         ],
         "the narrowed schema"
     );

@@ -730,3 +730,125 @@ mod tests {
         }
     }
 }
+
+/// Does user `u` match `f`? The reference semantics every store must follow: `f` is evaluated
+/// over the user's SCIM representation (case-insensitive names; `id`, `externalId` and
+/// `meta.version` compare case-exactly, everything else case-insensitively). An invalid
+/// comparison counts as no match (the service refuses such filters before querying).
+pub fn user_matches(f: &Filter, u: &crate::store::UserRecord) -> bool {
+    matches(
+        f,
+        &super::model::user_json(u, "", &[]),
+        super::model::user_case_exact,
+    )
+    .unwrap_or(false)
+}
+
+/// Does group `g` match `f`? As [`user_matches`], over the group's representation.
+pub fn group_matches(f: &Filter, g: &crate::store::GroupRecord) -> bool {
+    matches(
+        f,
+        &super::model::group_json(g, ""),
+        super::model::group_case_exact,
+    )
+    .unwrap_or(false)
+}
+
+/// A value to sort by.
+#[derive(Clone, Debug, PartialEq, PartialOrd)]
+pub(crate) enum SortKey {
+    Bool(bool),
+    Num(f64),
+    Str(String),
+}
+
+/// The sort key of `resource` for `path`: the attribute's value (for a multi-valued attribute,
+/// the primary value, else the first); `None` when it has none.
+pub(crate) fn sort_key(
+    resource: &Value,
+    path: &AttrPath,
+    case_exact: CaseExact,
+) -> Option<SortKey> {
+    let values = resolve(resource, path);
+    let pick = values
+        .iter()
+        .find(|v| v.get("primary").and_then(Value::as_bool) == Some(true))
+        .or(values.first())?;
+    let v = match pick {
+        Value::Object(_) => find_key(pick, "value")?,
+        v => v,
+    };
+    Some(match v {
+        Value::String(s) if case_exact(&path.dotted_lower()) => SortKey::Str(s.clone()),
+        Value::String(s) => SortKey::Str(s.to_lowercase()),
+        Value::Number(n) => SortKey::Num(n.as_f64()?),
+        Value::Bool(b) => SortKey::Bool(*b),
+        _ => return None,
+    })
+}
+
+/// Sorts `items` by the keys `key` gives (resources without a value last when ascending, first
+/// when descending; ties keep their previous order).
+pub(crate) fn sort_by_key<T>(
+    items: Vec<T>,
+    descending: bool,
+    key: impl Fn(&T) -> Option<SortKey>,
+) -> Vec<T> {
+    use std::cmp::Ordering;
+    let mut keyed: Vec<(Option<SortKey>, usize, T)> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (key(&t), i, t))
+        .collect();
+    keyed.sort_by(|(a, ia, _), (b, ib, _)| {
+        let o = match (a, b) {
+            (Some(x), Some(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        };
+        (if descending { o.reverse() } else { o }).then(ia.cmp(ib))
+    });
+    keyed.into_iter().map(|(_, _, t)| t).collect()
+}
+
+/// Refuses filters the RFC says are invalid for the resource's attribute types: ordering
+/// (`gt`, `ge`, `lt`, `le`) or substring operators on boolean attributes.
+pub(crate) fn check_types(f: &Filter, is_boolean: fn(&str) -> bool) -> Result<(), ScimError> {
+    match f {
+        Filter::And(a, b) | Filter::Or(a, b) => {
+            check_types(a, is_boolean)?;
+            check_types(b, is_boolean)
+        }
+        Filter::Not(a) | Filter::ValuePath(_, a) => check_types(a, is_boolean),
+        Filter::Present(_) => Ok(()),
+        Filter::Compare(p, op, v) => {
+            let boolean = is_boolean(&p.dotted_lower()) || matches!(v, CompValue::Bool(_));
+            if boolean && !matches!(op, CompareOp::Eq | CompareOp::Ne) {
+                return Err(ScimError::invalid_filter(format!(
+                    "{op:?} cannot compare the boolean attribute {}",
+                    p.attr
+                )));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The sort key of a user for `path` (see [`sort_key`]).
+pub(crate) fn user_sort_key(u: &crate::store::UserRecord, path: &AttrPath) -> Option<SortKey> {
+    sort_key(
+        &super::model::user_json(u, "", &[]),
+        path,
+        super::model::user_case_exact,
+    )
+}
+
+/// The sort key of a group for `path` (see [`sort_key`]).
+pub(crate) fn group_sort_key(g: &crate::store::GroupRecord, path: &AttrPath) -> Option<SortKey> {
+    sort_key(
+        &super::model::group_json(g, ""),
+        path,
+        super::model::group_case_exact,
+    )
+}

@@ -12,15 +12,21 @@
 
 mod error;
 pub mod filter;
+mod groups;
 mod json;
 mod model;
 mod patch;
+mod query;
 mod schema;
 mod service;
 mod token;
+mod users;
 
 pub use error::ScimError;
-pub use model::{ENTERPRISE_SCHEMA, ERROR_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, USER_SCHEMA};
+pub use model::{
+    ENTERPRISE_SCHEMA, ERROR_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, SEARCH_SCHEMA,
+    USER_SCHEMA,
+};
 pub use service::{
     AdminError, BaseUrlError, ScimRequest, ScimResponse, ScimService, MAX_BODY_BYTES,
 };

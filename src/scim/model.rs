@@ -5,12 +5,16 @@ use serde_json::{json, Map, Value};
 
 use super::error::ScimError;
 use super::json::{self, get, string};
-use crate::store::{Email, Enterprise, Manager, UserRecord};
+use crate::store::{Email, Enterprise, GroupRecord, Manager, UserRecord};
 
 /// The core User schema.
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// The enterprise User extension.
 pub const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// The core Group schema.
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+/// Search requests (`POST .search`).
+pub const SEARCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 /// List responses.
 pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 /// PATCH requests.
@@ -163,15 +167,10 @@ fn read_emails(v: Option<&Value>) -> Result<Vec<Email>, ScimError> {
             primary,
         });
     }
-    match out.iter().filter(|e| e.primary).count() {
-        0 => {
-            // When none is flagged, the first counts as primary: say so in the stored data.
-            if let Some(first) = out.first_mut() {
-                first.primary = true;
-            }
-        }
-        1 => {}
-        _ => return Err(ScimError::invalid_value("at most one email may be primary")),
+    // When none is flagged the first counts as primary (see `primary_email`); what the client
+    // sent is stored as sent.
+    if out.iter().filter(|e| e.primary).count() > 1 {
+        return Err(ScimError::invalid_value("at most one email may be primary"));
     }
     Ok(out)
 }
@@ -217,8 +216,14 @@ fn put(m: &mut Map<String, Value>, k: &str, v: &Option<String>) {
     }
 }
 
-/// The User resource as answered (never with a password).
-pub(crate) fn user_json(u: &UserRecord, location: &str) -> Value {
+/// The User resource as answered (never with a password): `base` is the service's base URL (`""`
+/// for internal use), `groups` the `(id, displayName)` of the groups it belongs to.
+pub(crate) fn user_json(u: &UserRecord, base: &str, groups: &[(String, String)]) -> Value {
+    let location = if base.is_empty() {
+        String::new()
+    } else {
+        format!("{base}/Users/{}", u.id)
+    };
     let mut m = Map::new();
     let mut schemas = vec![json!(USER_SCHEMA)];
     if !u.enterprise.is_empty() {
@@ -268,6 +273,19 @@ pub(crate) fn user_json(u: &UserRecord, location: &str) -> Value {
         }
         m.insert(ENTERPRISE_SCHEMA.into(), Value::Object(o));
     }
+    if !groups.is_empty() {
+        let g: Vec<Value> = groups
+            .iter()
+            .map(|(id, name)| {
+                let mut o = json!({"value": id, "display": name, "type": "direct"});
+                if !base.is_empty() {
+                    o["$ref"] = json!(format!("{base}/Groups/{id}"));
+                }
+                o
+            })
+            .collect();
+        m.insert("groups".into(), Value::Array(g));
+    }
     m.insert(
         "meta".into(),
         json!({
@@ -279,6 +297,122 @@ pub(crate) fn user_json(u: &UserRecord, location: &str) -> Value {
         }),
     );
     Value::Object(m)
+}
+
+/// A group as a client describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct GroupInput {
+    pub display_name: String,
+    pub external_id: Option<String>,
+    /// Member user ids, without duplicates, in order.
+    pub members: Vec<String>,
+}
+
+/// At most this many members per group.
+pub(crate) const MAX_MEMBERS: usize = 100_000;
+
+impl GroupInput {
+    /// Reads a Group: displayName is required; members are users, identified by `value`.
+    pub(crate) fn from_json(obj: &Map<String, Value>) -> Result<GroupInput, ScimError> {
+        let display_name = required(string(obj, "displayName", "displayName")?, "displayName")?;
+        let mut members: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        match get(obj, "members")? {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => {
+                if items.len() > MAX_MEMBERS {
+                    return Err(ScimError::invalid_value(format!(
+                        "at most {MAX_MEMBERS} members per group"
+                    )));
+                }
+                for item in items {
+                    let Value::Object(m) = item else {
+                        return Err(ScimError::invalid_value(
+                            "each of members must be an object with a value",
+                        ));
+                    };
+                    if let Some(Value::String(t)) = get(m, "type")? {
+                        if !t.eq_ignore_ascii_case("User") {
+                            return Err(ScimError::invalid_value(format!(
+                                "members of type {t:?} are not supported; members are users"
+                            )));
+                        }
+                    }
+                    let value = required(string(m, "value", "members.value")?, "members.value")?;
+                    if seen.insert(value.clone()) {
+                        members.push(value);
+                    }
+                }
+            }
+            Some(other) => {
+                return Err(ScimError::invalid_value(format!(
+                    "members must be an array, got {}",
+                    json::kind(other)
+                )))
+            }
+        }
+        Ok(GroupInput {
+            display_name,
+            external_id: string(obj, "externalId", "externalId")?,
+            members,
+        })
+    }
+}
+
+/// The Group resource as answered: members are `value` (the user id) and `$ref` (its URI), and
+/// nothing the client did not send, so a client reads back exactly what it wrote.
+pub(crate) fn group_json(g: &GroupRecord, base: &str) -> Value {
+    let members: Vec<Value> = g
+        .members
+        .iter()
+        .map(|id| {
+            let mut o = json!({"value": id});
+            if !base.is_empty() {
+                o["$ref"] = json!(format!("{base}/Users/{id}"));
+            }
+            o
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert("schemas".into(), json!([GROUP_SCHEMA]));
+    m.insert("id".into(), json!(g.id));
+    put(&mut m, "externalId", &g.external_id);
+    m.insert("displayName".into(), json!(g.display_name));
+    m.insert("members".into(), Value::Array(members));
+    let location = if base.is_empty() {
+        String::new()
+    } else {
+        format!("{base}/Groups/{}", g.id)
+    };
+    m.insert(
+        "meta".into(),
+        json!({
+            "resourceType": "Group",
+            "created": g.created.to_string(),
+            "lastModified": g.last_modified.to_string(),
+            "location": location,
+            "version": etag(g.version),
+        }),
+    );
+    Value::Object(m)
+}
+
+/// How values of a Group attribute compare in filters: ids exactly, displayName not.
+pub(crate) fn group_case_exact(dotted: &str) -> bool {
+    matches!(
+        dotted,
+        "id" | "externalid" | "members.value" | "members" | "meta.version"
+    )
+}
+
+/// Boolean attributes of a User (for filter type checks).
+pub(crate) fn user_is_boolean(dotted: &str) -> bool {
+    matches!(dotted, "active" | "emails.primary")
+}
+
+/// Groups have no boolean attribute.
+pub(crate) fn group_is_boolean(_dotted: &str) -> bool {
+    false
 }
 
 /// How values of a User attribute compare in filters (RFC 7643 `caseExact`): `id`, `externalId`

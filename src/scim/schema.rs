@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::model::{ENTERPRISE_SCHEMA, LIST_SCHEMA, USER_SCHEMA};
+use super::model::{ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, USER_SCHEMA};
 
 const SPC_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 const RT_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
@@ -22,6 +22,7 @@ struct A {
     uniqueness: &'static str,
     description: &'static str,
     sub: Vec<A>,
+    reference_types: &'static [&'static str],
 }
 
 fn a(name: &'static str, kind: &'static str, description: &'static str) -> A {
@@ -35,6 +36,7 @@ fn a(name: &'static str, kind: &'static str, description: &'static str) -> A {
         uniqueness: "none",
         description,
         sub: Vec::new(),
+        reference_types: &[],
     }
 }
 
@@ -63,6 +65,14 @@ impl A {
         self.sub = s;
         self
     }
+    fn immutable(mut self) -> A {
+        self.mutability = "immutable";
+        self
+    }
+    fn references(mut self, types: &'static [&'static str]) -> A {
+        self.reference_types = types;
+        self
+    }
     fn json(&self) -> Value {
         let mut v = json!({
             "name": self.name,
@@ -80,6 +90,9 @@ impl A {
         if !self.sub.is_empty() {
             v["subAttributes"] = Value::Array(self.sub.iter().map(A::json).collect());
         }
+        if !self.reference_types.is_empty() {
+            v["referenceTypes"] = json!(self.reference_types);
+        }
         v
     }
 }
@@ -94,11 +107,48 @@ fn user_attributes() -> Vec<A> {
         ]).required(),
         a("displayName", "string", "The name displayed to end users."),
         a("locale", "string", "Default location for localization, e.g. en-US."),
-        a("active", "boolean", "Whether the user may use the organization; false deactivates (or deletes, by organization setting)."),
+                a("active", "boolean", "Whether the user may use the organization; false deactivates (or deletes, by organization setting). Defaults to true on creation; cannot be removed.").required(),
         a("emails", "complex", "Email addresses; the primary (else the first) is the account's email and must be on a claimed domain.").multi().required().sub(vec![
             a("value", "string", "The email address.").required(),
             a("type", "string", "work, home or other."),
-            a("primary", "boolean", "Whether this is the primary email."),
+                        a("primary", "boolean", "Whether this is the primary email."),
+        ]),
+        a("groups", "complex", "The groups the user is a direct member of (change membership through /Groups).").multi().read_only().sub(vec![
+            a("value", "string", "The group's id.").exact().read_only(),
+            a("display", "string", "The group's displayName.").read_only(),
+            a("type", "string", "Always direct.").read_only(),
+                        a("$ref", "reference", "The group's URI.").read_only().references(&["Group"]),
+        ]),
+    ]
+}
+
+fn group_attributes() -> Vec<A> {
+    vec![
+        a(
+            "displayName",
+            "string",
+            "The group's name, unique in the organization (case-insensitively).",
+        )
+        .required()
+        .unique("server"),
+        a(
+            "members",
+            "complex",
+            "The group's members: users of the organization.",
+        )
+        .multi()
+        .sub(vec![
+            a("value", "string", "The member's user id.")
+                .exact()
+                .required()
+                .immutable(),
+            a(
+                "$ref",
+                "reference",
+                "The member's URI (ignored on input: members are identified by value).",
+            )
+            .immutable()
+            .references(&["User"]),
         ]),
     ]
 }
@@ -145,21 +195,39 @@ pub(crate) fn schemas(base: &str) -> Vec<Value> {
             "Enterprise user",
             enterprise_attributes(),
         ),
+        schema_doc(
+            base,
+            GROUP_SCHEMA,
+            "Group",
+            "Group of users (narrowed to the attributes this service stores)",
+            group_attributes(),
+        ),
     ]
 }
 
 /// Every resource type document.
 pub(crate) fn resource_types(base: &str) -> Vec<Value> {
-    vec![json!({
-        "schemas": [RT_SCHEMA],
-        "id": "User",
-        "name": "User",
-        "endpoint": "/Users",
-        "description": "User account",
-        "schema": USER_SCHEMA,
-        "schemaExtensions": [{"schema": ENTERPRISE_SCHEMA, "required": false}],
-        "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/User")},
-    })]
+    vec![
+        json!({
+            "schemas": [RT_SCHEMA],
+            "id": "User",
+            "name": "User",
+            "endpoint": "/Users",
+            "description": "User account",
+            "schema": USER_SCHEMA,
+            "schemaExtensions": [{"schema": ENTERPRISE_SCHEMA, "required": false}],
+                    "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/User")},
+        }),
+        json!({
+            "schemas": [RT_SCHEMA],
+            "id": "Group",
+            "name": "Group",
+            "endpoint": "/Groups",
+            "description": "Group of users",
+            "schema": GROUP_SCHEMA,
+            "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/Group")},
+        }),
+    ]
 }
 
 /// The service provider configuration.
@@ -171,8 +239,8 @@ pub(crate) fn service_provider_config(base: &str) -> Value {
         "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": true, "maxResults": MAX_RESULTS},
         "changePassword": {"supported": false},
-        "sort": {"supported": false},
-        "etag": {"supported": false},
+                "sort": {"supported": true},
+        "etag": {"supported": true},
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",

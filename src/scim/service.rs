@@ -5,24 +5,19 @@ use ring::rand::SystemRandom;
 use serde_json::{json, Value};
 
 use super::error::ScimError;
-use super::filter::{parse_filter, CompValue, CompareOp, Filter};
 use super::model::{
-    user_case_exact, user_json, UserInput, ENTERPRISE_SCHEMA, LIST_SCHEMA, USER_SCHEMA,
+    group_case_exact, user_case_exact, ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, USER_SCHEMA,
 };
-use super::patch::{self, ResourceShape};
-use super::schema::{self, MAX_RESULTS};
+use super::patch::ResourceShape;
+use super::query::ListParams;
+use super::schema;
 use super::token::{self, GeneratedToken, MAX_TOKEN_LEN, MIN_IMPORTED_LEN};
-use crate::domain::{email_domain, normalize_domain, DomainError};
-use crate::store::{
-    email_key, user_name_key, Account, AccountId, AccountLink, ClaimOutcome, Conflict, OrgId,
-    Organization, Store, TokenRecord, UserRecord,
-};
+use crate::domain::{normalize_domain, DomainError};
+use crate::store::{ClaimOutcome, OrgId, Organization, Store, TokenRecord};
 use crate::time::Timestamp;
 
 /// Largest request body accepted (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Default page size of list responses.
-const DEFAULT_COUNT: usize = 100;
 
 /// A request, as any web framework can build it.
 #[derive(Clone, Copy, Debug)]
@@ -69,7 +64,7 @@ impl<'a> ScimRequest<'a> {
         self
     }
 
-    fn header(&self, name: &str) -> Option<&'a str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&'a str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -100,7 +95,7 @@ impl ScimResponse {
         }
     }
 
-    fn empty(status: u16) -> ScimResponse {
+    pub(crate) fn empty(status: u16) -> ScimResponse {
         ScimResponse {
             status,
             headers: Vec::new(),
@@ -109,7 +104,7 @@ impl ScimResponse {
         }
     }
 
-    fn with_header(mut self, name: &'static str, value: String) -> ScimResponse {
+    pub(crate) fn with_header(mut self, name: &'static str, value: String) -> ScimResponse {
         self.headers.push((name, value));
         self
     }
@@ -176,10 +171,10 @@ pub enum AdminError<E: std::error::Error + 'static> {
 /// ```
 #[derive(Debug)]
 pub struct ScimService<S> {
-    store: S,
-    base_url: String,
+    pub(super) store: S,
+    pub(super) base_url: String,
     base_path: String,
-    rng: SystemRandom,
+    pub(super) rng: SystemRandom,
 }
 
 /// Why a base URL was refused.
@@ -216,44 +211,6 @@ pub(crate) static USER_SHAPE: ResourceShape = ResourceShape {
     case_exact: user_case_exact,
 };
 
-struct Query {
-    filter: Option<String>,
-    start_index: usize,
-    count: usize,
-}
-
-fn parse_query(q: &str) -> Result<Query, ScimError> {
-    let mut out = Query {
-        filter: None,
-        start_index: 1,
-        count: DEFAULT_COUNT,
-    };
-    let number = |k: &str, v: &str| -> Result<i64, ScimError> {
-        v.trim()
-            .parse::<i64>()
-            .map_err(|_| ScimError::invalid_value(format!("{k} must be an integer, got {v:?}")))
-    };
-    for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
-        match k.to_ascii_lowercase().as_str() {
-            "filter" => out.filter = Some(v.into_owned()),
-            // RFC 7644 3.4.2.4: below 1 means 1; a negative count means 0.
-            "startindex" => {
-                out.start_index = number("startIndex", &v)?
-                    .max(1)
-                    .try_into()
-                    .unwrap_or(usize::MAX)
-            }
-            "count" => {
-                out.count = usize::try_from(number("count", &v)?.max(0))
-                    .unwrap_or(0)
-                    .min(MAX_RESULTS)
-            }
-            _ => {}
-        }
-    }
-    Ok(out)
-}
-
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -275,7 +232,7 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn uuid(rng: &SystemRandom) -> Option<String> {
+pub(super) fn uuid(rng: &SystemRandom) -> Option<String> {
     let mut b = token::random::<16>(rng)?;
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
@@ -290,7 +247,7 @@ fn uuid(rng: &SystemRandom) -> Option<String> {
     ))
 }
 
-fn method_not_allowed(allow: &'static str) -> ScimError {
+pub(super) fn method_not_allowed(allow: &'static str) -> ScimError {
     ScimError::new(
         405,
         "methodNotAllowed",
@@ -298,11 +255,22 @@ fn method_not_allowed(allow: &'static str) -> ScimError {
     )
 }
 
-/// An update attempt lost a race with another update: read again and retry.
-enum Attempt {
-    Done(Box<UserRecord>),
-    Retry,
-}
+pub(crate) static GROUP_SHAPE: ResourceShape = ResourceShape {
+    extensions: &[],
+    core: GROUP_SCHEMA,
+    multi_valued: &["members"],
+    read_only: &["id", "meta"],
+    canonical: &[
+        "displayName",
+        "externalId",
+        "members",
+        "value",
+        "display",
+        "type",
+        "$ref",
+    ],
+    case_exact: group_case_exact,
+};
 
 impl<S: Store> ScimService<S> {
     /// A service answering at `base_url` (e.g. `https://app.example.com/scim/v2`: the URL an admin
@@ -440,52 +408,66 @@ impl<S: Store> ScimService<S> {
         let method = req.method.to_ascii_uppercase();
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
         let is = |s: &str, name: &str| s.eq_ignore_ascii_case(name);
+        let users = |s: &str| is(s, "Users");
+        let groups = |s: &str| is(s, "Groups");
         match (seg.as_slice(), method.as_str()) {
-            ([u], "GET") if is(u, "Users") => self.list_users(&org, req).await,
-            ([u], "POST") if is(u, "Users") => {
+            // Users
+            ([u], "GET") if users(u) => {
+                self.list_users(
+                    &org,
+                    &ListParams::from_query(req.query, &[ENTERPRISE_SCHEMA])?,
+                )
+                .await
+            }
+            ([u], "POST") if users(u) => {
                 let settings = self.settings(&org).await?;
                 self.create_user(&settings, req, now).await
             }
-            ([u], _) if is(u, "Users") => Err(method_not_allowed("GET, POST").into()),
-            ([u, id], "GET") if is(u, "Users") => {
-                let user = self.load(&org, id).await?;
-                Ok(self.user_response(200, &user))
-            }
-            ([u, id], "PUT") if is(u, "Users") => {
-                let settings = self.settings(&org).await?;
-                let input = UserInput::from_json(&json_body(req)?)?;
-                self.update(&settings, id, now, |_current| Ok(input.clone()))
-                    .await
-            }
-            ([u, id], "PATCH") if is(u, "Users") => {
-                let settings = self.settings(&org).await?;
-                let ops = patch::parse(&json_body(req)?)?;
-                let base = self.base_url.clone();
-                self.update(&settings, id, now, move |current| {
-                    let mut doc = user_json(current, &base);
-                    patch::apply(&mut doc, &ops, &USER_SHAPE)?;
-                    match &doc {
-                        Value::Object(m) => UserInput::from_json(m),
-                        _ => Err(ScimError::internal()),
-                    }
-                })
+            ([u, s], "POST") if users(u) && is(s, ".search") => {
+                self.list_users(
+                    &org,
+                    &ListParams::from_search(&json_body(req)?, &[ENTERPRISE_SCHEMA])?,
+                )
                 .await
             }
-            ([u, id], "DELETE") if is(u, "Users") => {
-                if self
-                    .store
-                    .delete_user(&org, id, true)
+            ([u], _) if users(u) => Err(method_not_allowed("GET, POST").into()),
+            ([u, id], "GET") if users(u) => self.get_user(&org, id, req).await,
+            ([u, id], "PUT") if users(u) => {
+                let settings = self.settings(&org).await?;
+                self.put_user(&settings, id, req, now).await
+            }
+            ([u, id], "PATCH") if users(u) => {
+                let settings = self.settings(&org).await?;
+                self.patch_user(&settings, id, req, now).await
+            }
+            ([u, id], "DELETE") if users(u) => self.delete_user(&org, id, req).await,
+            ([u, _], _) if users(u) => Err(method_not_allowed("GET, PUT, PATCH, DELETE").into()),
+            // Groups
+            ([g], "GET") if groups(g) => {
+                self.list_groups(&org, &ListParams::from_query(req.query, &[])?)
                     .await
-                    .map_err(store_failure)?
-                {
-                    Ok(ScimResponse::empty(204))
-                } else {
-                    Err(ScimError::not_found(format!("no user with id {id:?}")).into())
-                }
             }
-            ([u, _], _) if is(u, "Users") => {
-                Err(method_not_allowed("GET, PUT, PATCH, DELETE").into())
+            ([g], "POST") if groups(g) => self.create_group(&org, req, now).await,
+            ([g, s], "POST") if groups(g) && is(s, ".search") => {
+                self.list_groups(&org, &ListParams::from_search(&json_body(req)?, &[])?)
+                    .await
             }
+            ([g], _) if groups(g) => Err(method_not_allowed("GET, POST").into()),
+            ([g, id], "GET") if groups(g) => self.get_group(&org, id, req).await,
+            ([g, id], "PUT") if groups(g) => self.put_group(&org, id, req, now).await,
+            ([g, id], "PATCH") if groups(g) => self.patch_group(&org, id, req, now).await,
+            ([g, id], "DELETE") if groups(g) => self.delete_group(&org, id, req).await,
+            ([g, _], _) if groups(g) => Err(method_not_allowed("GET, PUT, PATCH, DELETE").into()),
+            // Searching every resource type.
+            ([s], "POST") if is(s, ".search") => {
+                self.search_all(
+                    &org,
+                    &ListParams::from_search(&json_body(req)?, &[ENTERPRISE_SCHEMA])?,
+                )
+                .await
+            }
+            ([s], _) if is(s, ".search") => Err(method_not_allowed("POST").into()),
+            // Discovery
             ([s], "GET") if is(s, "ServiceProviderConfig") => Ok(ScimResponse::json(
                 200,
                 &schema::service_provider_config(&self.base_url),
@@ -552,325 +534,91 @@ impl<S: Store> ScimService<S> {
             .unwrap_or_else(|| Organization::new(org.clone())))
     }
 
-    fn location(&self, id: &str) -> String {
-        format!("{}/Users/{id}", self.base_url)
-    }
-
-    fn user_response(&self, status: u16, u: &UserRecord) -> ScimResponse {
-        let location = self.location(&u.id);
-        let r = ScimResponse::json(status, &user_json(u, &location))
-            .with_header("ETag", super::model::etag(u.version));
-        if status == 201 {
-            r.with_header("Location", location)
-        } else {
-            r
-        }
-    }
-
-    async fn load(&self, org: &OrgId, id: &str) -> Result<UserRecord, Failure> {
-        self.store
-            .user(org, id)
-            .await
-            .map_err(store_failure)?
-            .ok_or_else(|| ScimError::not_found(format!("no user with id {id:?}")).into())
-    }
-
-    async fn list_users(
-        &self,
-        org: &OrgId,
-        req: &ScimRequest<'_>,
-    ) -> Result<ScimResponse, Failure> {
-        let q = parse_query(req.query)?;
-        let start = q.start_index - 1;
-        let (users, total) = match &q.filter {
-            None => {
-                let page = self
-                    .store
-                    .list_users(org, start, q.count)
-                    .await
-                    .map_err(store_failure)?;
-                (page.users, page.total)
-            }
-            Some(f) => {
-                let all = self.lookup(org, &parse_filter(f)?).await?;
-                let total = all.len();
-                (all.into_iter().skip(start).take(q.count).collect(), total)
-            }
+    /// `POST /.search`: users then groups matching the filter, one page over both.
+    async fn search_all(&self, org: &OrgId, params: &ListParams) -> Result<ScimResponse, Failure> {
+        let everything = ListParams {
+            start_index: 1,
+            count: usize::MAX,
+            ..params.clone()
         };
-        let resources: Vec<Value> = users
-            .iter()
-            .map(|u| user_json(u, &self.location(&u.id)))
+        let users = self.user_resources(org, &everything).await?;
+        let groups = self.group_resources(org, &everything).await?;
+        let total = users.1 + groups.1;
+        let all: Vec<Value> = users
+            .0
+            .into_iter()
+            .chain(groups.0)
+            .skip(params.start_index - 1)
+            .take(params.count)
             .collect();
-        Ok(ScimResponse::json(
-            200,
-            &json!({
-                "schemas": [LIST_SCHEMA],
-                "totalResults": total,
-                "startIndex": q.start_index,
-                "itemsPerPage": resources.len(),
-                "Resources": resources,
-            }),
-        ))
-    }
-
-    /// Filters served from the store's indexes: `eq` on userName, externalId or id.
-    async fn lookup(&self, org: &OrgId, f: &Filter) -> Result<Vec<UserRecord>, Failure> {
-        let unsupported = || {
-            Failure::Scim(ScimError::invalid_filter(
-                "this service filters users with eq on userName, externalId or id (e.g. userName eq \"jane@example.com\")",
-            ))
-        };
-        let Filter::Compare(path, CompareOp::Eq, CompValue::Str(v)) = f else {
-            return Err(unsupported());
-        };
-        if path
-            .schema
-            .as_deref()
-            .is_some_and(|s| !s.eq_ignore_ascii_case(USER_SCHEMA))
-        {
-            return Err(unsupported());
-        }
-        let s = &self.store;
-        Ok(if path.is("userName") {
-            s.user_by_user_name(org, &user_name_key(v))
-                .await
-                .map_err(store_failure)?
-                .into_iter()
-                .collect()
-        } else if path.is("externalId") {
-            s.users_by_external_id(org, v)
-                .await
-                .map_err(store_failure)?
-        } else if path.is("id") {
-            s.user(org, v)
-                .await
-                .map_err(store_failure)?
-                .into_iter()
-                .collect()
-        } else {
-            return Err(unsupported());
-        })
-    }
-
-    /// Organization rule: userName and the primary email are on a domain the organization claimed.
-    async fn check_domains(
-        &self,
-        settings: &Organization,
-        input: &UserInput,
-    ) -> Result<(), Failure> {
-        if !settings.require_claimed_domain {
-            return Ok(());
-        }
-        for (attr, value) in [
-            ("userName", input.user_name.as_str()),
-            ("the primary email", input.primary_email()),
-        ] {
-            let domain = email_domain(value).map_err(|_| {
-                ScimError::invalid_value(format!(
-                    "{attr} must be an email address on a domain this organization has claimed (got {value:?})"
-                ))
-            })?;
-            let owner = self
-                .store
-                .domain_owner(&domain)
-                .await
-                .map_err(store_failure)?;
-            if owner.as_ref() != Some(&settings.id) {
-                return Err(ScimError::invalid_value(format!(
-                    "the email domain {domain} of {attr} {value:?} is not claimed by this organization; an organization admin must claim and verify {domain} in the organization's settings before users on it can be provisioned"
-                ))
-                .into());
-            }
-        }
-        Ok(())
-    }
-
-    fn record_from(&self, input: UserInput, base: UserRecord, now: Timestamp) -> UserRecord {
-        UserRecord {
-            user_name: input.user_name,
-            external_id: input.external_id,
-            given_name: Some(input.given_name),
-            family_name: Some(input.family_name),
-            formatted_name: input.formatted_name,
-            display_name: input.display_name,
-            locale: input.locale,
-            emails: input.emails,
-            active: input.active,
-            enterprise: input.enterprise,
-            last_modified: now,
-            ..base
-        }
-    }
-
-    async fn create_user(
-        &self,
-        settings: &Organization,
-        req: &ScimRequest<'_>,
-        now: Timestamp,
-    ) -> Result<ScimResponse, Failure> {
-        let input = UserInput::from_json(&json_body(req)?)?;
-        self.check_domains(settings, &input).await?;
-        let org = &settings.id;
-        // A user this organization provisioned and deactivated, POSTed again: restore it.
-        if let Some(existing) = self
-            .store
-            .user_by_user_name(org, &user_name_key(&input.user_name))
-            .await
-            .map_err(store_failure)?
-        {
-            if existing.active {
-                return Err(ScimError::uniqueness(format!(
-                    "a user with userName {:?} already exists in this organization (id {})",
-                    existing.user_name, existing.id
-                ))
-                .into());
-            }
-            let id = existing.id.clone();
-            let restored = self
-                .update(settings, &id, now, move |_| {
-                    let mut i = input.clone();
-                    i.active = true;
-                    Ok(i)
-                })
-                .await?;
-            let mut r = restored;
-            r.status = 201;
-            r.headers.push(("Location", self.location(&id)));
-            return Ok(r);
-        }
-        let email = input.primary_email().to_owned();
-        let link = match self
-            .store
-            .account_by_email(&email_key(&email))
-            .await
-            .map_err(store_failure)?
-        {
-            Some(account) => match self
-                .store
-                .membership(org, &account.id)
-                .await
-                .map_err(store_failure)?
-            {
-                Some(_) => AccountLink::Existing(account.id),
-                None => return Err(not_member(&email).into()),
-            },
-            None => {
-                let id = uuid(&self.rng)
-                    .ok_or_else(|| Failure::Store("the system random generator failed".into()))?;
-                AccountLink::New(Account {
-                    id: AccountId::new(id).map_err(|e| Failure::Store(e.to_string()))?,
-                    email: email.clone(),
-                    provisioned_by: Some(org.clone()),
-                })
-            }
-        };
-        let account = match &link {
-            AccountLink::Existing(a) => a.clone(),
-            AccountLink::New(a) => a.id.clone(),
-        };
-        let id = uuid(&self.rng)
-            .ok_or_else(|| Failure::Store("the system random generator failed".into()))?;
-        let base = UserRecord {
-            id,
-            org: org.clone(),
-            account,
-            user_name: String::new(),
-            external_id: None,
-            given_name: None,
-            family_name: None,
-            formatted_name: None,
-            display_name: None,
-            locale: None,
-            emails: Vec::new(),
-            active: true,
-            enterprise: Default::default(),
-            created: now,
-            last_modified: now,
-            version: 1,
-        };
-        let record = self.record_from(input, base, now);
-        match self.store.create_user(&record, &link).await.map_err(store_failure)? {
-            Ok(()) => Ok(self.user_response(201, &record)),
-            Err(Conflict::UserName) => Err(ScimError::uniqueness(format!("a user with userName {:?} already exists in this organization", record.user_name)).into()),
-            Err(Conflict::Email) | Err(Conflict::NotMember) => Err(not_member(&email).into()),
-            Err(Conflict::AccountLinked) => Err(ScimError::uniqueness(format!(
-                "the account with email {email:?} is already provisioned in this organization under another userName"
-            ))
-            .into()),
-            Err(other) => Err(Failure::Store(format!("unexpected conflict on create: {other}"))),
-        }
-    }
-
-    /// Reads the user, computes its new state with `next`, and stores it (retrying when another
-    /// update won a race), applying deactivation and the organization's delete setting.
-    async fn update<F>(
-        &self,
-        settings: &Organization,
-        id: &str,
-        now: Timestamp,
-        next: F,
-    ) -> Result<ScimResponse, Failure>
-    where
-        F: Fn(&UserRecord) -> Result<UserInput, ScimError> + Send + Sync,
-    {
-        for _ in 0..4 {
-            let current = self.load(&settings.id, id).await?;
-            let input = next(&current)?;
-            self.check_domains(settings, &input).await?;
-            match self.try_update(settings, current, input, now).await? {
-                Attempt::Done(u) => return Ok(self.user_response(200, &u)),
-                Attempt::Retry => continue,
-            }
-        }
-        Err(ScimError::new(
-            409,
-            "invalidVers",
-            "the user was changed concurrently several times; retry",
-        )
-        .into())
-    }
-
-    async fn try_update(
-        &self,
-        settings: &Organization,
-        current: UserRecord,
-        input: UserInput,
-        now: Timestamp,
-    ) -> Result<Attempt, Failure> {
-        let email = input.primary_email().to_owned();
-        let version = current.version;
-        let mut next = self.record_from(input, current, now);
-        if !next.active && settings.delete_on_deactivate {
-            self.store
-                .delete_user(&settings.id, &next.id, true)
-                .await
-                .map_err(store_failure)?;
-            return Ok(Attempt::Done(Box::new(next)));
-        }
-        match self.store.update_user(&next, &email, version).await.map_err(store_failure)? {
-            Ok(()) => {
-                next.version = version + 1;
-                Ok(Attempt::Done(Box::new(next)))
-            }
-            Err(Conflict::Version { .. }) => Ok(Attempt::Retry),
-            Err(Conflict::UserName) => Err(ScimError::uniqueness(format!("another user of this organization has userName {:?}", next.user_name)).into()),
-            Err(Conflict::Email) => Err(ScimError::uniqueness(format!(
-                "another account already has the email {email:?}; it cannot become this user's email"
-            ))
-            .into()),
-            Err(Conflict::NotFound) => Err(ScimError::not_found(format!("no user with id {:?}", next.id)).into()),
-            Err(other) => Err(Failure::Store(format!("unexpected conflict on update: {other}"))),
-        }
+        Ok(list_response(all, total, params.start_index))
     }
 }
 
-fn not_member(email: &str) -> ScimError {
+/// A ListResponse.
+pub(super) fn list_response(
+    resources: Vec<Value>,
+    total: usize,
+    start_index: usize,
+) -> ScimResponse {
+    ScimResponse::json(
+        200,
+        &json!({
+            "schemas": [LIST_SCHEMA],
+            "totalResults": total,
+            "startIndex": start_index,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }),
+    )
+}
+
+/// The `If-Match` precondition (RFC 7644 3.14): when given, one of its entity tags (or `*`) must
+/// be the resource's current one, else 412 and nothing changes.
+pub(super) fn check_if_match(req: &ScimRequest<'_>, version: u64) -> Result<(), ScimError> {
+    let Some(h) = req.header("if-match") else {
+        return Ok(());
+    };
+    let current = super::model::etag(version);
+    let strong = current.trim_start_matches("W/");
+    let ok = h
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == current || t.trim_start_matches("W/") == strong);
+    if ok {
+        Ok(())
+    } else {
+        Err(ScimError::new(
+            412,
+            "preconditionFailed",
+            format!(
+                "the resource's version is {current}, not {h}; read it again before changing it"
+            ),
+        ))
+    }
+}
+
+/// `If-None-Match` on a read: true when the client's copy is current (answer 304).
+pub(super) fn not_modified(req: &ScimRequest<'_>, version: u64) -> bool {
+    let Some(h) = req.header("if-none-match") else {
+        return false;
+    };
+    let current = super::model::etag(version);
+    let strong = current.trim_start_matches("W/");
+    h.split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == current || t.trim_start_matches("W/") == strong)
+}
+
+pub(super) fn not_member(email: &str) -> ScimError {
     ScimError::uniqueness(format!(
         "an account with email {email:?} already exists and is not a member of this organization; invite it to the organization manually (the invitation links the account), then provisioning can update it"
     ))
 }
 
-fn json_body(req: &ScimRequest<'_>) -> Result<serde_json::Map<String, Value>, ScimError> {
+pub(super) fn json_body(
+    req: &ScimRequest<'_>,
+) -> Result<serde_json::Map<String, Value>, ScimError> {
     if let Some(ct) = req.header("content-type") {
         let ct = ct.to_ascii_lowercase();
         if !ct.contains("json") {
@@ -885,7 +633,7 @@ fn json_body(req: &ScimRequest<'_>) -> Result<serde_json::Map<String, Value>, Sc
 }
 
 /// Internal: a SCIM error to answer, or a storage failure (500).
-enum Failure {
+pub(super) enum Failure {
     Scim(ScimError),
     Store(String),
 }
@@ -896,7 +644,7 @@ impl From<ScimError> for Failure {
     }
 }
 
-fn store_failure<E: std::error::Error>(e: E) -> Failure {
+pub(super) fn store_failure<E: std::error::Error>(e: E) -> Failure {
     Failure::Store(e.to_string())
 }
 
@@ -905,19 +653,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn query_parameters() {
-        let q =
-            parse_query("filter=userName+eq+%22test.user%40okta.local%22&startIndex=1&count=100")
-                .unwrap();
-        assert_eq!(
-            q.filter.as_deref(),
-            Some("userName eq \"test.user@okta.local\"")
-        );
-        assert_eq!((q.start_index, q.count), (1, 100));
-        let q = parse_query("startIndex=-5&count=-1").unwrap();
-        assert_eq!((q.start_index, q.count), (1, 0));
-        assert_eq!(parse_query("count=100000").unwrap().count, MAX_RESULTS);
-        assert!(parse_query("count=ten").is_err());
+    fn helpers() {
         assert_eq!(percent_decode("urn%3Aa%3Ab%zz"), "urn:a:b%zz");
+        let h = [("If-Match", "W/\"3\"")];
+        let req = ScimRequest::new("PUT", "/x").headers(&h);
+        assert!(check_if_match(&req, 3).is_ok());
+        assert_eq!(check_if_match(&req, 4).unwrap_err().status(), 412);
+        let star = [("if-match", "*")];
+        assert!(check_if_match(&ScimRequest::new("PUT", "/x").headers(&star), 9).is_ok());
+        let none = [("If-None-Match", "\"7\", W/\"8\"")];
+        assert!(not_modified(
+            &ScimRequest::new("GET", "/x").headers(&none),
+            8
+        ));
+        assert!(!not_modified(
+            &ScimRequest::new("GET", "/x").headers(&none),
+            9
+        ));
     }
 }

@@ -22,8 +22,10 @@ use std::task::{Context, Poll};
 
 use super::{
     email_key, user_name_key, Account, AccountId, AccountLink, ClaimOutcome, Conflict, Email,
-    Membership, OrgId, OrgRole, Organization, Store, TokenRecord, UserRecord,
+    GroupRecord, Membership, OrgId, OrgRole, Organization, Query, Sort, Store, TokenRecord,
+    UserRecord,
 };
+use crate::scim::filter::{group_matches, parse_filter, parse_patch_path, user_matches};
 use crate::time::Timestamp;
 
 /// Polls many futures concurrently on the caller's task.
@@ -135,6 +137,8 @@ pub async fn run_all<S: Store>(store: &S, prefix: &str) {
     paging(store, &format!("{prefix}-paging")).await;
     isolation(store, &format!("{prefix}-isolation")).await;
     concurrent_creates(store, &format!("{prefix}-race")).await;
+    queries(store, &format!("{prefix}-queries")).await;
+    groups(store, &format!("{prefix}-groups")).await;
 }
 
 /// Organization settings are stored and replaced.
@@ -834,4 +838,211 @@ pub async fn concurrent_creates<S: Store>(s: &S, p: &str) {
         .iter()
         .all(|r| matches!(r, Ok(()) | Err(Conflict::UserName))));
     assert_eq!(ok("list", s.list_users(&o, 0, 100)).await.total, 1);
+}
+
+/// `query_users` gives exactly what the reference evaluation gives, sorted and paged.
+pub async fn queries<S: Store>(s: &S, p: &str) {
+    let o = org(p, "a");
+    let names = ["Zoe", "adam", "Mia", "bob", "Eve", "carl"];
+    let mut all = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        let email = format!("{}@{p}.example", n.to_lowercase());
+        let acc = new_account(p, &format!("q{i}"), &email, Some(&o));
+        let mut u = sample_user(
+            &o,
+            &format!("{p}-u{i}"),
+            &acc.id,
+            &format!("{n}@Example.com"),
+            &email,
+        );
+        u.given_name = Some((*n).to_owned());
+        u.active = i % 2 == 0;
+        u.created = t(i as i64);
+        assert_eq!(
+            ok("create", s.create_user(&u, &AccountLink::New(acc))).await,
+            Ok(())
+        );
+        all.push(u);
+    }
+    let filters = [
+        r#"userName eq "MIA@example.com""#,
+        r#"name.givenName sw "e" or name.givenName co "o""#,
+        "active eq true",
+        r#"not (active eq true) and userName ew "example.com""#,
+        r#"emails[type eq "work" and value co "@"]"#,
+        "title pr",
+    ];
+    for f in filters {
+        let filter = parse_filter(f).unwrap();
+        let want: Vec<&str> = all
+            .iter()
+            .filter(|u| user_matches(&filter, u))
+            .map(|u| u.id.as_str())
+            .collect();
+        let q = Query {
+            filter: Some(filter),
+            sort: None,
+            start: 0,
+            count: 100,
+        };
+        let page = ok("query_users", s.query_users(&o, &q)).await;
+        let got: Vec<&str> = page.users.iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(
+            got, want,
+            "query_users({f}) must equal the reference evaluation, in default order"
+        );
+        assert_eq!(page.total, want.len());
+    }
+    let sorted = |by: &str, descending| Query {
+        filter: None,
+        sort: Some(Sort {
+            by: parse_patch_path(by).unwrap().attr,
+            descending,
+        }),
+        start: 1,
+        count: 3,
+    };
+    let page = ok(
+        "query_users",
+        s.query_users(&o, &sorted("name.givenName", false)),
+    )
+    .await;
+    let got: Vec<&str> = page
+        .users
+        .iter()
+        .map(|u| u.given_name.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        got,
+        ["bob", "carl", "Eve"],
+        "sorting is case-insensitive for caseExact=false attributes, then paged"
+    );
+    assert_eq!(page.total, 6);
+    let page = ok("query_users", s.query_users(&o, &sorted("userName", true))).await;
+    let got: Vec<&str> = page
+        .users
+        .iter()
+        .map(|u| u.given_name.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(got, ["Mia", "Eve", "carl"], "descending order");
+}
+
+/// Groups: unique names, members from the organization only, versioned updates, both directions.
+pub async fn groups<S: Store>(s: &S, p: &str) {
+    let (o, other) = (org(p, "a"), org(p, "b"));
+    let mut users = Vec::new();
+    for i in 0..3 {
+        let email = format!("g{i}@{p}.example");
+        let acc = new_account(p, &format!("g{i}"), &email, Some(&o));
+        let u = sample_user(
+            &o,
+            &format!("{p}-u{i}"),
+            &acc.id,
+            &format!("g{i}@example.com"),
+            &email,
+        );
+        assert_eq!(
+            ok("create", s.create_user(&u, &AccountLink::New(acc))).await,
+            Ok(())
+        );
+        users.push(u.id);
+    }
+    let group = |id: &str, name: &str, members: &[String]| GroupRecord {
+        id: format!("{p}-{id}"),
+        org: o.clone(),
+        display_name: name.to_owned(),
+        external_id: None,
+        members: members.to_vec(),
+        created: t(0),
+        last_modified: t(0),
+        version: 1,
+    };
+    let eng = group("g1", "Engineering", &users[..2]);
+    assert_eq!(ok("create_group", s.create_group(&eng)).await, Ok(()));
+    assert_eq!(ok("group", s.group(&o, &eng.id)).await, Some(eng.clone()));
+    assert_eq!(
+        ok(
+            "create_group",
+            s.create_group(&group("g2", "ENGINEERING", &[]))
+        )
+        .await,
+        Err(Conflict::DisplayName),
+        "names are unique case-insensitively"
+    );
+    let ghost = group("g3", "Ghosts", &["nobody".to_owned()]);
+    assert_eq!(
+        ok("create_group", s.create_group(&ghost)).await,
+        Err(Conflict::UnknownMember)
+    );
+    assert_eq!(
+        ok("group", s.group(&o, &ghost.id)).await,
+        None,
+        "a refused group is not stored"
+    );
+    let mut foreign = group("g4", "Foreign", &users[..1]);
+    foreign.org = other.clone();
+    assert_eq!(
+        ok("create_group", s.create_group(&foreign)).await,
+        Err(Conflict::UnknownMember),
+        "members come from the same organization"
+    );
+    assert_eq!(
+        ok("groups_of_user", s.groups_of_user(&o, &users[0])).await,
+        vec![(eng.id.clone(), "Engineering".to_owned())]
+    );
+
+    let mut next = eng.clone();
+    next.display_name = "Eng".into();
+    next.members = vec![users[2].clone()];
+    assert_eq!(
+        ok("update_group", s.update_group(&next, 9)).await,
+        Err(Conflict::Version { current: 1 })
+    );
+    assert_eq!(ok("update_group", s.update_group(&next, 1)).await, Ok(()));
+    let stored = ok("group", s.group(&o, &eng.id)).await.unwrap();
+    assert_eq!((stored.version, stored.display_name.as_str()), (2, "Eng"));
+    assert!(
+        ok("groups_of_user", s.groups_of_user(&o, &users[0]))
+            .await
+            .is_empty(),
+        "removed members lose the group"
+    );
+    assert_eq!(
+        ok("groups_of_user", s.groups_of_user(&o, &users[2]))
+            .await
+            .len(),
+        1
+    );
+    // A deleted user leaves its groups.
+    assert!(ok("delete_user", s.delete_user(&o, &users[2], true)).await);
+    assert!(ok("group", s.group(&o, &eng.id))
+        .await
+        .unwrap()
+        .members
+        .is_empty());
+
+    let filter = parse_filter(r#"displayName eq "eng""#).unwrap();
+    let q = Query {
+        filter: Some(filter.clone()),
+        sort: None,
+        start: 0,
+        count: 10,
+    };
+    let page = ok("query_groups", s.query_groups(&o, &q)).await;
+    assert_eq!(
+        page.groups
+            .iter()
+            .map(|g| g.id.as_str())
+            .collect::<Vec<_>>(),
+        [eng.id.as_str()]
+    );
+    assert!(page.groups.iter().all(|g| group_matches(&filter, g)));
+    assert_eq!(
+        ok("query_groups", s.query_groups(&other, &q)).await.total,
+        0,
+        "groups are scoped by organization"
+    );
+    assert!(!ok("delete_group", s.delete_group(&other, &eng.id)).await);
+    assert!(ok("delete_group", s.delete_group(&o, &eng.id)).await);
+    assert_eq!(ok("group", s.group(&o, &eng.id)).await, None);
 }

@@ -5,10 +5,12 @@ use std::future::{ready, Future};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::records::{
-    email_key, user_name_key, Account, AccountId, AccountLink, ClaimOutcome, Conflict, Membership,
-    OrgId, OrgRole, Organization, TokenRecord, UserPage, UserRecord,
+    email_key, group_name_key, user_name_key, Account, AccountId, AccountLink, ClaimOutcome,
+    Conflict, GroupPage, GroupRecord, Membership, OrgId, OrgRole, Organization, Query, TokenRecord,
+    UserPage, UserRecord,
 };
 use super::Store;
+use crate::scim::filter::{self, CompValue, CompareOp, Filter};
 
 /// A store in memory. Every operation takes one lock, so each is atomic; lookups by id, userName
 /// and externalId use hash indexes, and default-order paging uses an order-statistic index, so a
@@ -34,6 +36,18 @@ struct State {
     memberships: HashMap<(OrgId, AccountId), Membership>,
     account_orgs: HashMap<AccountId, HashSet<OrgId>>,
     users: HashMap<OrgId, OrgUsers>,
+    groups: HashMap<OrgId, OrgGroups>,
+}
+
+#[derive(Debug, Default)]
+struct OrgGroups {
+    /// id -> (position in creation order, record)
+    by_id: HashMap<String, (usize, GroupRecord)>,
+    by_name: HashMap<String, String>,
+    order: BTreeMap<usize, String>,
+    next: usize,
+    /// user id -> ids of the groups it is a member of
+    of_user: HashMap<String, BTreeSet<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -304,6 +318,14 @@ impl State {
         }
         users.order.remove(&pos);
         users.present.clear(pos);
+        if let Some(groups) = self.groups.get_mut(org) {
+            for gid in groups.of_user.remove(&user.id).unwrap_or_default() {
+                if let Some((_, g)) = groups.by_id.get_mut(&gid) {
+                    g.members.retain(|m| m != &user.id);
+                    g.version += 1;
+                }
+            }
+        }
         self.memberships
             .remove(&(org.clone(), user.account.clone()));
         let orphan = match self.account_orgs.get_mut(&user.account) {
@@ -323,6 +345,253 @@ impl State {
             }
         }
         true
+    }
+
+    /// The users an indexable filter designates (`userName`, `externalId` or `id` eq, possibly
+    /// and-ed with more), or `None` when the filter needs a scan.
+    fn indexed_users<'s>(users: &'s OrgUsers, f: &Filter) -> Option<Vec<&'s UserRecord>> {
+        match f {
+            Filter::Compare(p, CompareOp::Eq, CompValue::Str(v))
+                if p.schema
+                    .as_deref()
+                    .is_none_or(|s| s.eq_ignore_ascii_case(crate::scim::USER_SCHEMA)) =>
+            {
+                let get = |id: &String| users.by_id.get(id).map(|(_, u)| u);
+                if p.is("userName") {
+                    Some(
+                        users
+                            .by_key
+                            .get(&user_name_key(v))
+                            .and_then(get)
+                            .into_iter()
+                            .collect(),
+                    )
+                } else if p.is("externalId") {
+                    Some(
+                        users
+                            .by_external
+                            .get(v)
+                            .map(|set| set.iter().filter_map(|(_, id)| get(id)).collect())
+                            .unwrap_or_default(),
+                    )
+                } else if p.is("id") {
+                    Some(get(v).into_iter().collect())
+                } else {
+                    None
+                }
+            }
+            Filter::And(a, b) => {
+                Self::indexed_users(users, a).or_else(|| Self::indexed_users(users, b))
+            }
+            _ => None,
+        }
+    }
+
+    fn query_users(&self, org: &OrgId, q: &Query) -> UserPage {
+        if q.filter.is_none() && q.sort.is_none() {
+            return self.list_users(org, q.start, q.count);
+        }
+        let Some(users) = self.users.get(org) else {
+            return UserPage {
+                users: Vec::new(),
+                total: 0,
+            };
+        };
+        let all = || {
+            users
+                .order
+                .values()
+                .filter_map(|id| users.by_id.get(id).map(|(_, u)| u))
+                .collect::<Vec<_>>()
+        };
+        let mut hits: Vec<&UserRecord> = match &q.filter {
+            Some(f) => Self::indexed_users(users, f).unwrap_or_else(all),
+            None => all(),
+        };
+        if let Some(f) = &q.filter {
+            hits.retain(|u| filter::user_matches(f, u));
+        }
+        if let Some(sort) = &q.sort {
+            hits = filter::sort_by_key(hits, sort.descending, |u| {
+                filter::user_sort_key(u, &sort.by)
+            });
+        }
+        let total = hits.len();
+        UserPage {
+            users: hits
+                .into_iter()
+                .skip(q.start)
+                .take(q.count)
+                .cloned()
+                .collect(),
+            total,
+        }
+    }
+
+    fn groups_of_user(&self, org: &OrgId, user_id: &str) -> Vec<(String, String)> {
+        let Some(groups) = self.groups.get(org) else {
+            return Vec::new();
+        };
+        groups
+            .of_user
+            .get(user_id)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| {
+                        groups
+                            .by_id
+                            .get(id)
+                            .map(|(_, g)| (g.id.clone(), g.display_name.clone()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn check_members(&self, g: &GroupRecord) -> Result<(), Conflict> {
+        let users = self.users.get(&g.org);
+        if g.members
+            .iter()
+            .all(|m| users.is_some_and(|u| u.by_id.contains_key(m)))
+        {
+            Ok(())
+        } else {
+            Err(Conflict::UnknownMember)
+        }
+    }
+
+    fn create_group(&mut self, g: &GroupRecord) -> Result<(), Conflict> {
+        let key = group_name_key(&g.display_name);
+        if self
+            .groups
+            .get(&g.org)
+            .is_some_and(|gs| gs.by_name.contains_key(&key) || gs.by_id.contains_key(&g.id))
+        {
+            return Err(Conflict::DisplayName);
+        }
+        self.check_members(g)?;
+        let gs = self.groups.entry(g.org.clone()).or_default();
+        let pos = gs.next;
+        gs.next += 1;
+        gs.order.insert(pos, g.id.clone());
+        gs.by_name.insert(key, g.id.clone());
+        for m in &g.members {
+            gs.of_user
+                .entry(m.clone())
+                .or_default()
+                .insert(g.id.clone());
+        }
+        gs.by_id.insert(g.id.clone(), (pos, g.clone()));
+        Ok(())
+    }
+
+    fn update_group(&mut self, g: &GroupRecord, expected: u64) -> Result<(), Conflict> {
+        let Some((_, current)) = self.groups.get(&g.org).and_then(|gs| gs.by_id.get(&g.id)) else {
+            return Err(Conflict::NotFound);
+        };
+        if current.version != expected {
+            return Err(Conflict::Version {
+                current: current.version,
+            });
+        }
+        let key = group_name_key(&g.display_name);
+        if self
+            .groups
+            .get(&g.org)
+            .and_then(|gs| gs.by_name.get(&key))
+            .is_some_and(|id| id != &g.id)
+        {
+            return Err(Conflict::DisplayName);
+        }
+        self.check_members(g)?;
+        let gs = self.groups.entry(g.org.clone()).or_default();
+        let Some((pos, old)) = gs.by_id.get(&g.id).cloned() else {
+            return Err(Conflict::NotFound);
+        };
+        gs.by_name.remove(&group_name_key(&old.display_name));
+        gs.by_name.insert(key, g.id.clone());
+        for m in &old.members {
+            if let Some(set) = gs.of_user.get_mut(m) {
+                set.remove(&g.id);
+            }
+        }
+        for m in &g.members {
+            gs.of_user
+                .entry(m.clone())
+                .or_default()
+                .insert(g.id.clone());
+        }
+        let mut stored = g.clone();
+        stored.created = old.created;
+        stored.version = expected + 1;
+        gs.by_id.insert(g.id.clone(), (pos, stored));
+        Ok(())
+    }
+
+    fn delete_group(&mut self, org: &OrgId, id: &str) -> bool {
+        let Some(gs) = self.groups.get_mut(org) else {
+            return false;
+        };
+        let Some((pos, g)) = gs.by_id.remove(id) else {
+            return false;
+        };
+        gs.order.remove(&pos);
+        gs.by_name.remove(&group_name_key(&g.display_name));
+        for m in &g.members {
+            if let Some(set) = gs.of_user.get_mut(m) {
+                set.remove(id);
+            }
+        }
+        true
+    }
+
+    fn query_groups(&self, org: &OrgId, q: &Query) -> GroupPage {
+        let Some(gs) = self.groups.get(org) else {
+            return GroupPage {
+                groups: Vec::new(),
+                total: 0,
+            };
+        };
+        let indexed = |f: &Filter| match f {
+            Filter::Compare(p, CompareOp::Eq, CompValue::Str(v)) if p.is("displayName") => Some(
+                gs.by_name
+                    .get(&group_name_key(v))
+                    .and_then(|id| gs.by_id.get(id))
+                    .map(|(_, g)| g)
+                    .into_iter()
+                    .collect::<Vec<_>>(),
+            ),
+            Filter::Compare(p, CompareOp::Eq, CompValue::Str(v)) if p.is("id") => {
+                Some(gs.by_id.get(v).map(|(_, g)| g).into_iter().collect())
+            }
+            _ => None,
+        };
+        let mut hits: Vec<&GroupRecord> = match q.filter.as_ref().and_then(indexed) {
+            Some(c) => c,
+            None => gs
+                .order
+                .values()
+                .filter_map(|id| gs.by_id.get(id).map(|(_, g)| g))
+                .collect(),
+        };
+        if let Some(f) = &q.filter {
+            hits.retain(|g| filter::group_matches(f, g));
+        }
+        if let Some(sort) = &q.sort {
+            hits = filter::sort_by_key(hits, sort.descending, |g| {
+                filter::group_sort_key(g, &sort.by)
+            });
+        }
+        let total = hits.len();
+        GroupPage {
+            groups: hits
+                .into_iter()
+                .skip(q.start)
+                .take(q.count)
+                .cloned()
+                .collect(),
+            total,
+        }
     }
 
     fn list_users(&self, org: &OrgId, start: usize, count: usize) -> UserPage {
@@ -589,6 +858,62 @@ impl Store for MemoryStore {
         count: usize,
     ) -> impl Future<Output = Res<UserPage>> + Send {
         ready(Ok(self.read().list_users(org, start, count)))
+    }
+
+    fn query_users(
+        &self,
+        org: &OrgId,
+        query: &Query,
+    ) -> impl Future<Output = Res<UserPage>> + Send {
+        ready(Ok(self.read().query_users(org, query)))
+    }
+
+    fn groups_of_user(
+        &self,
+        org: &OrgId,
+        user_id: &str,
+    ) -> impl Future<Output = Res<Vec<(String, String)>>> + Send {
+        ready(Ok(self.read().groups_of_user(org, user_id)))
+    }
+
+    fn create_group(
+        &self,
+        group: &GroupRecord,
+    ) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
+        ready(Ok(self.write().create_group(group)))
+    }
+
+    fn group(
+        &self,
+        org: &OrgId,
+        id: &str,
+    ) -> impl Future<Output = Res<Option<GroupRecord>>> + Send {
+        let s = self.read();
+        ready(Ok(s
+            .groups
+            .get(org)
+            .and_then(|g| g.by_id.get(id))
+            .map(|(_, g)| g.clone())))
+    }
+
+    fn update_group(
+        &self,
+        group: &GroupRecord,
+        expected_version: u64,
+    ) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
+        ready(Ok(self.write().update_group(group, expected_version)))
+    }
+
+    fn delete_group(&self, org: &OrgId, id: &str) -> impl Future<Output = Res<bool>> + Send {
+        ready(Ok(self.write().delete_group(org, id)))
+    }
+
+    fn query_groups(
+        &self,
+        org: &OrgId,
+        query: &Query,
+    ) -> impl Future<Output = Res<GroupPage>> + Send {
+        ready(Ok(self.read().query_groups(org, query)))
     }
 }
 

@@ -25,9 +25,9 @@ use std::future::Future;
 
 pub use memory::{MemoryStore, MemoryStoreError};
 pub use records::{
-    email_key, user_name_key, Account, AccountId, AccountLink, ClaimOutcome, Conflict, Email,
-    Enterprise, InvalidId, Manager, Membership, OrgId, OrgRole, Organization, TokenRecord,
-    UserPage, UserRecord,
+    email_key, group_name_key, user_name_key, Account, AccountId, AccountLink, ClaimOutcome,
+    Conflict, Email, Enterprise, GroupPage, GroupRecord, InvalidId, Manager, Membership, OrgId,
+    OrgRole, Organization, Query, Sort, TokenRecord, UserPage, UserRecord,
 };
 
 /// Storage behind the SCIM service and the organization rules. Used as a generic (no `dyn`).
@@ -197,7 +197,8 @@ pub trait Store: Send + Sync {
         expected_version: u64,
     ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
 
-    /// Deletes the user `id` of `org` and the account's membership in `org`; with
+    /// Deletes the user `id` of `org`, its group memberships, and the account's membership in
+    /// `org`; with
     /// `delete_account_if_orphan`, also the account when it has no membership left and was created
     /// by provisioning. `false` when there was no such user.
     fn delete_user(
@@ -215,4 +216,63 @@ pub trait Store: Send + Sync {
         start: usize,
         count: usize,
     ) -> impl Future<Output = Result<UserPage, Self::Error>> + Send;
+
+    /// The users of `org` matching `query.filter` (all when `None`), ordered by `query.sort`
+    /// (default order when `None`), paged, with the total number of matches. A store evaluates
+    /// the filter as it likes (indexes, a query language, or a scan with
+    /// [`crate::scim::filter::user_matches`]) but must return exactly the users that function
+    /// accepts.
+    fn query_users(
+        &self,
+        org: &OrgId,
+        query: &Query,
+    ) -> impl Future<Output = Result<UserPage, Self::Error>> + Send;
+
+    /// The groups user `user_id` of `org` is a direct member of: `(group id, displayName)`.
+    fn groups_of_user(
+        &self,
+        org: &OrgId,
+        user_id: &str,
+    ) -> impl Future<Output = Result<Vec<(String, String)>, Self::Error>> + Send;
+
+    // --- SCIM groups (scoped by organization) ---
+
+    /// Atomically creates `group`: [`Conflict::DisplayName`] when the organization has a group
+    /// with the same [`group_name_key`], [`Conflict::UnknownMember`] when a member is not a user of
+    /// the organization. On conflict nothing is stored.
+    fn create_group(
+        &self,
+        group: &GroupRecord,
+    ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
+
+    /// The group `id` of `org`.
+    fn group(
+        &self,
+        org: &OrgId,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<GroupRecord>, Self::Error>> + Send;
+
+    /// Atomically replaces group `group.id` of `group.org` if its version is `expected_version`
+    /// (storing `expected_version + 1`). Conflicts: [`Conflict::NotFound`], [`Conflict::Version`],
+    /// [`Conflict::DisplayName`], [`Conflict::UnknownMember`]; on any of them nothing changes.
+    fn update_group(
+        &self,
+        group: &GroupRecord,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
+
+    /// Deletes group `id` of `org`; `false` when there was none.
+    fn delete_group(
+        &self,
+        org: &OrgId,
+        id: &str,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
+    /// The groups of `org` matching `query` (as [`Store::query_users`]; filters are evaluated as
+    /// [`crate::scim::filter::group_matches`] does). The default order is creation order.
+    fn query_groups(
+        &self,
+        org: &OrgId,
+        query: &Query,
+    ) -> impl Future<Output = Result<GroupPage, Self::Error>> + Send;
 }

@@ -290,6 +290,63 @@ impl UserRecord {
     }
 }
 
+/// A SCIM group as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupRecord {
+    /// Server-issued id.
+    pub id: String,
+    /// The organization.
+    pub org: OrgId,
+    /// displayName (unique per organization by [`group_name_key`]).
+    pub display_name: String,
+    /// externalId.
+    pub external_id: Option<String>,
+    /// Member user ids (users of the same organization), in the order they were added.
+    pub members: Vec<String>,
+    /// meta.created.
+    pub created: Timestamp,
+    /// meta.lastModified.
+    pub last_modified: Timestamp,
+    /// meta.version.
+    pub version: u64,
+}
+
+/// The key under which a group's displayName is unique in an organization (Unicode lowercase).
+pub fn group_name_key(display_name: &str) -> String {
+    display_name.to_lowercase()
+}
+
+/// A page of groups and the total count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupPage {
+    /// The groups of the page.
+    pub groups: Vec<GroupRecord>,
+    /// How many groups matched.
+    pub total: usize,
+}
+
+/// Sorting of a query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sort {
+    /// The attribute to sort by.
+    pub by: crate::scim::filter::AttrPath,
+    /// Descending instead of ascending.
+    pub descending: bool,
+}
+
+/// A list query: optional filter and sort, and the page (0-based `start`, `count`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Query {
+    /// Only resources matching this filter.
+    pub filter: Option<crate::scim::filter::Filter>,
+    /// The order; `None` is the default order (creation, then id).
+    pub sort: Option<Sort>,
+    /// The first result, 0-based.
+    pub start: usize,
+    /// At most this many results.
+    pub count: usize,
+}
+
 /// A page of users and the total count.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserPage {
@@ -318,6 +375,12 @@ pub enum Conflict {
     /// The record does not exist.
     #[error("not found")]
     NotFound,
+    /// The organization has a group with this displayName (case-insensitively).
+    #[error("the organization already has a group with this displayName")]
+    DisplayName,
+    /// A group member is not a user of the organization.
+    #[error("a member is not a user of the organization")]
+    UnknownMember,
     /// The stored version differs from the expected one.
     #[error("the record changed concurrently (stored version {current})")]
     Version {

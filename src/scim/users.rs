@@ -1,0 +1,386 @@
+//! `/Users`: the organization rules over the User resource.
+
+use serde_json::Value;
+
+use super::error::ScimError;
+use super::filter::check_types;
+use super::model::{etag, user_is_boolean, user_json, UserInput, USER_SCHEMA};
+use super::patch;
+use super::query::{ListParams, Projection};
+use super::service::{
+    check_if_match, json_body, list_response, not_member, not_modified, store_failure, uuid,
+    Failure, ScimRequest, ScimResponse, ScimService, USER_SHAPE,
+};
+use crate::domain::email_domain;
+use crate::store::{
+    email_key, user_name_key, Account, AccountId, AccountLink, Conflict, OrgId, Organization,
+    Query, Store, UserRecord,
+};
+use crate::time::Timestamp;
+
+/// An update attempt lost a race with another update: read again and retry.
+enum Attempt {
+    Done(Box<UserRecord>),
+    Retry,
+}
+
+impl<S: Store> ScimService<S> {
+    pub(super) async fn load_user(&self, org: &OrgId, id: &str) -> Result<UserRecord, Failure> {
+        self.store
+            .user(org, id)
+            .await
+            .map_err(store_failure)?
+            .ok_or_else(|| ScimError::not_found(format!("no user with id {id:?}")).into())
+    }
+
+    /// The user's representation: its groups, the projection, nothing secret.
+    async fn user_resource(
+        &self,
+        u: &UserRecord,
+        projection: &Projection,
+    ) -> Result<Value, Failure> {
+        let groups = self
+            .store
+            .groups_of_user(&u.org, &u.id)
+            .await
+            .map_err(store_failure)?;
+        let mut v = user_json(u, &self.base_url, &groups);
+        if !projection.is_empty() {
+            projection.apply(&mut v, USER_SCHEMA, &["id"]);
+        }
+        Ok(v)
+    }
+
+    async fn user_response(
+        &self,
+        status: u16,
+        u: &UserRecord,
+        projection: &Projection,
+    ) -> Result<ScimResponse, Failure> {
+        let body = self.user_resource(u, projection).await?;
+        let r = ScimResponse::json(status, &body).with_header("ETag", etag(u.version));
+        Ok(if status == 201 {
+            r.with_header("Location", format!("{}/Users/{}", self.base_url, u.id))
+        } else {
+            r
+        })
+    }
+
+    /// A page of users' representations and the total.
+    pub(super) async fn user_resources(
+        &self,
+        org: &OrgId,
+        params: &ListParams,
+    ) -> Result<(Vec<Value>, usize), Failure> {
+        if let Some(f) = &params.filter {
+            check_types(f, user_is_boolean)?;
+        }
+        let query = Query {
+            filter: params.filter.clone(),
+            sort: params.sort.clone(),
+            start: params.start_index - 1,
+            count: params.count,
+        };
+        let page = self
+            .store
+            .query_users(org, &query)
+            .await
+            .map_err(store_failure)?;
+        let mut out = Vec::with_capacity(page.users.len());
+        for u in &page.users {
+            out.push(self.user_resource(u, &params.projection).await?);
+        }
+        Ok((out, page.total))
+    }
+
+    pub(super) async fn list_users(
+        &self,
+        org: &OrgId,
+        params: &ListParams,
+    ) -> Result<ScimResponse, Failure> {
+        let (resources, total) = self.user_resources(org, params).await?;
+        Ok(list_response(resources, total, params.start_index))
+    }
+
+    pub(super) async fn get_user(
+        &self,
+        org: &OrgId,
+        id: &str,
+        req: &ScimRequest<'_>,
+    ) -> Result<ScimResponse, Failure> {
+        let user = self.load_user(org, id).await?;
+        if not_modified(req, user.version) {
+            return Ok(ScimResponse::empty(304).with_header("ETag", etag(user.version)));
+        }
+        let params = ListParams::from_query(req.query, &[super::model::ENTERPRISE_SCHEMA])?;
+        self.user_response(200, &user, &params.projection).await
+    }
+
+    pub(super) async fn put_user(
+        &self,
+        settings: &Organization,
+        id: &str,
+        req: &ScimRequest<'_>,
+        now: Timestamp,
+    ) -> Result<ScimResponse, Failure> {
+        let input = UserInput::from_json(&json_body(req)?)?;
+        self.update(settings, id, now, Some(req), |_current| Ok(input.clone()))
+            .await
+    }
+
+    pub(super) async fn patch_user(
+        &self,
+        settings: &Organization,
+        id: &str,
+        req: &ScimRequest<'_>,
+        now: Timestamp,
+    ) -> Result<ScimResponse, Failure> {
+        let ops = patch::parse(&json_body(req)?)?;
+        self.update(settings, id, now, Some(req), move |current| {
+            let mut doc = user_json(current, "", &[]);
+            patch::apply(&mut doc, &ops, &USER_SHAPE)?;
+            let Value::Object(m) = &doc else {
+                return Err(ScimError::internal());
+            };
+            // `active` always has a value here: removing it is refused, not defaulted.
+            if !m.keys().any(|k| k.eq_ignore_ascii_case("active")) {
+                return Err(ScimError::invalid_value(
+                    "active is required; replace it with false to deactivate the user",
+                ));
+            }
+            UserInput::from_json(m)
+        })
+        .await
+    }
+
+    pub(super) async fn delete_user(
+        &self,
+        org: &OrgId,
+        id: &str,
+        req: &ScimRequest<'_>,
+    ) -> Result<ScimResponse, Failure> {
+        if req.header("if-match").is_some() {
+            let current = self.load_user(org, id).await?;
+            check_if_match(req, current.version)?;
+        }
+        if self
+            .store
+            .delete_user(org, id, true)
+            .await
+            .map_err(store_failure)?
+        {
+            Ok(ScimResponse::empty(204))
+        } else {
+            Err(ScimError::not_found(format!("no user with id {id:?}")).into())
+        }
+    }
+
+    /// Organization rule: userName and the primary email are on a domain the organization claimed.
+    async fn check_domains(
+        &self,
+        settings: &Organization,
+        input: &UserInput,
+    ) -> Result<(), Failure> {
+        if !settings.require_claimed_domain {
+            return Ok(());
+        }
+        for (attr, value) in [
+            ("userName", input.user_name.as_str()),
+            ("the primary email", input.primary_email()),
+        ] {
+            let domain = email_domain(value).map_err(|_| {
+                ScimError::invalid_value(format!("{attr} must be an email address on a domain this organization has claimed (got {value:?})"))
+            })?;
+            let owner = self
+                .store
+                .domain_owner(&domain)
+                .await
+                .map_err(store_failure)?;
+            if owner.as_ref() != Some(&settings.id) {
+                return Err(ScimError::invalid_value(format!(
+                    "the email domain {domain} of {attr} {value:?} is not claimed by this organization; an organization admin must claim and verify {domain} in the organization's settings before users on it can be provisioned"
+                ))
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    fn record_from(input: UserInput, base: UserRecord, now: Timestamp) -> UserRecord {
+        UserRecord {
+            user_name: input.user_name,
+            external_id: input.external_id,
+            given_name: Some(input.given_name),
+            family_name: Some(input.family_name),
+            formatted_name: input.formatted_name,
+            display_name: input.display_name,
+            locale: input.locale,
+            emails: input.emails,
+            active: input.active,
+            enterprise: input.enterprise,
+            last_modified: now,
+            ..base
+        }
+    }
+
+    pub(super) async fn create_user(
+        &self,
+        settings: &Organization,
+        req: &ScimRequest<'_>,
+        now: Timestamp,
+    ) -> Result<ScimResponse, Failure> {
+        let input = UserInput::from_json(&json_body(req)?)?;
+        self.check_domains(settings, &input).await?;
+        let org = &settings.id;
+        // A user this organization provisioned and deactivated, POSTed again: restore it.
+        if let Some(existing) = self
+            .store
+            .user_by_user_name(org, &user_name_key(&input.user_name))
+            .await
+            .map_err(store_failure)?
+        {
+            if existing.active {
+                return Err(ScimError::uniqueness(format!(
+                    "a user with userName {:?} already exists in this organization (id {})",
+                    existing.user_name, existing.id
+                ))
+                .into());
+            }
+            let id = existing.id.clone();
+            let mut restored = self
+                .update(settings, &id, now, None, move |_| {
+                    let mut i = input.clone();
+                    i.active = true;
+                    Ok(i)
+                })
+                .await?;
+            restored.status = 201;
+            restored
+                .headers
+                .push(("Location", format!("{}/Users/{id}", self.base_url)));
+            return Ok(restored);
+        }
+        let email = input.primary_email().to_owned();
+        let random_failure = || Failure::Store("the system random generator failed".into());
+        let link = match self
+            .store
+            .account_by_email(&email_key(&email))
+            .await
+            .map_err(store_failure)?
+        {
+            Some(account) => match self
+                .store
+                .membership(org, &account.id)
+                .await
+                .map_err(store_failure)?
+            {
+                Some(_) => AccountLink::Existing(account.id),
+                None => return Err(not_member(&email).into()),
+            },
+            None => AccountLink::New(Account {
+                id: AccountId::new(uuid(&self.rng).ok_or_else(random_failure)?)
+                    .map_err(|e| Failure::Store(e.to_string()))?,
+                email: email.clone(),
+                provisioned_by: Some(org.clone()),
+            }),
+        };
+        let account = match &link {
+            AccountLink::Existing(a) => a.clone(),
+            AccountLink::New(a) => a.id.clone(),
+        };
+        let base = UserRecord {
+            id: uuid(&self.rng).ok_or_else(random_failure)?,
+            org: org.clone(),
+            account,
+            user_name: String::new(),
+            external_id: None,
+            given_name: None,
+            family_name: None,
+            formatted_name: None,
+            display_name: None,
+            locale: None,
+            emails: Vec::new(),
+            active: true,
+            enterprise: Default::default(),
+            created: now,
+            last_modified: now,
+            version: 1,
+        };
+        let record = Self::record_from(input, base, now);
+        match self.store.create_user(&record, &link).await.map_err(store_failure)? {
+            Ok(()) => self.user_response(201, &record, &Projection::default()).await,
+            Err(Conflict::UserName) => Err(ScimError::uniqueness(format!("a user with userName {:?} already exists in this organization", record.user_name)).into()),
+            Err(Conflict::Email) | Err(Conflict::NotMember) => Err(not_member(&email).into()),
+            Err(Conflict::AccountLinked) => {
+                Err(ScimError::uniqueness(format!("the account with email {email:?} is already provisioned in this organization under another userName")).into())
+            }
+            Err(other) => Err(Failure::Store(format!("unexpected conflict on create: {other}"))),
+        }
+    }
+
+    /// Reads the user, checks `If-Match`, computes its new state with `next`, and stores it
+    /// (retrying when another update won a race), applying deactivation and the organization's
+    /// delete setting.
+    async fn update<F>(
+        &self,
+        settings: &Organization,
+        id: &str,
+        now: Timestamp,
+        req: Option<&ScimRequest<'_>>,
+        next: F,
+    ) -> Result<ScimResponse, Failure>
+    where
+        F: Fn(&UserRecord) -> Result<UserInput, ScimError> + Send + Sync,
+    {
+        for _ in 0..4 {
+            let current = self.load_user(&settings.id, id).await?;
+            if let Some(req) = req {
+                check_if_match(req, current.version)?;
+            }
+            let input = next(&current)?;
+            self.check_domains(settings, &input).await?;
+            match self.try_update(settings, current, input, now).await? {
+                Attempt::Done(u) => {
+                    return self.user_response(200, &u, &Projection::default()).await
+                }
+                Attempt::Retry => continue,
+            }
+        }
+        Err(ScimError::new(
+            409,
+            "invalidVers",
+            "the user was changed concurrently several times; retry",
+        )
+        .into())
+    }
+
+    async fn try_update(
+        &self,
+        settings: &Organization,
+        current: UserRecord,
+        input: UserInput,
+        now: Timestamp,
+    ) -> Result<Attempt, Failure> {
+        let email = input.primary_email().to_owned();
+        let version = current.version;
+        let mut next = Self::record_from(input, current, now);
+        if !next.active && settings.delete_on_deactivate {
+            self.store
+                .delete_user(&settings.id, &next.id, true)
+                .await
+                .map_err(store_failure)?;
+            return Ok(Attempt::Done(Box::new(next)));
+        }
+        match self.store.update_user(&next, &email, version).await.map_err(store_failure)? {
+            Ok(()) => {
+                next.version = version + 1;
+                Ok(Attempt::Done(Box::new(next)))
+            }
+            Err(Conflict::Version { .. }) => Ok(Attempt::Retry),
+            Err(Conflict::UserName) => Err(ScimError::uniqueness(format!("another user of this organization has userName {:?}", next.user_name)).into()),
+            Err(Conflict::Email) => Err(ScimError::uniqueness(format!("another account already has the email {email:?}; it cannot become this user's email")).into()),
+            Err(Conflict::NotFound) => Err(ScimError::not_found(format!("no user with id {:?}", next.id)).into()),
+            Err(other) => Err(Failure::Store(format!("unexpected conflict on update: {other}"))),
+        }
+    }
+}
