@@ -292,3 +292,47 @@ fn removing_required_attributes_is_refused() {
         "{u}"
     );
 }
+
+#[test]
+fn root_search_pages_across_users_then_groups() {
+    let (s, _) = setup();
+    for g in ["G1", "G2", "G3"] {
+        assert_eq!(
+            s.call("POST", "/Groups", Some(&json!({"displayName": g})))
+                .0,
+            201
+        );
+    }
+    let search = |start: usize, count: usize| {
+        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "startIndex": start, "count": count});
+        let (status, list, _) = s.call("POST", "/.search", Some(&body));
+        assert_eq!(status, 200);
+        let ids: Vec<String> = list["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["userName"]
+                    .as_str()
+                    .or(r["displayName"].as_str())
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        (ids, list["totalResults"].as_u64().unwrap())
+    };
+    assert_eq!(
+        search(3, 3),
+        (
+            vec![
+                "cyd@example.com".into(),
+                "dee@example.com".into(),
+                "G1".into()
+            ],
+            7
+        )
+    );
+    assert_eq!(search(6, 5), (vec!["G2".into(), "G3".into()], 7));
+    assert_eq!(search(9, 5), (vec![], 7));
+    assert_eq!(search(1, 0), (vec![], 7));
+}

@@ -536,22 +536,35 @@ impl<S: Store> ScimService<S> {
 
     /// `POST /.search`: users then groups matching the filter, one page over both.
     async fn search_all(&self, org: &OrgId, params: &ListParams) -> Result<ScimResponse, Failure> {
-        let everything = ListParams {
-            start_index: 1,
-            count: usize::MAX,
+        // The users come first, then the groups: fetch only the part of each the page covers.
+        let offset = params.start_index - 1;
+        let counting = ListParams {
+            count: 0,
             ..params.clone()
         };
-        let users = self.user_resources(org, &everything).await?;
-        let groups = self.group_resources(org, &everything).await?;
-        let total = users.1 + groups.1;
-        let all: Vec<Value> = users
-            .0
-            .into_iter()
-            .chain(groups.0)
-            .skip(params.start_index - 1)
-            .take(params.count)
-            .collect();
-        Ok(list_response(all, total, params.start_index))
+        let users_total = self.user_resources(org, &counting).await?.1;
+        let from_users = users_total.saturating_sub(offset).min(params.count);
+        let users = if from_users > 0 {
+            let page = ListParams {
+                count: from_users,
+                ..params.clone()
+            };
+            self.user_resources(org, &page).await?.0
+        } else {
+            Vec::new()
+        };
+        let group_page = ListParams {
+            start_index: offset.saturating_sub(users_total) + 1,
+            count: params.count - from_users,
+            ..params.clone()
+        };
+        let (groups, groups_total) = self.group_resources(org, &group_page).await?;
+        let all: Vec<Value> = users.into_iter().chain(groups).collect();
+        Ok(list_response(
+            all,
+            users_total + groups_total,
+            params.start_index,
+        ))
     }
 }
 
