@@ -344,6 +344,29 @@ fn oversized_and_deep_documents_are_refused_early() {
 }
 
 #[test]
+fn a_user_in_a_thousand_groups_validates_with_the_defaults() {
+    // 256 KiB response signed by the xmlsec1 CLI (benches/data/generate_large.py): 1 343 group
+    // values, each declaring xs and xsi the way Okta does, so 2 686 namespace declarations.
+    let v = vector("generated/valid-both-signed.xml");
+    let form = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/large-256k.b64"),
+    )
+    .unwrap();
+    let none: [&str; 0] = [];
+    let ok = v
+        .validator(false)
+        .validate(&form, &RequestState::outstanding(&none), v.now())
+        .unwrap()
+        .consume_now(&MemoryReplayCache::new())
+        .unwrap();
+    let groups = ok.attribute("groups").unwrap();
+    assert_eq!(groups.len(), 1_343);
+    assert_eq!(groups[1_342], "group-01342-engineering");
+    assert_eq!(ok.email(), v.email.as_deref());
+    assert!(v.email.is_some());
+}
+
+#[test]
 fn every_error_code_has_a_specific_hint() {
     let generic = "See the error message.";
     let mut seen = std::collections::BTreeSet::new();

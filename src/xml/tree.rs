@@ -31,8 +31,15 @@ pub struct Limits {
     pub max_attributes_per_element: usize,
     /// Maximum attributes in the whole document. Default 20 000.
     pub max_attributes: usize,
-    /// Maximum namespace declarations in the whole document. Default 1 024.
+    /// Maximum namespace declarations in the whole document. Default 20 000: Okta declares `xs`
+    /// and `xsi` on every `AttributeValue`, so a user in a thousand groups brings two thousand.
+    /// Lookups only walk the declarations in scope (bounded by depth and attributes per
+    /// element), so the total bounds memory, not time.
     pub max_namespace_declarations: usize,
+    /// Maximum namespace declarations in scope at any element (its own and its ancestors').
+    /// Default 64 (an Okta response has fewer than ten). Every prefixed name is resolved by
+    /// walking the declarations in scope, so this bounds the cost of each lookup.
+    pub max_namespaces_in_scope: usize,
 }
 
 impl Default for Limits {
@@ -43,7 +50,8 @@ impl Default for Limits {
             max_nodes: 20_000,
             max_attributes_per_element: 64,
             max_attributes: 20_000,
-            max_namespace_declarations: 1_024,
+            max_namespace_declarations: 20_000,
+            max_namespaces_in_scope: 64,
         }
     }
 }
@@ -127,6 +135,19 @@ struct AttrData {
 struct DeclData {
     prefix: Str,
     uri: Str,
+    /// [`prefix_key`] of the prefix: lookups compare this first.
+    key: u64,
+}
+
+/// The prefix's length and first seven bytes in one word: equal prefixes have equal keys, and
+/// prefixes of up to seven bytes are equal exactly when their keys are.
+fn prefix_key(prefix: &str) -> u64 {
+    let b = prefix.as_bytes();
+    let mut k = [0u8; 8];
+    let n = b.len().min(7);
+    k[..n].copy_from_slice(&b[..n]);
+    k[7] = b.len().min(255) as u8;
+    u64::from_le_bytes(k)
 }
 
 /// A parsed, immutable XML document. It owns its text; handles borrow from it.
@@ -196,6 +217,7 @@ impl Document {
             attrs: Vec::with_capacity(src.len() / 64 + 4),
             decls: Vec::new(),
             stack: Vec::new(),
+            in_scope: 0,
             root: NONE,
             top_level: Vec::new(),
             pending: Vec::new(),
@@ -580,6 +602,8 @@ struct Builder<'a> {
     attrs: Vec<AttrData>,
     decls: Vec<DeclData>,
     stack: Vec<u32>,
+    /// Namespace declarations on the open elements (`stack`).
+    in_scope: usize,
     root: u32,
     top_level: Vec<u32>,
     pending: Vec<PendingAttr>,
@@ -739,7 +763,11 @@ impl<'a> Builder<'a> {
                 Event::Start(e) => self.start(&e, pos, false)?,
                 Event::Empty(e) => self.start(&e, pos, true)?,
                 Event::End(_) => {
-                    self.stack.pop();
+                    if let Some(open) = self.stack.pop() {
+                        if let Kind::Element(e) = &self.nodes[open as usize].kind {
+                            self.in_scope -= e.decls.1 as usize;
+                        }
+                    }
                 }
                 Event::Text(t) => {
                     let raw = t.into_inner();
@@ -897,10 +925,12 @@ impl<'a> Builder<'a> {
     }
 
     fn lookup(&self, prefix: &str, own: (u32, u32)) -> Option<Str> {
+        let key = prefix_key(prefix);
+        let short = prefix.len() <= 7;
         let find = |range: (u32, u32)| {
             self.decls[range.0 as usize..(range.0 + range.1) as usize]
                 .iter()
-                .find(|d| self.s(d.prefix) == prefix)
+                .find(|d| d.key == key && (short || self.s(d.prefix) == prefix))
                 .map(|d| d.uri)
         };
         if let Some(u) = find(own) {
@@ -997,6 +1027,15 @@ impl<'a> Builder<'a> {
                         offset: at,
                     });
                 }
+                if self.in_scope + (self.decls.len() - decl_start as usize)
+                    >= self.limits.max_namespaces_in_scope
+                {
+                    return Err(XmlError::LimitExceeded {
+                        what: "namespace declarations in scope",
+                        limit: self.limits.max_namespaces_in_scope,
+                        offset: at,
+                    });
+                }
                 let prefix = if dp.is_empty() {
                     Str::EMPTY
                 } else {
@@ -1012,6 +1051,7 @@ impl<'a> Builder<'a> {
                 self.decls.push(DeclData {
                     prefix,
                     uri: value_span,
+                    key: prefix_key(dp),
                 });
             } else {
                 if self.pending.iter().any(|p| self.s(p.qname) == key) {
@@ -1100,6 +1140,7 @@ impl<'a> Builder<'a> {
         }
         if !empty {
             self.stack.push(id);
+            self.in_scope += decls.1 as usize;
         }
         Ok(())
     }
@@ -1369,6 +1410,78 @@ mod tests {
             parse(&format!("<a{attrs}/>")),
             Err(XmlError::LimitExceeded { .. })
         ));
+    }
+
+    #[test]
+    fn namespace_declarations_are_bounded_in_scope_not_per_sibling() {
+        // Okta declares xs and xsi on every AttributeValue: thousands of siblings, few in scope.
+        let value = r#"<v xmlns:xs="urn:xs" xmlns:xsi="urn:xsi" xsi:type="xs:string">g</v>"#;
+        let doc = parse(&format!("<r>{}</r>", value.repeat(3_000))).unwrap();
+        assert_eq!(doc.elements().count(), 3_001);
+        // 64 in scope parse; the 65th is refused, however it is spread over the open elements.
+        let decls = |from: usize, n: usize| -> String {
+            (from..from + n)
+                .map(|i| format!(" xmlns:p{i}='urn:{i}'"))
+                .collect()
+        };
+        assert!(parse(&format!(
+            "<a{}><b{}><p0:c/></b></a>",
+            decls(0, 40),
+            decls(40, 24)
+        ))
+        .is_ok());
+        for doc in [
+            format!("<a{}><b{}/></a>", decls(0, 40), decls(40, 25)),
+            format!(
+                "<a{}><b{}><c{}/></b></a>",
+                decls(0, 1),
+                decls(1, 63),
+                decls(64, 1)
+            ),
+        ] {
+            assert!(
+                matches!(
+                    parse(&doc),
+                    Err(XmlError::LimitExceeded {
+                        what: "namespace declarations in scope",
+                        limit: 64,
+                        ..
+                    })
+                ),
+                "{doc}"
+            );
+        }
+        // Closing an element takes its declarations out of scope.
+        let sibling = format!("<b{}/>", decls(0, 60));
+        assert!(parse(&format!("<a>{}</a>", sibling.repeat(5))).is_ok());
+        let open = format!("<b{}><c/></b>", decls(0, 60));
+        assert!(parse(&format!("<a>{}</a>", open.repeat(5))).is_ok());
+        // Total declarations stay bounded.
+        let limits = Limits {
+            max_namespace_declarations: 100,
+            ..Limits::default()
+        };
+        let many = format!("<r>{}</r>", value.repeat(51));
+        assert!(matches!(
+            Document::parse(many.as_bytes(), &limits),
+            Err(XmlError::LimitExceeded {
+                what: "namespace declarations",
+                limit: 100,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn prefix_keys_separate_prefixes() {
+        for (a, b) in [("a", "b"), ("ab", "a"), ("abcdefg", "abcdefgh"), ("", "a")] {
+            assert_ne!(prefix_key(a), prefix_key(b), "{a} {b}");
+        }
+        assert_eq!(prefix_key("abcdefgXY"), prefix_key("abcdefgZW"));
+        let d =
+            parse("<r xmlns:abcdefgXY='urn:1' xmlns:abcdefgZW='urn:2'><abcdefgZW:x/></r>").unwrap();
+        let x = d.elements().nth(1).unwrap();
+        assert_eq!(x.namespace(), "urn:2");
     }
 
     #[test]
