@@ -13,7 +13,11 @@
 //! A second group does the same for a response of about 256 KiB (benches/data/large-256k.xml,
 //! 1 343 group values; made by benches/data/generate_large.py with xmlsec1).
 //!
-//! Run: `cargo bench --bench validate`; report `validate_form_value / floor` per group.
+//! A third group, `parse_256k`, compares parsing that response with a hostile document of the
+//! same size built to make namespace lookups slow.
+//!
+//! Run: `cargo bench --bench validate`; report `validate_form_value / floor` per group and
+//! `hostile_namespaces / large_response`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ring::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
@@ -138,9 +142,45 @@ fn group(c: &mut Criterion, name: &str, xml: &[u8], form: &str) {
     g.finish();
 }
 
+/// A hostile document of about the large response's size, made to make name lookups slow: 63
+/// namespace declarations in scope (the default bound is 64), the used prefix declared outermost
+/// so every lookup walks all of them, and thousands of prefixed elements and attributes.
+fn hostile_namespaces(target: usize) -> String {
+    let mut s = String::from("<a:r xmlns:a=\"urn:a\"><e");
+    for p in 0..62 {
+        s.push_str(&format!(" xmlns:p{p}=\"urn:p{p}\""));
+    }
+    s.push('>');
+    // Two attributes per element: stay under the 20 000 attributes a document may have.
+    let mut elements = 0;
+    while s.len() < target - 64 && elements < 9_900 {
+        elements += 1;
+        s.push_str("<a:x a:b=\"\" a:c=\"\"/>");
+    }
+    s.push_str("</e></a:r>");
+    s
+}
+
+/// Parsing cost per byte: the legitimate 256 KiB response against the hostile document above.
+fn hostile(c: &mut Criterion) {
+    let doc = hostile_namespaces(LARGE_XML.len());
+    Document::parse(doc.as_bytes(), &Limits::default()).expect("within the default limits");
+    let mut g = c.benchmark_group("parse_256k");
+    g.throughput(Throughput::Bytes(LARGE_XML.len() as u64));
+    g.bench_function("large_response", |b| {
+        b.iter(|| Document::parse(std::hint::black_box(LARGE_XML), &Limits::default()))
+    });
+    g.throughput(Throughput::Bytes(doc.len() as u64));
+    g.bench_function("hostile_namespaces", |b| {
+        b.iter(|| Document::parse(std::hint::black_box(doc.as_bytes()), &Limits::default()))
+    });
+    g.finish();
+}
+
 fn bench(c: &mut Criterion) {
     group(c, "okta_8k_both_signed", XML, FORM);
     group(c, "large_256k_both_signed", LARGE_XML, LARGE_FORM);
+    hostile(c);
 }
 
 criterion_group!(benches, bench);
