@@ -9,10 +9,10 @@ use super::model::{etag, group_is_boolean, group_json, GroupInput, GROUP_SCHEMA}
 use super::patch;
 use super::query::{ListParams, Projection};
 use super::service::{
-    check_if_match, json_body, list_response, not_modified, store_failure, uuid, Failure,
-    ScimRequest, ScimResponse, ScimService, GROUP_SHAPE,
+    check_if_match, json_body, list_response, not_modified, resource_response, store_failure, uuid,
+    Failure, ScimRequest, ScimResponse, ScimService, GROUP_SHAPE,
 };
-use crate::store::{Conflict, GroupRecord, OrgId, Query, Store};
+use crate::store::{Conflict, GroupRecord, OrgId, Store};
 use crate::time::Timestamp;
 
 /// How many times an update is retried when it loses a race.
@@ -42,12 +42,8 @@ impl<S: Store> ScimService<S> {
 
     async fn group_response(&self, status: u16, g: &GroupRecord) -> Result<ScimResponse, Failure> {
         let body = self.group_resource(g, &Projection::default()).await?;
-        let r = ScimResponse::json(status, &body).with_header("ETag", etag(g.version));
-        Ok(if status == 201 {
-            r.with_header("Location", format!("{}/Groups/{}", self.base_url, g.id))
-        } else {
-            r
-        })
+        let location = (self.base_url.as_str(), "Groups", g.id.as_str());
+        Ok(resource_response(status, &body, g.version, location))
     }
 
     pub(super) async fn group_resources(
@@ -58,15 +54,9 @@ impl<S: Store> ScimService<S> {
         if let Some(f) = &params.filter {
             check_types(f, group_is_boolean)?;
         }
-        let query = Query {
-            filter: params.filter.clone(),
-            sort: params.sort.clone(),
-            start: params.start_index - 1,
-            count: params.count,
-        };
         let page = self
             .store
-            .query_groups(org, &query)
+            .query_groups(org, &params.store_query())
             .await
             .map_err(store_failure)?;
         let mut out = Vec::with_capacity(page.groups.len());

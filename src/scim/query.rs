@@ -38,6 +38,18 @@ pub(crate) struct ListParams {
     pub projection: Projection,
 }
 
+impl ListParams {
+    /// What the store is asked for: the filter, the order and the 0-based page.
+    pub(crate) fn store_query(&self) -> crate::store::Query {
+        crate::store::Query {
+            filter: self.filter.clone(),
+            sort: self.sort.clone(),
+            start: self.start_index - 1,
+            count: self.count,
+        }
+    }
+}
+
 impl Default for ListParams {
     fn default() -> Self {
         ListParams {

@@ -586,21 +586,43 @@ pub(super) fn list_response(
     )
 }
 
+/// A resource's representation with its `ETag`, and for a creation (201) its `Location`
+/// (`{base}/{kind}/{id}`).
+pub(super) fn resource_response(
+    status: u16,
+    body: &Value,
+    version: u64,
+    location: (&str, &str, &str),
+) -> ScimResponse {
+    let r = ScimResponse::json(status, body).with_header("ETag", super::model::etag(version));
+    if status == 201 {
+        let (base, kind, id) = location;
+        r.with_header("Location", format!("{base}/{kind}/{id}"))
+    } else {
+        r
+    }
+}
+
+/// Whether an entity-tag list from `If-Match` / `If-None-Match` is `*` or names the current
+/// version (a weak and a strong tag of the same version compare equal).
+fn names_version(list: &str, version: u64) -> bool {
+    let current = super::model::etag(version);
+    let strong = current.trim_start_matches("W/");
+    list.split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == current || t.trim_start_matches("W/") == strong)
+}
+
 /// The `If-Match` precondition (RFC 7644 3.14): when given, one of its entity tags (or `*`) must
 /// be the resource's current one, else 412 and nothing changes.
 pub(super) fn check_if_match(req: &ScimRequest<'_>, version: u64) -> Result<(), ScimError> {
     let Some(h) = req.header("if-match") else {
         return Ok(());
     };
-    let current = super::model::etag(version);
-    let strong = current.trim_start_matches("W/");
-    let ok = h
-        .split(',')
-        .map(str::trim)
-        .any(|t| t == "*" || t == current || t.trim_start_matches("W/") == strong);
-    if ok {
+    if names_version(h, version) {
         Ok(())
     } else {
+        let current = super::model::etag(version);
         Err(ScimError::new(
             412,
             "preconditionFailed",
@@ -613,14 +635,8 @@ pub(super) fn check_if_match(req: &ScimRequest<'_>, version: u64) -> Result<(), 
 
 /// `If-None-Match` on a read: true when the client's copy is current (answer 304).
 pub(super) fn not_modified(req: &ScimRequest<'_>, version: u64) -> bool {
-    let Some(h) = req.header("if-none-match") else {
-        return false;
-    };
-    let current = super::model::etag(version);
-    let strong = current.trim_start_matches("W/");
-    h.split(',')
-        .map(str::trim)
-        .any(|t| t == "*" || t == current || t.trim_start_matches("W/") == strong)
+    req.header("if-none-match")
+        .is_some_and(|h| names_version(h, version))
 }
 
 pub(super) fn not_member(email: &str) -> ScimError {

@@ -8,13 +8,13 @@ use super::model::{etag, user_is_boolean, user_json, UserInput, USER_SCHEMA};
 use super::patch;
 use super::query::{ListParams, Projection};
 use super::service::{
-    check_if_match, json_body, list_response, not_member, not_modified, store_failure, uuid,
-    Failure, ScimRequest, ScimResponse, ScimService, USER_SHAPE,
+    check_if_match, json_body, list_response, not_member, not_modified, resource_response,
+    store_failure, uuid, Failure, ScimRequest, ScimResponse, ScimService, USER_SHAPE,
 };
 use crate::domain::email_domain;
 use crate::store::{
     email_key, user_name_key, Account, AccountId, AccountLink, Conflict, OrgId, Organization,
-    Query, Store, UserRecord,
+    Store, UserRecord,
 };
 use crate::time::Timestamp;
 
@@ -58,12 +58,8 @@ impl<S: Store> ScimService<S> {
         projection: &Projection,
     ) -> Result<ScimResponse, Failure> {
         let body = self.user_resource(u, projection).await?;
-        let r = ScimResponse::json(status, &body).with_header("ETag", etag(u.version));
-        Ok(if status == 201 {
-            r.with_header("Location", format!("{}/Users/{}", self.base_url, u.id))
-        } else {
-            r
-        })
+        let location = (self.base_url.as_str(), "Users", u.id.as_str());
+        Ok(resource_response(status, &body, u.version, location))
     }
 
     /// A page of users' representations and the total.
@@ -75,15 +71,9 @@ impl<S: Store> ScimService<S> {
         if let Some(f) = &params.filter {
             check_types(f, user_is_boolean)?;
         }
-        let query = Query {
-            filter: params.filter.clone(),
-            sort: params.sort.clone(),
-            start: params.start_index - 1,
-            count: params.count,
-        };
         let page = self
             .store
-            .query_users(org, &query)
+            .query_users(org, &params.store_query())
             .await
             .map_err(store_failure)?;
         let mut out = Vec::with_capacity(page.users.len());
