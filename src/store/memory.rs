@@ -404,28 +404,12 @@ impl State {
                 .filter_map(|id| users.by_id.get(id).map(|(_, u)| u))
                 .collect::<Vec<_>>()
         };
-        let mut hits: Vec<&UserRecord> = match &q.filter {
+        let hits: Vec<&UserRecord> = match &q.filter {
             Some(f) => Self::indexed_users(users, f).unwrap_or_else(all),
             None => all(),
         };
-        if let Some(f) = &q.filter {
-            hits.retain(|u| filter::user_matches(f, u));
-        }
-        if let Some(sort) = &q.sort {
-            hits = filter::sort_by_key(hits, sort.descending, |u| {
-                filter::user_sort_key(u, &sort.by)
-            });
-        }
-        let total = hits.len();
-        UserPage {
-            users: hits
-                .into_iter()
-                .skip(q.start)
-                .take(q.count)
-                .cloned()
-                .collect(),
-            total,
-        }
+        let (users, total) = page(hits, q, filter::user_matches, filter::user_sort_key);
+        UserPage { users, total }
     }
 
     fn groups_of_user(&self, org: &OrgId, user_id: &str) -> Vec<(String, String)> {
@@ -566,7 +550,7 @@ impl State {
             }
             _ => None,
         };
-        let mut hits: Vec<&GroupRecord> = match q.filter.as_ref().and_then(indexed) {
+        let hits: Vec<&GroupRecord> = match q.filter.as_ref().and_then(indexed) {
             Some(c) => c,
             None => gs
                 .order
@@ -574,24 +558,8 @@ impl State {
                 .filter_map(|id| gs.by_id.get(id).map(|(_, g)| g))
                 .collect(),
         };
-        if let Some(f) = &q.filter {
-            hits.retain(|g| filter::group_matches(f, g));
-        }
-        if let Some(sort) = &q.sort {
-            hits = filter::sort_by_key(hits, sort.descending, |g| {
-                filter::group_sort_key(g, &sort.by)
-            });
-        }
-        let total = hits.len();
-        GroupPage {
-            groups: hits
-                .into_iter()
-                .skip(q.start)
-                .take(q.count)
-                .cloned()
-                .collect(),
-            total,
-        }
+        let (groups, total) = page(hits, q, filter::group_matches, filter::group_sort_key);
+        GroupPage { groups, total }
     }
 
     fn list_users(&self, org: &OrgId, start: usize, count: usize) -> UserPage {
@@ -915,6 +883,30 @@ impl Store for MemoryStore {
     ) -> impl Future<Output = Res<GroupPage>> + Send {
         ready(Ok(self.read().query_groups(org, query)))
     }
+}
+
+/// The page `q` asks for from candidate resources (a superset of the matches, in creation
+/// order): the filter keeps the matches, the sort orders them, and the total counts them all.
+fn page<T: Clone>(
+    mut hits: Vec<&T>,
+    q: &Query,
+    matches: impl Fn(&Filter, &T) -> bool,
+    sort_key: impl Fn(&T, &filter::AttrPath) -> Option<filter::SortKey>,
+) -> (Vec<T>, usize) {
+    if let Some(f) = &q.filter {
+        hits.retain(|r| matches(f, r));
+    }
+    if let Some(sort) = &q.sort {
+        hits = filter::sort_by_key(hits, sort.descending, |r| sort_key(r, &sort.by));
+    }
+    let total = hits.len();
+    let out = hits
+        .into_iter()
+        .skip(q.start)
+        .take(q.count)
+        .cloned()
+        .collect();
+    (out, total)
 }
 
 #[cfg(test)]
