@@ -3,7 +3,8 @@
 //!
 //! Precedence: `not` binds tighter than `and`, which binds tighter than `or`; parentheses group.
 //! Attribute names and operators are case-insensitive. Inputs are bounded: at most
-//! [`MAX_FILTER_LEN`] characters and [`MAX_DEPTH`] levels of nesting.
+//! [`MAX_FILTER_LEN`] characters, [`MAX_DEPTH`] levels of nesting and [`MAX_LOGICAL_OPERATORS`]
+//! `and`/`or` operators, so the tree (and the recursion that evaluates and drops it) stays shallow.
 
 use serde_json::Value;
 
@@ -13,6 +14,9 @@ use super::error::ScimError;
 pub const MAX_FILTER_LEN: usize = 4096;
 /// Deepest nesting of parentheses, `not` and value filters accepted.
 pub const MAX_DEPTH: usize = 32;
+/// Most `and`/`or` operators accepted in one filter (each adds a level to the filter's tree).
+/// Okta and Entra send one or two; a client looking up many ids at once can send 100.
+pub const MAX_LOGICAL_OPERATORS: usize = 100;
 
 /// `[schema URN ":"] attr ["." sub]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,6 +117,7 @@ struct Parser<'a> {
     b: &'a [u8],
     pos: usize,
     depth: usize,
+    operators: usize,
 }
 
 fn err(pos: usize, what: impl std::fmt::Display) -> ScimError {
@@ -135,6 +140,7 @@ impl<'a> Parser<'a> {
             b: s.as_bytes(),
             pos: 0,
             depth: 0,
+            operators: 0,
         })
     }
 
@@ -174,6 +180,17 @@ impl<'a> Parser<'a> {
         }
     }
 
+    fn operator(&mut self) -> Result<(), ScimError> {
+        self.operators += 1;
+        if self.operators > MAX_LOGICAL_OPERATORS {
+            return Err(err(
+                self.pos,
+                format!("more than {MAX_LOGICAL_OPERATORS} and/or operators; split the query"),
+            ));
+        }
+        Ok(())
+    }
+
     fn enter(&mut self) -> Result<(), ScimError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -185,6 +202,7 @@ impl<'a> Parser<'a> {
     fn filter(&mut self) -> Result<Filter, ScimError> {
         let mut left = self.and_term()?;
         while self.keyword("or") {
+            self.operator()?;
             let right = self.and_term()?;
             left = Filter::Or(Box::new(left), Box::new(right));
         }
@@ -194,6 +212,7 @@ impl<'a> Parser<'a> {
     fn and_term(&mut self) -> Result<Filter, ScimError> {
         let mut left = self.factor()?;
         while self.keyword("and") {
+            self.operator()?;
             let right = self.factor()?;
             left = Filter::And(Box::new(left), Box::new(right));
         }
@@ -674,6 +693,45 @@ mod tests {
             .detail()
             .contains("nesting"));
         assert!(parse_filter(&"a".repeat(5000)).is_err());
+    }
+
+    #[test]
+    fn the_largest_filters_parse_evaluate_and_drop_on_a_small_stack() {
+        // `and`/`or` chains build one tree level per operator, so their number is bounded: the
+        // deepest filters accepted must parse, evaluate and drop on a quarter of the stack a tokio
+        // worker has (2 MiB), even unoptimized. Before the bound, a 4 KiB filter overflowed it.
+        let most = MAX_LOGICAL_OPERATORS;
+        let user = json!({"userName": "bob", "emails": [{"value": "b@x.com"}]});
+        let nested = |n: usize| format!("{}a pr{}", "not (".repeat(n), ")".repeat(n));
+        let chains = [
+            "a pr or ".repeat(most) + "a pr",
+            "a pr and ".repeat(most) + "userName pr",
+            format!("emails[{}value pr]", "a pr or ".repeat(most)),
+            format!("{} or userName pr", nested(MAX_DEPTH - 1)) + &" or a pr".repeat(most - 1),
+        ];
+        let results = std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(move || {
+                chains
+                    .iter()
+                    .map(|c| {
+                        let f = parse_filter(c).unwrap();
+                        matches(&f, &user, never_exact).unwrap()
+                    })
+                    .collect::<Vec<bool>>()
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(results, [false, false, true, true]);
+        for over in [
+            "a pr or ".repeat(most + 1) + "a pr",
+            "a pr and ".repeat(most / 2) + &"a pr or ".repeat(most / 2 + 1) + "a pr",
+        ] {
+            let e = parse_filter(&over).unwrap_err();
+            assert_eq!(e.scim_type(), "invalidFilter");
+            assert!(e.detail().contains("and/or operators"), "{}", e.detail());
+        }
     }
 
     #[test]

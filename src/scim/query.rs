@@ -77,14 +77,24 @@ fn named(text: &str, extensions: &[&str]) -> Result<Named, ScimError> {
     Ok(Named::Attr(p.attr))
 }
 
+/// Most names `attributes` / `excludedAttributes` may list (the schemas have fewer than 50
+/// attributes and sub-attributes); each is compared with every attribute of every result.
+const MAX_NAMES: usize = 100;
+
 fn named_list(
     items: impl Iterator<Item = String>,
     extensions: &[&str],
 ) -> Result<Vec<Named>, ScimError> {
-    items
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| named(&s, extensions))
-        .collect()
+    let mut out = Vec::new();
+    for s in items.filter(|s| !s.trim().is_empty()) {
+        if out.len() == MAX_NAMES {
+            return Err(ScimError::invalid_value(format!(
+                "attributes and excludedAttributes list at most {MAX_NAMES} names"
+            )));
+        }
+        out.push(named(&s, extensions)?);
+    }
+    Ok(out)
 }
 
 fn sort_order(v: &str) -> Result<bool, ScimError> {
@@ -368,6 +378,24 @@ mod tests {
     fn user() -> Value {
         json!({"schemas": [CORE], "id": "1", "userName": "a", "displayName": "A", "name": {"givenName": "G", "familyName": "F"},
                "emails": [{"value": "a@x.co", "type": "work"}], "meta": {"resourceType": "User"}, EXT: {"department": "D", "division": "V"}})
+    }
+
+    #[test]
+    fn attribute_lists_are_bounded() {
+        let names = |n: usize| vec!["userName"; n].join(",");
+        let ok = ListParams::from_query(&format!("attributes={}", names(MAX_NAMES)), &[]).unwrap();
+        assert_eq!(ok.projection.attributes.len(), MAX_NAMES);
+        for q in [
+            format!("attributes={}", names(MAX_NAMES + 1)),
+            format!("excludedAttributes={}", names(100_000)),
+        ] {
+            let e = ListParams::from_query(&q, &[]).unwrap_err();
+            assert_eq!(e.status(), 400);
+            assert!(e.detail().contains("at most 100 names"), "{}", e.detail());
+        }
+        let body = json!({"attributes": vec!["userName"; MAX_NAMES + 1]});
+        let e = ListParams::from_search(body.as_object().unwrap(), &[]).unwrap_err();
+        assert!(e.detail().contains("at most 100 names"), "{}", e.detail());
     }
 
     #[test]
