@@ -436,6 +436,13 @@ pub enum ConditionError {
     /// No bearer SubjectConfirmation.
     #[error("the Subject has no bearer SubjectConfirmation with SubjectConfirmationData")]
     NoBearerConfirmation,
+    /// Conditions holds a condition this validator does not understand (SAML core §2.5.1: the
+    /// assertion is then Indeterminate).
+    #[error("Conditions holds the unknown condition {condition}")]
+    UnknownCondition {
+        /// `{namespace}name`, with its `xsi:type` when it has one (shortened).
+        condition: String,
+    },
 }
 
 /// The assertion is valid but does not carry what the product needs.
@@ -520,6 +527,7 @@ impl SamlError {
     /// | `legacy_algorithm` | SHA-1 or a key under 2048 bits, without the insecure opt-in |
     /// | `issuer`, `audience`, `destination`, `recipient`, `time`, `status`, `in_response_to` | conditions |
     /// | `subject_confirmation` | no bearer subject confirmation |
+    /// | `unknown_condition` | Conditions holds a condition we do not understand (SAML core §2.5.1) |
     /// | `missing_name_id`, `missing_email`, `ambiguous_email`, `invalid_email` | claims |
     /// | `request_state` | caller misuse: no request state while IdP-initiated logins are disabled |
     pub fn code(&self) -> &'static str {
@@ -555,6 +563,7 @@ impl SamlError {
                 ConditionError::InResponseTo { .. }
                 | ConditionError::InResponseToMismatch { .. } => "in_response_to",
                 ConditionError::NoBearerConfirmation => "subject_confirmation",
+                ConditionError::UnknownCondition { .. } => "unknown_condition",
             },
             SamlError::Claims(e) => match e {
                 ClaimError::MissingNameId => "missing_name_id",
@@ -582,6 +591,7 @@ impl SamlError {
             "status" => "Okta refused the login. Check in Okta that the user is assigned to the app (Applications > your app > Assignments) and see Okta's System Log for the reason.",
             "in_response_to" => "The response does not answer a login this application started (or it started too long ago, or in another browser). Start the login again from the application; to allow logins started from the Okta dashboard, enable IdP-initiated logins in the SSO settings.",
             "subject_confirmation" => okta::ACS,
+            "unknown_condition" => "The assertion carries a condition this application does not understand, so it cannot be judged valid (SAML core 2.5.1). Okta sends only AudienceRestriction: check that the response really comes from the configured Okta app, and remove any custom condition added by an inline hook or another IdP.",
             "missing_name_id" => "Okta: Applications > your app > General > SAML Settings > \"Name ID format\" and \"Application username\" must be set (EmailAddress and Email are typical).",
             "missing_email" | "ambiguous_email" | "invalid_email" => okta::EMAIL_ATTRIBUTE,
             "request_state" => "Host program: pass the outstanding AuthnRequest ids to the validator, or enable IdP-initiated logins in the SSO configuration (weaker: InResponseTo is then not judged).",

@@ -201,7 +201,8 @@ fn parse_datetime(b: &[u8]) -> Result<Timestamp, &'static str> {
             let oh = digits(b, at + 1, 2)?;
             expect(b, at + 3, b':', "expected ':' in the zone offset")?;
             let om = digits(b, at + 4, 2)?;
-            if oh > 14 || om > 59 {
+            // xs:dateTime: offsets from -14:00 to +14:00.
+            if oh > 14 || om > 59 || (oh == 14 && om != 0) {
                 return Err("zone offset out of range");
             }
             let off = oh * 3600 + om * 60;

@@ -180,8 +180,7 @@ fn c14n_method(e: Element<'_>, part: SignedPart) -> Result<Option<C14nMethod>, S
                     if inc.child_elements().next().is_some() {
                         return Err(profile(part, "InclusiveNamespaces has children"));
                     }
-                    let list = inc.attribute("PrefixList").unwrap_or("");
-                    prefixes = list.split_ascii_whitespace().map(str::to_owned).collect();
+                    prefixes = prefix_list(inc.attribute("PrefixList").unwrap_or(""), part)?;
                 }
                 _ => {
                     return Err(profile(
@@ -207,6 +206,38 @@ fn c14n_method(e: Element<'_>, part: SignedPart) -> Result<Option<C14nMethod>, S
         _ => return Ok(None),
     };
     Ok(Some(method))
+}
+
+/// The most prefixes an `InclusiveNamespaces PrefixList` may name (Okta sends one, `xs`).
+pub(crate) const MAX_INCLUSIVE_PREFIXES: usize = 64;
+
+/// Reads an `InclusiveNamespaces PrefixList`: at most [`MAX_INCLUSIVE_PREFIXES`] tokens, each a
+/// namespace prefix or `#default`; repeated tokens are kept once.
+fn prefix_list(list: &str, part: SignedPart) -> Result<Vec<String>, SignatureError> {
+    let mut out: Vec<String> = Vec::new();
+    for (n, token) in list.split_ascii_whitespace().enumerate() {
+        if n >= MAX_INCLUSIVE_PREFIXES {
+            return Err(profile(
+                part,
+                format!(
+                    "InclusiveNamespaces PrefixList names more than {MAX_INCLUSIVE_PREFIXES} prefixes"
+                ),
+            ));
+        }
+        if token != "#default" && !crate::xml::is_ncname(token) {
+            return Err(profile(
+                part,
+                format!(
+                    "InclusiveNamespaces PrefixList token {:?} is not a namespace prefix",
+                    token.chars().take(40).collect::<String>()
+                ),
+            ));
+        }
+        if !out.iter().any(|t| t == token) {
+            out.push(token.to_owned());
+        }
+    }
+    Ok(out)
 }
 
 fn base64_text(e: Element<'_>, part: SignedPart) -> Result<Vec<u8>, SignatureError> {

@@ -626,7 +626,7 @@ impl SsoConfig {
     /// Does `value` (a Destination or Recipient) name our ACS URL? Exact match, or equal after URL
     /// normalization (scheme and host case, default port).
     pub(crate) fn is_acs_url(&self, value: &str) -> bool {
-        value == self.acs_url || Url::parse(value).is_ok_and(|u| u == self.acs_url_parsed)
+        super::url_match::same_url(&self.acs_url, value)
     }
 
     pub(crate) fn keys(&self) -> Vec<RsaKey> {

@@ -7,7 +7,10 @@ mod decode;
 mod overview;
 mod read;
 mod replay;
+mod url_match;
 mod validator;
+#[cfg(test)]
+mod work_bound;
 
 pub use assertion::{PendingLogin, VerifiedAssertion};
 pub use config::{ConfigWarning, IdpCertificate, SsoConfig, SsoConfigBuilder};

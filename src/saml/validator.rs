@@ -244,6 +244,7 @@ impl AssertionValidator {
             let nb = read::time_attr(c, "NotBefore", "Conditions/@NotBefore")?;
             let noa = read::time_attr(c, "NotOnOrAfter", "Conditions/@NotOnOrAfter")?;
             self.check_window("Conditions", nb, noa, now)?;
+            check_condition_kinds(c)?;
             latest = noa;
         }
         self.check_audience(conditions)?;
@@ -302,6 +303,13 @@ impl AssertionValidator {
             ),
             None => (None, None, None),
         };
+        // A session the IdP already ended is no login (python3-saml refuses it too).
+        self.check_window(
+            "AuthnStatement/@SessionNotOnOrAfter",
+            None,
+            session_not_on_or_after,
+            now,
+        )?;
         let remember_until = latest.unwrap_or(now).saturating_add(cfg.clock_skew());
 
         Ok(PendingLogin {
@@ -558,6 +566,33 @@ impl AssertionValidator {
             _ => Ok(None),
         }
     }
+}
+
+/// SAML core §2.5.1: a condition the relying party does not understand makes the assertion
+/// Indeterminate, so every child of Conditions must be one we evaluate (AudienceRestriction) or
+/// one that asks nothing more of a Web SSO relying party (OneTimeUse: every assertion is consumed
+/// once anyway; ProxyRestriction: we never issue assertions onwards).
+fn check_condition_kinds(conditions: Element<'_>) -> Result<(), ConditionError> {
+    for c in conditions.child_elements() {
+        let known = c.namespace() == ns::SAML
+            && matches!(
+                c.local_name(),
+                "AudienceRestriction" | "OneTimeUse" | "ProxyRestriction"
+            );
+        if !known {
+            let kind = c
+                .attribute_ns(ns::XSI, "type")
+                .map(|t| format!(" of type {t:?}"))
+                .unwrap_or_default();
+            return Err(ConditionError::UnknownCondition {
+                condition: format!("{{{}}}{}{kind}", c.namespace(), c.local_name())
+                    .chars()
+                    .take(200)
+                    .collect(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn doc_size_hint(doc: &Document) -> usize {

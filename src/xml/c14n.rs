@@ -6,9 +6,11 @@
 //! (and, for C14N 1.0, inherit `xml:*` attributes from ancestors); the exclusive method renders a
 //! namespace only where it is visibly used or listed in the inclusive prefix list.
 
+use std::collections::HashSet;
+
 use super::text::{escape_attribute, escape_text};
-use super::tree::{Attribute, Document, Element, Node, NodeId};
-use super::XML_NS;
+use super::tree::{Attribute, Document, Element, Node, NodeId, DEFAULT_PREFIX, XML_PREFIX};
+use super::{work, XML_NS};
 use crate::error::XmlError;
 
 /// Algorithm URI of Exclusive XML Canonicalization 1.0 (without comments).
@@ -73,7 +75,7 @@ pub fn canonicalize(
     out: &mut Vec<u8>,
 ) -> Result<(), XmlError> {
     let apex = doc.element(apex).ok_or(XmlError::UnknownNode)?;
-    Canonicalizer::new(method, exclude).subtree(apex, out)
+    Canonicalizer::new(doc, method, exclude).subtree(apex, out)
 }
 
 /// Appends the canonical form of the whole document (the `URI=""` same-document reference):
@@ -84,7 +86,7 @@ pub fn canonicalize_document(
     exclude: Option<NodeId>,
     out: &mut Vec<u8>,
 ) -> Result<(), XmlError> {
-    let mut c = Canonicalizer::new(method, exclude);
+    let mut c = Canonicalizer::new(doc, method, exclude);
     let mut seen_root = false;
     for node in doc.top_level() {
         match node {
@@ -117,37 +119,66 @@ fn write_pi(out: &mut Vec<u8>, target: &str, data: &str) {
     out.extend_from_slice(b"?>");
 }
 
+/// A change to the per-prefix state, undone when the element that made it closes.
+enum Undo<'d> {
+    Scope(u32, Option<&'d str>),
+    Rendered(u32, &'d str),
+}
+
+/// Renders a subtree. Namespace state is kept per interned prefix id, so the work for one element
+/// is proportional to its own name, attributes and declarations (plus, at the apex only, the
+/// namespaces in scope and the inclusive prefix list): never a product of two document counts.
 struct Canonicalizer<'m, 'd> {
     method: &'m C14nMethod,
     exclude: Option<NodeId>,
-    /// Namespace bindings in scope, innermost last; `frames` marks where each element's start.
-    in_scope: Vec<(&'d str, &'d str)>,
-    in_scope_frames: Vec<usize>,
-    /// Namespace declarations already rendered by output ancestors, innermost last.
-    rendered: Vec<(&'d str, &'d str)>,
-    rendered_frames: Vec<usize>,
-    ns_out: Vec<(&'d str, &'d str)>,
+    /// Per prefix id: the namespace bound in scope (`Some("")` for `xmlns=""`).
+    scope: Vec<Option<&'d str>>,
+    /// Per prefix id: the namespace rendered by the nearest output ancestor (`""`: none).
+    rendered: Vec<&'d str>,
+    undo: Vec<Undo<'d>>,
+    frames: Vec<usize>,
+    /// Per prefix id: listed in the exclusive method's InclusiveNamespaces PrefixList.
+    inclusive: Vec<bool>,
+    /// The listed prefix ids (for the apex).
+    inclusive_ids: Vec<u32>,
+    /// Per prefix id: the element (by count) that last considered it, to consider it once.
+    seen: Vec<u32>,
+    element_count: u32,
+    ns_out: Vec<(u32, &'d str, &'d str)>,
     attrs_out: Vec<Attribute<'d>>,
     /// The fixed-up `xml:base` of a C14N 1.1 apex, written instead of the attribute's value.
     base_fixup: Option<String>,
 }
 
-fn lookup<'d>(list: &[(&'d str, &'d str)], prefix: &str) -> Option<&'d str> {
-    list.iter()
-        .rev()
-        .find(|(p, _)| *p == prefix)
-        .map(|(_, u)| *u)
-}
-
 impl<'m, 'd> Canonicalizer<'m, 'd> {
-    fn new(method: &'m C14nMethod, exclude: Option<NodeId>) -> Self {
+    fn new(doc: &'d Document, method: &'m C14nMethod, exclude: Option<NodeId>) -> Self {
+        let n = doc.prefix_count();
+        let mut inclusive = vec![false; n];
+        let mut inclusive_ids = Vec::new();
+        if let C14nMethod::Exclusive { inclusive_prefixes } = method {
+            let listed: HashSet<&str> = inclusive_prefixes
+                .iter()
+                .map(|p| if p == "#default" { "" } else { p.as_str() })
+                .collect();
+            work::add(inclusive_prefixes.len() + n);
+            for (pid, flag) in inclusive.iter_mut().enumerate() {
+                if pid != XML_PREFIX as usize && listed.contains(doc.prefix_name(pid as u32)) {
+                    *flag = true;
+                    inclusive_ids.push(pid as u32);
+                }
+            }
+        }
         Canonicalizer {
             method,
             exclude,
-            in_scope: Vec::new(),
-            in_scope_frames: Vec::new(),
-            rendered: Vec::new(),
-            rendered_frames: Vec::new(),
+            scope: vec![None; n],
+            rendered: vec![""; n],
+            undo: Vec::new(),
+            frames: Vec::new(),
+            inclusive,
+            inclusive_ids,
+            seen: vec![u32::MAX; n],
+            element_count: 0,
             ns_out: Vec::new(),
             attrs_out: Vec::new(),
             base_fixup: None,
@@ -158,9 +189,8 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
         if Some(apex.id()) == self.exclude {
             return Ok(());
         }
+        let written = out.len();
         // Seed the scope with the ancestors' declarations, outermost first.
-        self.in_scope.clear();
-        self.rendered.clear();
         let mut chain = Vec::new();
         let mut cur = apex.parent();
         while let Some(a) = cur {
@@ -168,7 +198,10 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
             cur = a.parent();
         }
         for a in chain.iter().rev() {
-            self.in_scope.extend(a.namespace_declarations());
+            for (pid, _, uri) in a.declarations_with_prefix_ids() {
+                work::add(1);
+                self.scope[pid as usize] = Some(uri);
+            }
         }
         self.start(apex, true, &chain, out)?;
         let mut stack = vec![(apex, apex.children())];
@@ -189,7 +222,27 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
                 }
             }
         }
+        work::add(out.len() - written);
         Ok(())
+    }
+
+    /// Adds `pid` to the namespaces rendered on this element when it is bound in scope to
+    /// something other than what the nearest output ancestor rendered (exclusive method).
+    fn consider(&mut self, pid: u32, prefix: &'d str) {
+        work::add(1);
+        let i = pid as usize;
+        if pid == XML_PREFIX || self.seen[i] == self.element_count {
+            return;
+        }
+        self.seen[i] = self.element_count;
+        let uri = match self.scope[i] {
+            Some(u) => u,
+            None if pid == DEFAULT_PREFIX => "",
+            None => return,
+        };
+        if uri != self.rendered[i] {
+            self.ns_out.push((pid, prefix, uri));
+        }
     }
 
     fn start(
@@ -199,65 +252,73 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
         ancestors: &[Element<'d>],
         out: &mut Vec<u8>,
     ) -> Result<(), XmlError> {
-        self.in_scope_frames.push(self.in_scope.len());
-        self.in_scope.extend(el.namespace_declarations());
+        work::add(1);
+        self.element_count = self.element_count.wrapping_add(1);
+        self.frames.push(self.undo.len());
+        for (pid, _, uri) in el.declarations_with_prefix_ids() {
+            let i = pid as usize;
+            self.undo.push(Undo::Scope(pid, self.scope[i]));
+            self.scope[i] = Some(uri);
+        }
         self.ns_out.clear();
+        let doc = el.document();
         match self.method {
-            C14nMethod::Exclusive { inclusive_prefixes } => {
-                let consider = |p: &'d str, this: &mut Self| {
-                    if p == "xml" || this.ns_out.iter().any(|(q, _)| *q == p) {
-                        return;
-                    }
-                    let uri = match lookup(&this.in_scope, p) {
-                        Some(u) => u,
-                        None if p.is_empty() => "",
-                        None => return,
-                    };
-                    if uri != lookup(&this.rendered, p).unwrap_or("") {
-                        this.ns_out.push((p, uri));
-                    }
-                };
-                consider(el.prefix(), self);
-                for a in el.attributes() {
+            C14nMethod::Exclusive { .. } => {
+                // Visibly utilized: the element's prefix and its attributes' prefixes.
+                self.consider(el.prefix_id(), el.prefix());
+                for (a, pid) in el.attributes_with_prefix_ids() {
                     if !a.prefix.is_empty() {
-                        consider(a.prefix, self);
+                        self.consider(pid, a.prefix);
                     }
                 }
-                for p in inclusive_prefixes {
-                    let p = if p == "#default" { "" } else { p.as_str() };
-                    // Only prefixes that are in scope can be rendered; find the document's copy
-                    // of the prefix string so the borrow lives as long as the document.
-                    if let Some(&(dp, _)) = self.in_scope.iter().rev().find(|(q, _)| *q == p) {
-                        consider(dp, self);
-                    } else if p.is_empty() {
-                        consider("", self);
+                // Listed prefixes: at the apex every one in scope; below it, a listed prefix can
+                // only change where it is declared, so only this element's declarations count.
+                if is_apex {
+                    for k in 0..self.inclusive_ids.len() {
+                        let pid = self.inclusive_ids[k];
+                        self.consider(pid, doc.prefix_name(pid));
+                    }
+                } else {
+                    for (pid, prefix, _) in el.declarations_with_prefix_ids() {
+                        if self.inclusive[pid as usize] {
+                            self.consider(pid, prefix);
+                        }
                     }
                 }
             }
             C14nMethod::Inclusive10 | C14nMethod::Inclusive11 => {
                 if is_apex {
-                    for i in (0..self.in_scope.len()).rev() {
-                        let (p, u) = self.in_scope[i];
-                        if p != "xml" && !self.ns_out.iter().any(|(q, _)| *q == p) {
-                            self.ns_out.push((p, u));
+                    // Every namespace in scope: the apex's and its ancestors' declarations.
+                    let own = std::iter::once(el);
+                    for e in own.chain(ancestors.iter().copied()) {
+                        for (pid, prefix, _) in e.declarations_with_prefix_ids() {
+                            work::add(1);
+                            let i = pid as usize;
+                            if pid == XML_PREFIX || self.seen[i] == self.element_count {
+                                continue;
+                            }
+                            self.seen[i] = self.element_count;
+                            if let Some(uri) = self.scope[i].filter(|u| !u.is_empty()) {
+                                self.ns_out.push((pid, prefix, uri));
+                            }
                         }
                     }
-                    self.ns_out.retain(|(_, u)| !u.is_empty());
                 } else {
-                    for (p, u) in el.namespace_declarations() {
-                        if p != "xml"
-                            && !self.ns_out.iter().any(|(q, _)| *q == p)
-                            && u != lookup(&self.rendered, p).unwrap_or("")
-                        {
-                            self.ns_out.push((p, u));
+                    for (pid, prefix, uri) in el.declarations_with_prefix_ids() {
+                        work::add(1);
+                        if pid != XML_PREFIX && uri != self.rendered[pid as usize] {
+                            self.ns_out.push((pid, prefix, uri));
                         }
                     }
                 }
             }
         }
-        self.ns_out.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        self.rendered_frames.push(self.rendered.len());
-        self.rendered.extend_from_slice(&self.ns_out);
+        self.ns_out.sort_unstable_by(|a, b| a.1.cmp(b.1));
+        for &(pid, _, uri) in &self.ns_out {
+            let i = pid as usize;
+            self.undo.push(Undo::Rendered(pid, self.rendered[i]));
+            self.rendered[i] = uri;
+        }
 
         self.attrs_out.clear();
         self.attrs_out.extend(el.attributes());
@@ -269,7 +330,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
 
         out.push(b'<');
         out.extend_from_slice(el.qualified_name().as_bytes());
-        for &(p, u) in &self.ns_out {
+        for &(_, p, u) in &self.ns_out {
             if p.is_empty() {
                 out.extend_from_slice(b" xmlns=\"");
             } else {
@@ -355,11 +416,13 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
         out.extend_from_slice(b"</");
         out.extend_from_slice(el.qualified_name().as_bytes());
         out.push(b'>');
-        if let Some(n) = self.rendered_frames.pop() {
-            self.rendered.truncate(n);
-        }
-        if let Some(n) = self.in_scope_frames.pop() {
-            self.in_scope.truncate(n);
+        let mark = self.frames.pop().unwrap_or(0);
+        while self.undo.len() > mark {
+            match self.undo.pop() {
+                Some(Undo::Scope(pid, v)) => self.scope[pid as usize] = v,
+                Some(Undo::Rendered(pid, v)) => self.rendered[pid as usize] = v,
+                None => break,
+            }
         }
     }
 }

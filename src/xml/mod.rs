@@ -36,9 +36,10 @@ mod base;
 mod c14n;
 mod text;
 mod tree;
+pub(crate) mod work;
 
 pub use c14n::{canonicalize, canonicalize_document, C14nMethod};
-pub(crate) use text::is_xml_whitespace;
+pub(crate) use text::{is_ncname, is_xml_whitespace};
 
 /// Algorithm URIs of the canonicalization methods.
 pub(crate) mod uris {

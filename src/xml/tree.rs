@@ -1,6 +1,7 @@
 //! The owned document tree and its builder (quick-xml tokens in, checked nodes out).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 
 use quick_xml::events::{BytesStart, Event};
@@ -10,6 +11,7 @@ use super::text::{
     decode_attribute_value, first_illegal_char, is_ncname, is_xml_whitespace,
     normalize_line_endings, resolve_reference,
 };
+use super::work;
 use super::{XMLNS_NS, XML_NS};
 use crate::error::XmlError;
 
@@ -40,6 +42,11 @@ pub struct Limits {
     /// Default 64 (an Okta response has fewer than ten). Every prefixed name is resolved by
     /// walking the declarations in scope, so this bounds the cost of each lookup.
     pub max_namespaces_in_scope: usize,
+    /// Maximum length in bytes of an element or attribute name as written (`prefix:local`) and of
+    /// a processing-instruction target. Default 256: SAML and XML-DSig names are under 40 bytes.
+    pub max_name_bytes: usize,
+    /// Maximum length in bytes of a namespace prefix. Default 64 (IdPs use `saml2p`, `ds`, `xs`).
+    pub max_prefix_bytes: usize,
 }
 
 impl Default for Limits {
@@ -52,6 +59,8 @@ impl Default for Limits {
             max_attributes: 20_000,
             max_namespace_declarations: 20_000,
             max_namespaces_in_scope: 64,
+            max_name_bytes: 256,
+            max_prefix_bytes: 64,
         }
     }
 }
@@ -65,12 +74,19 @@ impl Limits {
 }
 
 const HARD_MAX_BYTES: usize = 1 << 30;
+/// Entries in the builder's prefix cache.
+const PREFIX_CACHE: usize = 64;
 const NONE: u32 = u32::MAX;
 const DECODED: u32 = 1 << 31;
 /// The XML namespace, interned at the start of every document's decoded buffer.
 const XML_NS_STR: Str = Str {
     start: DECODED,
     len: XML_NS.len() as u32,
+};
+/// The prefix `xml`, interned right after the XML namespace in the decoded buffer.
+const XML_PREFIX_STR: Str = Str {
+    start: DECODED | XML_NS.len() as u32,
+    len: 3,
 };
 
 /// A string stored either in the (normalized) source or in the buffer of decoded text.
@@ -115,6 +131,8 @@ struct ElemData {
     prefix: Str,
     local: Str,
     ns: Str,
+    /// Interned prefix ([`DEFAULT_PREFIX`] when unprefixed).
+    pid: u32,
     first_child: u32,
     last_child: u32,
     attrs: (u32, u32),
@@ -128,6 +146,8 @@ struct AttrData {
     prefix: Str,
     local: Str,
     ns: Str,
+    /// Interned prefix ([`DEFAULT_PREFIX`] when unprefixed: such attributes are in no namespace).
+    pid: u32,
     value: Str,
 }
 
@@ -137,7 +157,14 @@ struct DeclData {
     uri: Str,
     /// [`prefix_key`] of the prefix: lookups compare this first.
     key: u64,
+    /// Interned prefix.
+    pid: u32,
 }
+
+/// The interned id of the empty prefix (the default namespace).
+pub(crate) const DEFAULT_PREFIX: u32 = 0;
+/// The interned id of the `xml` prefix.
+pub(crate) const XML_PREFIX: u32 = 1;
 
 /// The prefix's length and first seven bytes in one word: equal prefixes have equal keys, and
 /// prefixes of up to seven bytes are equal exactly when their keys are.
@@ -157,6 +184,8 @@ pub struct Document {
     nodes: Vec<NodeData>,
     attrs: Vec<AttrData>,
     decls: Vec<DeclData>,
+    /// Interned prefixes: the name of each prefix id, `""` and `xml` first.
+    prefixes: Vec<Str>,
     root: u32,
     top_level: Vec<u32>,
 }
@@ -208,16 +237,23 @@ impl Document {
         if let Some(offset) = first_illegal_char(&src) {
             return Err(XmlError::IllegalCharacter { offset });
         }
+        // Tokenizing is linear: one unit per byte, plus the units of the work done per name.
+        work::add(src.len());
         let mut b = Builder {
             src: &src,
             base: src.as_ptr() as usize,
             limits,
-            decoded: String::from(XML_NS),
+            decoded: format!("{XML_NS}xml"),
             nodes: Vec::with_capacity(src.len() / 48 + 4),
             attrs: Vec::with_capacity(src.len() / 64 + 4),
             decls: Vec::new(),
-            stack: Vec::new(),
             in_scope: 0,
+            binding: vec![NONE, NONE],
+            shadowed: Vec::new(),
+            prefix_cache: [(0, NONE); PREFIX_CACHE],
+            prefixes: vec![Str::EMPTY, XML_PREFIX_STR],
+            prefix_ids: HashMap::from([("".into(), DEFAULT_PREFIX), ("xml".into(), XML_PREFIX)]),
+            stack: Vec::new(),
             root: NONE,
             top_level: Vec::new(),
             pending: Vec::new(),
@@ -228,6 +264,7 @@ impl Document {
             nodes,
             attrs,
             decls,
+            prefixes,
             root,
             top_level,
             ..
@@ -237,6 +274,7 @@ impl Document {
             nodes,
             attrs,
             decls,
+            prefixes,
             root,
             top_level,
             src,
@@ -293,6 +331,17 @@ impl Document {
     /// Number of nodes (elements, text runs and processing instructions).
     pub fn node_count(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// Number of distinct namespace prefixes (ids `0..prefix_count()`; the empty prefix and
+    /// `xml` are always there).
+    pub(crate) fn prefix_count(&self) -> usize {
+        self.prefixes.len()
+    }
+
+    /// The name of prefix id `pid` (`""` when out of range).
+    pub(crate) fn prefix_name(&self, pid: u32) -> &str {
+        self.prefixes.get(pid as usize).map_or("", |&p| self.s(p))
     }
 
     fn s(&self, s: Str) -> &str {
@@ -431,17 +480,45 @@ impl<'d> Element<'d> {
 
     /// All attributes, in document order (namespace declarations excluded).
     pub fn attributes(&self) -> impl ExactSizeIterator<Item = Attribute<'d>> + 'd {
+        self.attributes_with_prefix_ids().map(|(a, _)| a)
+    }
+
+    /// The attributes with the ids of their prefixes ([`DEFAULT_PREFIX`] when unprefixed).
+    pub(crate) fn attributes_with_prefix_ids(
+        &self,
+    ) -> impl ExactSizeIterator<Item = (Attribute<'d>, u32)> + 'd {
         let doc = self.doc;
         let (start, len) = self.data().attrs;
         doc.attrs[start as usize..(start + len) as usize]
             .iter()
-            .map(move |a| Attribute {
-                qualified_name: doc.s(a.qname),
-                prefix: doc.s(a.prefix),
-                local_name: doc.s(a.local),
-                namespace: doc.s(a.ns),
-                value: doc.s(a.value),
+            .map(move |a| {
+                (
+                    Attribute {
+                        qualified_name: doc.s(a.qname),
+                        prefix: doc.s(a.prefix),
+                        local_name: doc.s(a.local),
+                        namespace: doc.s(a.ns),
+                        value: doc.s(a.value),
+                    },
+                    a.pid,
+                )
             })
+    }
+
+    /// The id of this element's prefix ([`DEFAULT_PREFIX`] when unprefixed).
+    pub(crate) fn prefix_id(&self) -> u32 {
+        self.data().pid
+    }
+
+    /// Namespace declarations made on this element: `(prefix id, prefix, uri)`.
+    pub(crate) fn declarations_with_prefix_ids(
+        &self,
+    ) -> impl ExactSizeIterator<Item = (u32, &'d str, &'d str)> + 'd {
+        let doc = self.doc;
+        let (start, len) = self.data().decls;
+        doc.decls[start as usize..(start + len) as usize]
+            .iter()
+            .map(move |d| (d.pid, doc.s(d.prefix), doc.s(d.uri)))
     }
 
     /// The value of the unprefixed attribute `local_name` (in no namespace).
@@ -601,9 +678,18 @@ struct Builder<'a> {
     nodes: Vec<NodeData>,
     attrs: Vec<AttrData>,
     decls: Vec<DeclData>,
-    stack: Vec<u32>,
-    /// Namespace declarations on the open elements (`stack`).
+    /// Declarations made on the open elements (`stack`).
     in_scope: usize,
+    /// For each prefix id, the index in `decls` of the declaration in scope (`NONE`: unbound).
+    /// A prefix is resolved in constant time, whatever the depth or the number in scope.
+    binding: Vec<u32>,
+    /// For each declaration, the binding it shadows, restored when its element closes.
+    shadowed: Vec<u32>,
+    prefixes: Vec<Str>,
+    prefix_ids: HashMap<Box<str>, u32>,
+    /// A direct-mapped cache in front of `prefix_ids`: `(prefix_key, id)`.
+    prefix_cache: [(u64, u32); PREFIX_CACHE],
+    stack: Vec<u32>,
     root: u32,
     top_level: Vec<u32>,
     pending: Vec<PendingAttr>,
@@ -673,6 +759,15 @@ impl<'a> Builder<'a> {
         };
         buf.get(start as usize..(start + s.len) as usize)
             .unwrap_or("")
+    }
+
+    /// The text of a span of the source (names and prefixes always are).
+    fn src_str(&self, s: Str) -> &'a str {
+        let src = self.src;
+        if !s.in_source() {
+            return "";
+        }
+        src.get(s.start as usize..s.end() as usize).unwrap_or("")
     }
 
     /// The span of `s`, which normally borrows from the source; anything else is copied.
@@ -748,6 +843,7 @@ impl<'a> Builder<'a> {
                 Event::DocType(_) => return Err(XmlError::Doctype { offset: pos }),
                 Event::PI(pi) => {
                     let target = pi.target();
+                    self.check_name(target, pos)?;
                     if target.eq_ignore_ascii_case("xml") || !is_ncname(target) {
                         return Err(syntax(
                             pos,
@@ -765,7 +861,8 @@ impl<'a> Builder<'a> {
                 Event::End(_) => {
                     if let Some(open) = self.stack.pop() {
                         if let Kind::Element(e) = &self.nodes[open as usize].kind {
-                            self.in_scope -= e.decls.1 as usize;
+                            let decls = e.decls;
+                            self.unbind(decls);
                         }
                     }
                 }
@@ -924,42 +1021,85 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn lookup(&self, prefix: &str, own: (u32, u32)) -> Option<Str> {
+    /// The id of `prefix`, if any declaration ever named it.
+    fn prefix_id(&mut self, prefix: &str) -> Option<u32> {
+        work::add(1);
+        match prefix {
+            "" => return Some(DEFAULT_PREFIX),
+            "xml" => return Some(XML_PREFIX),
+            _ => {}
+        }
         let key = prefix_key(prefix);
-        let short = prefix.len() <= 7;
-        let find = |range: (u32, u32)| {
-            self.decls[range.0 as usize..(range.0 + range.1) as usize]
-                .iter()
-                .find(|d| d.key == key && (short || self.s(d.prefix) == prefix))
-                .map(|d| d.uri)
-        };
-        if let Some(u) = find(own) {
-            return Some(u);
+        let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % PREFIX_CACHE;
+        let (k, id) = self.prefix_cache[slot];
+        if id != NONE
+            && k == key
+            && (prefix.len() <= 7 || self.s(self.prefixes[id as usize]) == prefix)
+        {
+            return Some(id);
         }
-        for &open in self.stack.iter().rev() {
-            if let Kind::Element(e) = &self.nodes[open as usize].kind {
-                if let Some(u) = find(e.decls) {
-                    return Some(u);
-                }
-            }
-        }
-        None
+        let id = *self.prefix_ids.get(prefix)?;
+        self.prefix_cache[slot] = (key, id);
+        Some(id)
     }
 
+    /// The id of `prefix`, interning it on first sight (`span` is where it is written).
+    fn intern(&mut self, prefix: &str, span: Str) -> u32 {
+        if let Some(id) = self.prefix_id(prefix) {
+            return id;
+        }
+        let id = self.prefixes.len() as u32;
+        self.prefixes.push(span);
+        self.binding.push(NONE);
+        self.prefix_ids.insert(prefix.into(), id);
+        id
+    }
+
+    /// Puts the declarations `decls` (made on one element) in scope.
+    fn bind(&mut self, decls: (u32, u32)) {
+        for i in decls.0..decls.0 + decls.1 {
+            let pid = self.decls[i as usize].pid as usize;
+            self.shadowed.push(self.binding[pid]);
+            self.binding[pid] = i;
+        }
+        self.in_scope += decls.1 as usize;
+        work::add(decls.1 as usize);
+    }
+
+    /// Takes the declarations `decls` out of scope again (innermost element first).
+    fn unbind(&mut self, decls: (u32, u32)) {
+        for i in (decls.0..decls.0 + decls.1).rev() {
+            let pid = self.decls[i as usize].pid as usize;
+            self.binding[pid] = self.shadowed[i as usize];
+        }
+        self.in_scope -= decls.1 as usize;
+    }
+
+    /// The binding of `prefix` in scope: `(uri, prefix id)`.
+    fn lookup(&mut self, prefix: &str) -> Option<(Str, u32)> {
+        let pid = self.prefix_id(prefix)?;
+        match self.binding.get(pid as usize) {
+            Some(&d) if d != NONE => Some((self.decls[d as usize].uri, pid)),
+            _ => None,
+        }
+    }
+
+    /// Resolves a name's prefix with the declarations in scope (own ones already bound).
     fn resolve(
-        &self,
+        &mut self,
         prefix: &str,
-        own: (u32, u32),
         offset: usize,
         is_attr: bool,
-    ) -> Result<Str, XmlError> {
+    ) -> Result<(Str, u32), XmlError> {
         match prefix {
-            "xml" => Ok(XML_NS_STR),
+            "xml" => Ok((XML_NS_STR, XML_PREFIX)),
             "xmlns" => Err(syntax(offset, "the prefix xmlns cannot be used for names")),
-            "" if is_attr => Ok(Str::EMPTY),
-            "" => Ok(self.lookup("", own).unwrap_or(Str::EMPTY)),
-            p => match self.lookup(p, own) {
-                Some(u) if u.len > 0 => Ok(u),
+            "" if is_attr => Ok((Str::EMPTY, DEFAULT_PREFIX)),
+            "" => Ok(self
+                .lookup("")
+                .map_or((Str::EMPTY, DEFAULT_PREFIX), |(u, _)| (u, DEFAULT_PREFIX))),
+            p => match self.lookup(p) {
+                Some(u) if u.0.len > 0 => Ok(u),
                 _ => Err(XmlError::UnboundPrefix {
                     prefix: p.chars().take(40).collect(),
                     offset,
@@ -981,8 +1121,11 @@ impl<'a> Builder<'a> {
             });
         }
         let qname = e.name().0;
+        self.check_name(qname, pos)?;
         let (prefix, local) = split_qname(qname)
             .ok_or_else(|| syntax(pos, format!("invalid element name {:?}", truncate(qname))))?;
+        self.check_prefix(prefix, pos)?;
+        work::add(1);
         let decl_start = self.decls.len() as u32;
         self.pending.clear();
         let raw_attrs = e.attributes_raw();
@@ -1004,8 +1147,11 @@ impl<'a> Builder<'a> {
                 });
             }
             let at = self.offset_of(raw);
+            self.check_name(key, at)?;
             let (ap, al) = split_qname(key)
                 .ok_or_else(|| syntax(at, format!("invalid attribute name {:?}", truncate(key))))?;
+            self.check_prefix(ap, at)?;
+            work::add(1);
             let value = decode_attribute_value(raw).map_err(|(i, m)| syntax(at + i, m))?;
             let value_span = match &value {
                 Cow::Borrowed(v) => self.span(v),
@@ -1041,19 +1187,25 @@ impl<'a> Builder<'a> {
                 } else {
                     self.span(dp)
                 };
+                self.check_prefix(dp, at)?;
+                let key = prefix_key(dp);
                 let decls = &self.decls[decl_start as usize..];
-                if decls.iter().any(|d| self.s(d.prefix) == dp) {
+                work::add(decls.len());
+                if decls.iter().any(|d| d.key == key && self.s(d.prefix) == dp) {
                     return Err(syntax(
                         at,
                         format!("namespace prefix {dp:?} declared twice on one element"),
                     ));
                 }
+                let pid = self.intern(dp, prefix);
                 self.decls.push(DeclData {
                     prefix,
                     uri: value_span,
-                    key: prefix_key(dp),
+                    key,
+                    pid,
                 });
             } else {
+                work::add(self.pending.len());
                 if self.pending.iter().any(|p| self.s(p.qname) == key) {
                     return Err(syntax(
                         at,
@@ -1077,7 +1229,8 @@ impl<'a> Builder<'a> {
             }
         }
         let decls = (decl_start, self.decls.len() as u32 - decl_start);
-        let ns = self.resolve(prefix, decls, pos, false)?;
+        self.bind(decls);
+        let (ns, pid) = self.resolve(prefix, pos, false)?;
         if self.attrs.len() + self.pending.len() > self.limits.max_attributes {
             return Err(XmlError::LimitExceeded {
                 what: "attributes",
@@ -1088,12 +1241,13 @@ impl<'a> Builder<'a> {
         let attr_start = self.attrs.len() as u32;
         let pending = std::mem::take(&mut self.pending);
         for p in &pending {
-            let ans = self.resolve(self.s(p.prefix), decls, p.offset, true)?;
+            let (ans, apid) = self.resolve(self.src_str(p.prefix), p.offset, true)?;
             self.attrs.push(AttrData {
                 qname: p.qname,
                 prefix: p.prefix,
                 local: p.local,
                 ns: ans,
+                pid: apid,
                 value: p.value,
             });
         }
@@ -1105,6 +1259,7 @@ impl<'a> Builder<'a> {
             if a.ns.len == 0 {
                 continue;
             }
+            work::add(list.len() - i);
             for b in &list[i + 1..] {
                 if self.s(a.local) == self.s(b.local) && self.s(a.ns) == self.s(b.ns) {
                     return Err(XmlError::DuplicateAttribute {
@@ -1127,6 +1282,7 @@ impl<'a> Builder<'a> {
                 prefix,
                 local,
                 ns,
+                pid,
                 first_child: NONE,
                 last_child: NONE,
                 attrs,
@@ -1138,9 +1294,32 @@ impl<'a> Builder<'a> {
         if self.stack.is_empty() {
             self.root = id;
         }
-        if !empty {
+        if empty {
+            self.unbind(decls);
+        } else {
             self.stack.push(id);
-            self.in_scope += decls.1 as usize;
+        }
+        Ok(())
+    }
+
+    fn check_name(&self, name: &str, at: usize) -> Result<(), XmlError> {
+        if name.len() > self.limits.max_name_bytes {
+            return Err(XmlError::LimitExceeded {
+                what: "name length in bytes",
+                limit: self.limits.max_name_bytes,
+                offset: at,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_prefix(&self, prefix: &str, at: usize) -> Result<(), XmlError> {
+        if prefix.len() > self.limits.max_prefix_bytes {
+            return Err(XmlError::LimitExceeded {
+                what: "namespace prefix length in bytes",
+                limit: self.limits.max_prefix_bytes,
+                offset: at,
+            });
         }
         Ok(())
     }

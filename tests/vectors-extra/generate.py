@@ -344,7 +344,7 @@ def attribute(name, values, root_ns, extra=()):
 
 def confirmation(kind, scd_irt, noa, c):
     scd = [("InResponseTo", scd_irt)] if scd_irt else []
-    scd += [("NotOnOrAfter", fmt_instant(noa)), ("Recipient", ACS_URL)]
+    scd += [("NotOnOrAfter", fmt_instant(noa)), ("Recipient", c.get("recipient", ACS_URL))]
     if kind == "bearer":
         return El("saml2:SubjectConfirmation", [("Method", CM_BEARER)], [
             El("saml2:SubjectConfirmationData", scd)])
@@ -399,6 +399,7 @@ def build_response(c, resp_id, a_id):
 
     cond_kids = [El("saml2:AudienceRestriction", [], [El("saml2:Audience", text=a) for a in auds])
                  for auds in c.get("audiences", [[SP_ENTITY_ID]])]
+    cond_kids += c.get("extra_conditions", [])
     authn_attrs = [("xmlns:saml2", NS_A), ("AuthnInstant", fmt_instant(issue - timedelta(seconds=2))),
                    ("SessionIndex", c.get("session_index", scd_irt or okta_id(c["name"] + "/session")))]
     if c.get("session_noa"):
@@ -411,7 +412,7 @@ def build_response(c, resp_id, a_id):
     a_children += [
         El("saml2:Subject", [("xmlns:saml2", NS_A)], subject),
         El("saml2:Conditions", [("xmlns:saml2", NS_A), ("NotBefore", fmt_instant(nb)),
-                                ("NotOnOrAfter", fmt_instant(noa))], cond_kids),
+                                ("NotOnOrAfter", c.get("conditions_noa", fmt_instant(noa)))], cond_kids),
         El("saml2:AuthnStatement", authn_attrs, [
             El("saml2:AuthnContext", [], [El("saml2:AuthnContextClassRef", text=PPT)])]),
         El("saml2:AttributeStatement", [("xmlns:saml2", NS_A)],
@@ -427,7 +428,7 @@ def build_response(c, resp_id, a_id):
     r_attrs = [("xmlns:saml2p", NS_P), ("xmlns:xs", NS_XS)]
     if root_ns:
         r_attrs.append(("xmlns:xsi", NS_XSI))
-    r_attrs += [("Destination", ACS_URL), ("ID", resp_id)]
+    r_attrs += [("Destination", c.get("destination", ACS_URL)), ("ID", resp_id)]
     if resp_irt:
         r_attrs.append(("InResponseTo", resp_irt))
     r_attrs += [("IssueInstant", fmt_instant(issue)), ("Version", "2.0")]
@@ -508,6 +509,9 @@ def sign_case(c, doc, resp_id, a_id, aspec, rspec):
             doc = replace_once(doc, *c["tamper_assertion"])
     if c["sign"] in ("response", "both"):
         doc = step(doc, rspec["key"], XP_RESP_SIG, rspec.get("uri", "#" + resp_id))
+    if c.get("unsigned_insert"):  # added after signing, outside every signed element
+        before, added = c["unsigned_insert"]
+        doc = replace_once(doc, before, added + before)
     for n in notes:
         print("warning: " + n, file=sys.stderr)
     return doc
@@ -737,6 +741,59 @@ CASES = [
          expect="invalid", reject=["issuer"],
          why="Response Issuer has the right value but Format=...nameid-format:transient (SAML core 3.2.2.1: "
              "absent or entity)"),
+    # --- strictness (issue 8): each exploited nothing, each is refused ------------------
+    dict(name="invalid-unknown-condition", sign="both",
+         extra_conditions=[El("saml2:Condition", [("xmlns:foo", "urn:example:conditions"),
+                                                  ("xmlns:xsi", NS_XSI), ("xsi:type", "foo:Unknown")])],
+         expect="invalid", reject=["unknown_condition"],
+         why="Conditions holds an IdP-signed <saml2:Condition xsi:type=\"foo:Unknown\"/>: SAML core 2.5.1 makes "
+             "an assertion with a condition the relying party does not understand Indeterminate"),
+    dict(name="valid-one-time-use", sign="both", extra_conditions=[El("saml2:OneTimeUse")], expect="valid",
+         why="Conditions holds OneTimeUse beside the AudienceRestriction: understood (every assertion is "
+             "consumed once anyway), so accepted"),
+    dict(name="invalid-recipient-dot-segment", sign="both", recipient="https://sp.example.com/x/../saml/acs",
+         expect="invalid", reject=["recipient"],
+         why="Recipient is https://sp.example.com/x/../saml/acs: a URL parser removes the dot segments and "
+             "finds the ACS URL, but the IdP named another string (compared exactly, as OpenSAML does)"),
+    dict(name="invalid-recipient-tab", sign="both", preserve=True,
+         recipient=Raw("https://sp.example.com/saml/a&#x9;cs"), expect="invalid", reject=["recipient"],
+         why="Recipient has a tab character reference (&#x9;, a real tab after parsing) inside the path; "
+             "a URL parser drops tabs and newlines"),
+    dict(name="invalid-destination-newline", sign="both", preserve=True,
+         destination=Raw("https://sp.example.com/saml/acs&#xA;"), expect="invalid", reject=["destination"],
+         why="Destination is the ACS URL followed by a newline character reference (&#xA;); a URL parser "
+             "strips it"),
+    dict(name="invalid-destination-backslash", sign="both", destination="https://sp.example.com\\saml\\acs",
+         expect="invalid", reject=["destination"],
+         why="Destination is https://sp.example.com\\saml\\acs: a WHATWG URL parser turns the backslashes "
+             "into slashes for https, but the string differs"),
+    dict(name="invalid-destination-leading-space", sign="both", destination=" " + ACS_URL,
+         expect="invalid", reject=["destination"],
+         why="Destination is the ACS URL with a leading space; a URL parser trims it"),
+    dict(name="valid-destination-case-and-default-port", sign="both",
+         destination="HTTPS://SP.EXAMPLE.COM:443/saml/acs", expect="valid",
+         why="Destination differs from the ACS URL only in scheme and host case and an explicit default "
+             "port: equal (scheme and host are case-insensitive, :443 is https's default)"),
+    dict(name="invalid-zone-offset-beyond-14h", sign="both", conditions_noa="2026-01-16T00:06:00.123+14:01",
+         expect="invalid", reject=["malformed_saml"],
+         why="Conditions NotOnOrAfter has the zone offset +14:01; xs:dateTime allows -14:00..+14:00 only"),
+    dict(name="invalid-session-expired", sign="both", session_noa=fmt_instant(T0 - timedelta(hours=1)),
+         session_index="_" + okta_id("invalid-session-expired/sessionindex"),
+         expect="invalid", reject=["time"],
+         why="AuthnStatement SessionNotOnOrAfter is an hour before IssueInstant: the IdP's session is already "
+             "over, so it is no login (python3-saml refuses it too)"),
+    dict(name="invalid-long-element-name", sign="assertion",
+         unsigned_insert=(b"<saml2p:Status ", b'<saml2p:Extensions xmlns:saml2p="' + NS_P.encode() + b'"><x'
+                          + b"a" * 200_000 + b"/></saml2p:Extensions>"),
+         expect="invalid", reject=["limit_exceeded"],
+         why="only the Assertion is signed; the unsigned Response carries an Extensions element holding an "
+             "element whose name is 200,001 characters long (libxml2 refuses names this long)"),
+    dict(name="invalid-long-prefix", sign="assertion",
+         unsigned_insert=(b"<saml2p:Status ", b'<saml2p:Extensions xmlns:saml2p="' + NS_P.encode() + b'"><'
+                          + b"p" * 100_000 + b':x xmlns:' + b"p" * 100_000 + b'="urn:x"/></saml2p:Extensions>'),
+         expect="invalid", reject=["limit_exceeded"],
+         why="only the Assertion is signed; the unsigned Response carries an Extensions element holding an "
+             "element whose namespace prefix is 100,000 characters long"),
     dict(name="invalid-inresponseto-mismatch", sign="both", resp_irt=OTHER_REQUEST_ID, scd_irt=REQUEST_ID,
          in_response_to=REQUEST_ID, expect="invalid", reject=["in_response_to"],
          why="Response InResponseTo is another request id; SubjectConfirmationData InResponseTo is the "
@@ -793,6 +850,7 @@ REJECT_CHECKS = {  # the first 13 are copied verbatim from ../vectors/manifest.j
     "missing_email": "email is required but no attribute named email_attribute (compared case-insensitively) has a non-empty value",
     "ambiguous_email": "the attribute(s) named email_attribute (case-insensitively) carry more than one distinct non-empty value",
     "invalid_email": "the single email value is not a syntactically valid email address",
+    "unknown_condition": "Conditions holds an element other than AudienceRestriction, OneTimeUse or ProxyRestriction (SAML core 2.5.1: Indeterminate)",
 }
 
 

@@ -1,0 +1,96 @@
+// Hostile SAML documents, shared by the work-bound unit test (src/saml/work_bound.rs) and the
+// `validate` bench through `include!`. Each is well-formed, within the default parser limits,
+// needs no key, and is built to make one loop of the validator do as much work as it can.
+
+/// Where the hostile `ds:Signature` sits.
+#[derive(Clone, Copy, Debug)]
+pub enum SignedAt {
+    /// A child of the Response, referencing the Response.
+    Response,
+    /// A child of the Assertion, referencing the Assertion.
+    Assertion,
+}
+
+/// The exclusive C14N transform's `InclusiveNamespaces PrefixList`.
+#[derive(Clone, Copy, Debug)]
+pub enum PrefixList {
+    /// One undeclared prefix (`a`) repeated this many times.
+    Repeated(usize),
+    /// This many distinct prefixes `p0 p1 ...`; the first sixty are declared in scope.
+    Distinct(usize),
+}
+
+const SAMLP: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
+const SAML: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
+const EXC: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+
+fn hostile_signature(uri: &str, list: PrefixList) -> String {
+    let tokens: Vec<String> = match list {
+        PrefixList::Repeated(n) => vec!["a".to_owned(); n],
+        PrefixList::Distinct(n) => (0..n).map(|i| format!("p{i}")).collect(),
+    };
+    format!(
+        "<ds:Signature xmlns:ds=\"{DSIG}\"><ds:SignedInfo>\
+         <ds:CanonicalizationMethod Algorithm=\"{EXC}\"/>\
+         <ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/>\
+         <ds:Reference URI=\"{uri}\"><ds:Transforms>\
+         <ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/>\
+         <ds:Transform Algorithm=\"{EXC}\"><ec:InclusiveNamespaces xmlns:ec=\"{EXC}\" PrefixList=\"{}\"/></ds:Transform>\
+         </ds:Transforms><ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>\
+         <ds:DigestValue>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</ds:DigestValue></ds:Reference>\
+         </ds:SignedInfo><ds:SignatureValue>AAAA</ds:SignatureValue></ds:Signature>",
+        tokens.join(" ")
+    )
+}
+
+/// The red team's shape: a Response or Assertion signature whose PrefixList is `list`, then, in
+/// the signed element, an element declaring sixty namespaces with `children` empty children.
+pub fn prefix_list_response(at: SignedAt, list: PrefixList, children: usize) -> String {
+    let decls: String = (0..60).map(|i| format!(" xmlns:p{i}=\"urn:p{i}\"")).collect();
+    let heavy = format!("<h{decls}>{}</h>", "<c/>".repeat(children));
+    let (rsig, asig) = match at {
+        SignedAt::Response => (hostile_signature("#_r", list), String::new()),
+        SignedAt::Assertion => (String::new(), hostile_signature("#_a", list)),
+    };
+    format!(
+        "<samlp:Response xmlns:samlp=\"{SAMLP}\" ID=\"_r\" Version=\"2.0\" \
+         IssueInstant=\"2026-01-15T10:00:00Z\" Destination=\"https://sp.example.com/saml/acs\">\
+         {rsig}<samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></samlp:Status>\
+         <saml:Assertion xmlns:saml=\"{SAML}\" ID=\"_a\" Version=\"2.0\" IssueInstant=\"2026-01-15T10:00:00Z\">\
+         <saml:Issuer>http://www.okta.com/exkTEST</saml:Issuer>{asig}{heavy}</saml:Assertion></samlp:Response>"
+    )
+}
+
+/// Sixty-three namespaces in scope, the used prefix declared outermost, and thousands of
+/// prefixed elements and attributes (name resolution against many bindings).
+pub fn many_namespaces_in_scope(target: usize) -> String {
+    let mut s = String::from("<a:r xmlns:a=\"urn:a\"><e");
+    for p in 0..62 {
+        s.push_str(&format!(" xmlns:p{p}=\"urn:p{p}\""));
+    }
+    s.push('>');
+    let mut elements = 0;
+    while s.len() < target.saturating_sub(64) && elements < 9_900 {
+        elements += 1;
+        s.push_str("<a:x a:b=\"\" a:c=\"\"/>");
+    }
+    s.push_str("</e></a:r>");
+    s
+}
+
+/// Elements with the most attributes allowed (64), all of equal length, so that duplicate-name
+/// checks compare every pair.
+pub fn many_attributes(target: usize) -> String {
+    let attrs: String = (0..64).map(|i| format!(" n{i:03}=\"\"")).collect();
+    let one = format!("<x{attrs}/>");
+    let mut s = String::from("<r>");
+    let mut elements = 0;
+    // 20 000 attributes per document at most.
+    while s.len() + one.len() < target.saturating_sub(8) && elements < 300 {
+        elements += 1;
+        s.push_str(&one);
+    }
+    s.push_str("</r>");
+    s
+}
