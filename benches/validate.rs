@@ -16,8 +16,13 @@
 //! A third group, `parse_256k`, compares parsing that response with a hostile document of the
 //! same size built to make namespace lookups slow.
 //!
-//! Run: `cargo bench --bench validate`; report `validate_form_value / floor` per group and
-//! `hostile_namespaces / large_response`.
+//! A fourth group, `hostile_validation`, validates the hostile shapes of the work-bound test
+//! (benches/data/hostile_shapes.rs: the PrefixList shapes, many namespaces in scope, many
+//! attributes) against the real 256 KiB response, per byte.
+//!
+//! Run: `cargo bench --bench validate`; report `validate_form_value / floor` per group,
+//! `hostile_namespaces / large_response`, and each hostile shape's time per byte over
+//! `large_response`'s in `hostile_validation`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ring::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
@@ -142,28 +147,18 @@ fn group(c: &mut Criterion, name: &str, xml: &[u8], form: &str) {
     g.finish();
 }
 
-/// A hostile document of about the large response's size, made to make name lookups slow: 63
-/// namespace declarations in scope (the default bound is 64), the used prefix declared outermost
-/// so every lookup walks all of them, and thousands of prefixed elements and attributes.
-fn hostile_namespaces(target: usize) -> String {
-    let mut s = String::from("<a:r xmlns:a=\"urn:a\"><e");
-    for p in 0..62 {
-        s.push_str(&format!(" xmlns:p{p}=\"urn:p{p}\""));
-    }
-    s.push('>');
-    // Two attributes per element: stay under the 20 000 attributes a document may have.
-    let mut elements = 0;
-    while s.len() < target - 64 && elements < 9_900 {
-        elements += 1;
-        s.push_str("<a:x a:b=\"\" a:c=\"\"/>");
-    }
-    s.push_str("</e></a:r>");
-    s
+/// The hostile documents, shared with the other side through `include!`.
+mod hostile_shapes {
+    include!("data/hostile_shapes.rs");
 }
+use hostile_shapes::{
+    many_attributes, many_namespaces_in_scope, prefix_list_response, PrefixList, SignedAt,
+};
 
-/// Parsing cost per byte: the legitimate 256 KiB response against the hostile document above.
+/// Parsing cost per byte: the legitimate 256 KiB response against a hostile document of the same
+/// size made to make name lookups slow.
 fn hostile(c: &mut Criterion) {
-    let doc = hostile_namespaces(LARGE_XML.len());
+    let doc = many_namespaces_in_scope(LARGE_XML.len());
     Document::parse(doc.as_bytes(), &Limits::default()).expect("within the default limits");
     let mut g = c.benchmark_group("parse_256k");
     g.throughput(Throughput::Bytes(LARGE_XML.len() as u64));
@@ -177,10 +172,75 @@ fn hostile(c: &mut Criterion) {
     g.finish();
 }
 
+/// Whole validation per byte: the real 256 KiB response (accepted) against each hostile shape of
+/// the work-bound test (refused). Report each shape's time per byte over `large_response`'s.
+fn hostile_validation(c: &mut Criterion) {
+    let config = SsoConfig::builder()
+        .idp_certificate(CERT)
+        .idp_sso_url("https://dev-123.okta.com/app/x/exkTEST/sso/saml")
+        .idp_issuer("http://www.okta.com/exkTEST")
+        .sp_entity_id("https://sp.example.com/saml/metadata")
+        .acs_url("https://sp.example.com/saml/acs")
+        .allow_idp_initiated(true)
+        .build()
+        .expect("config");
+    let validator = AssertionValidator::new(config);
+    let now = Timestamp::parse("2026-01-15T10:00:30Z").expect("now");
+    let none: [&str; 0] = [];
+    let shapes = [
+        (
+            "prefix_list_repeated_90k",
+            prefix_list_response(SignedAt::Response, PrefixList::Repeated(90_000), 17_000),
+        ),
+        (
+            "prefix_list_distinct_22k",
+            prefix_list_response(SignedAt::Assertion, PrefixList::Distinct(22_000), 18_000),
+        ),
+        (
+            "prefix_list_64_in_scope",
+            prefix_list_response(SignedAt::Response, PrefixList::Distinct(64), 19_000),
+        ),
+        (
+            "many_namespaces_in_scope",
+            many_namespaces_in_scope(LARGE_XML.len()),
+        ),
+        ("many_attributes", many_attributes(LARGE_XML.len())),
+    ];
+    let mut g = c.benchmark_group("hostile_validation");
+    g.throughput(Throughput::Bytes(LARGE_XML.len() as u64));
+    g.bench_function("large_response", |b| {
+        b.iter(|| {
+            validator
+                .validate_xml(
+                    std::hint::black_box(LARGE_XML),
+                    &RequestState::outstanding(&none),
+                    now,
+                )
+                .expect("valid")
+        })
+    });
+    for (name, doc) in &shapes {
+        g.throughput(Throughput::Bytes(doc.len() as u64));
+        g.bench_function(*name, |b| {
+            b.iter(|| {
+                validator
+                    .validate_xml(
+                        std::hint::black_box(doc.as_bytes()),
+                        &RequestState::outstanding(&none),
+                        now,
+                    )
+                    .expect_err("refused")
+            })
+        });
+    }
+    g.finish();
+}
+
 fn bench(c: &mut Criterion) {
     group(c, "okta_8k_both_signed", XML, FORM);
     group(c, "large_256k_both_signed", LARGE_XML, LARGE_FORM);
     hostile(c);
+    hostile_validation(c);
 }
 
 criterion_group!(benches, bench);

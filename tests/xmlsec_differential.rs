@@ -74,6 +74,7 @@ fn differential_against_libxmlsec1() {
             "status",
             "in_response_to",
             "subject_confirmation",
+            "unknown_condition",
             "missing_name_id",
             "missing_email",
             "ambiguous_email",

@@ -16,7 +16,10 @@ struct Parts<'a> {
 
 fn split(url: &str) -> Option<Parts<'_>> {
     let (scheme, after) = url.split_once("://")?;
-    if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    if scheme.is_empty()
+        || !scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
     {
         return None;
     }
@@ -86,7 +89,10 @@ mod tests {
         ] {
             assert!(same_url(ACS, ok), "{ok}");
         }
-        assert!(same_url("http://h.example/a?x=1", "http://H.EXAMPLE:80/a?x=1"));
+        assert!(same_url(
+            "http://h.example/a?x=1",
+            "http://H.EXAMPLE:80/a?x=1"
+        ));
         assert!(same_url("https://[::1]:8443/acs", "https://[::1]:8443/acs"));
         assert!(same_url("https://sp.example.com:443/saml/acs", ACS));
     }

@@ -11,7 +11,13 @@ use base64::Engine;
 use crate::xml::work;
 use crate::{AssertionValidator, RequestState, SsoConfig, Timestamp};
 
-include!("../../benches/data/hostile_shapes.rs");
+/// The hostile documents, shared with the other side through `include!`.
+mod hostile_shapes {
+    include!("../../benches/data/hostile_shapes.rs");
+}
+use hostile_shapes::{
+    many_attributes, many_namespaces_in_scope, prefix_list_response, PrefixList, SignedAt,
+};
 
 const CERT: &str = include_str!("../../tests/vectors/generated/idp-cert.pem");
 const OKTA_8K: &[u8] = include_bytes!("../../tests/vectors/generated/valid-both-signed.xml");
@@ -87,7 +93,10 @@ fn hostile_shapes_cost_at_most_four_times_a_real_response_per_byte() {
             let (units, ok) = units_per_byte(&v, doc.as_bytes(), form);
             assert!(!ok, "{name} must be refused");
             let bound = 4.0 * baseline(doc.len());
-            eprintln!("{name} form={form}: {units:.3} per byte, baseline {:.3}", baseline(doc.len()));
+            eprintln!(
+                "{name} form={form}: {units:.3} per byte, baseline {:.3}",
+                baseline(doc.len())
+            );
             assert!(
                 units <= bound,
                 "{name} ({} bytes, form value {form}): {units:.2} units per byte, bound {bound:.2}",
