@@ -159,7 +159,12 @@ fn differential_against_libxmlsec1() {
             &RequestState::outstanding(&ids),
             v.now(),
         );
-        let certs = v.config(legacy).idp_certificates().to_vec();
+        let certs: Vec<String> = v
+            .config(legacy)
+            .idp_certificates()
+            .iter()
+            .map(|c| c.to_pem())
+            .collect();
         let parts = positions(xml);
         let theirs: Vec<bool> = parts
             .iter()

@@ -10,8 +10,6 @@ use xmlsec::{XmlSecDocumentExt, XmlSecKey, XmlSecKeyFormat, XmlSecSignatureConte
 
 use super::DSIG_NS;
 use crate::error::SignedPart;
-use crate::saml::IdpCertificate;
-
 const SAMLP: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 const SAML: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 
@@ -35,19 +33,19 @@ fn only_child(parent: &Node, ns: &str, local: &str) -> Result<Node, String> {
 }
 
 /// Does libxmlsec1 accept the Signature of `part` (the one that is a direct child of the Response,
-/// or of its Assertion) with one of `certificates`? IDs are registered explicitly on the Response
+/// or of its Assertion) with one of the PEM certificates `certificates_pem`? IDs are registered explicitly on the Response
 /// and its Assertion children; KeyInfo is never used (the key is set on the context).
 pub fn libxmlsec_verifies(
     xml: &[u8],
     part: SignedPart,
-    certificates: &[IdpCertificate],
+    certificates_pem: &[String],
 ) -> Result<bool, String> {
     let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
-    catch_unwind(AssertUnwindSafe(|| verify(xml, part, certificates)))
+    catch_unwind(AssertUnwindSafe(|| verify(xml, part, certificates_pem)))
         .unwrap_or_else(|_| Err("the libxmlsec1 wrapper panicked".into()))
 }
 
-fn verify(xml: &[u8], part: SignedPart, certificates: &[IdpCertificate]) -> Result<bool, String> {
+fn verify(xml: &[u8], part: SignedPart, certificates_pem: &[String]) -> Result<bool, String> {
     let options = ParserOptions {
         recover: false,
         no_net: true,
@@ -73,8 +71,8 @@ fn verify(xml: &[u8], part: SignedPart, certificates: &[IdpCertificate]) -> Resu
         SignedPart::Assertion => only_child(&root, SAML, "Assertion")?,
     };
     let signature = only_child(&target, DSIG_NS, "Signature")?;
-    for cert in certificates {
-        let key = XmlSecKey::from_memory(cert.to_pem().as_bytes(), XmlSecKeyFormat::CertPem, None)
+    for pem in certificates_pem {
+        let key = XmlSecKey::from_memory(pem.as_bytes(), XmlSecKeyFormat::CertPem, None)
             .map_err(|e| e.to_string())?;
         let mut ctx = XmlSecSignatureContext::new();
         ctx.insert_key(key);

@@ -335,11 +335,13 @@ impl AssertionValidator {
     /// With the `xmlsec` feature: libxmlsec1 must accept the signature we just verified.
     #[cfg(feature = "xmlsec")]
     fn cross_check(&self, doc: &Document, part: SignedPart) -> Result<(), SignatureError> {
-        match dsig::libxmlsec_verifies(
-            doc.source().as_bytes(),
-            part,
-            self.config.idp_certificates(),
-        ) {
+        let pems: Vec<String> = self
+            .config
+            .idp_certificates()
+            .iter()
+            .map(|c| c.to_pem())
+            .collect();
+        match dsig::libxmlsec_verifies(doc.source().as_bytes(), part, &pems) {
             Ok(true) => Ok(()),
             Ok(false) => Err(SignatureError::CrossCheck {
                 part,
