@@ -76,6 +76,8 @@ mod b64;
 mod domain;
 mod dsig;
 mod error;
+#[cfg(feature = "scim")]
+pub mod resource;
 pub mod saml;
 #[cfg(feature = "scim")]
 pub mod scim;
@@ -105,8 +107,7 @@ pub use domain::{email_domain, normalize_domain, DomainError};
 pub use scim::{AdminError, GeneratedToken, ScimError, ScimRequest, ScimResponse, ScimService};
 #[cfg(feature = "scim")]
 pub use store::{
-    AccountId, ClaimOutcome, Membership, MemoryStore, OrgId, OrgRole, Organization, Store,
-    UserRecord,
+    AccountId, ClaimOutcome, Membership, MemoryStore, OrgId, OrgRole, Organization, ScimUser, Store,
 };
 
 /// Compiles the README's code blocks as doc tests.

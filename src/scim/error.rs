@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use super::model::ERROR_SCHEMA;
-use super::service::ScimResponse;
+use super::http::ScimResponse;
+use super::urn::ERROR_SCHEMA;
 
 /// An error answered to a SCIM client.
 ///
@@ -100,5 +100,11 @@ impl ScimError {
                 .push(("WWW-Authenticate", "Bearer realm=\"SCIM\"".to_owned()));
         }
         r
+    }
+}
+
+impl From<crate::resource::FilterError> for ScimError {
+    fn from(e: crate::resource::FilterError) -> ScimError {
+        ScimError::new(400, e.scim_type(), e.detail())
     }
 }

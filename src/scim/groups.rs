@@ -4,22 +4,22 @@
 use serde_json::Value;
 
 use super::error::ScimError;
-use super::filter::check_types;
-use super::model::{etag, group_is_boolean, group_json, GroupInput, GROUP_SCHEMA};
+use super::model::{etag, group_json, GroupInput};
 use super::patch;
 use super::query::{ListParams, Projection};
 use super::service::{
     check_if_match, json_body, list_response, not_modified, resource_response, store_failure, uuid,
     Failure, ScimRequest, ScimResponse, ScimService, GROUP_SHAPE,
 };
-use crate::store::{Conflict, GroupRecord, OrgId, Store};
+use crate::resource::{check_types, GROUP, GROUP_SCHEMA};
+use crate::store::{Conflict, OrgId, ScimGroup, Store};
 use crate::time::Timestamp;
 
 /// How many times an update is retried when it loses a race.
 const ATTEMPTS: usize = 4;
 
 impl<S: Store> ScimService<S> {
-    async fn load_group(&self, org: &OrgId, id: &str) -> Result<GroupRecord, Failure> {
+    async fn load_group(&self, org: &OrgId, id: &str) -> Result<ScimGroup, Failure> {
         self.store
             .group(org, id)
             .await
@@ -30,7 +30,7 @@ impl<S: Store> ScimService<S> {
     /// The group's representation.
     async fn group_resource(
         &self,
-        g: &GroupRecord,
+        g: &ScimGroup,
         projection: &Projection,
     ) -> Result<Value, Failure> {
         let mut v = group_json(g, &self.base_url);
@@ -40,7 +40,7 @@ impl<S: Store> ScimService<S> {
         Ok(v)
     }
 
-    async fn group_response(&self, status: u16, g: &GroupRecord) -> Result<ScimResponse, Failure> {
+    async fn group_response(&self, status: u16, g: &ScimGroup) -> Result<ScimResponse, Failure> {
         let body = self.group_resource(g, &Projection::default()).await?;
         let location = (self.base_url.as_str(), "Groups", g.id.as_str());
         Ok(resource_response(status, &body, g.version, location))
@@ -52,7 +52,7 @@ impl<S: Store> ScimService<S> {
         params: &ListParams,
     ) -> Result<(Vec<Value>, usize), Failure> {
         if let Some(f) = &params.filter {
-            check_types(f, group_is_boolean)?;
+            check_types(f, &GROUP, &[]).map_err(ScimError::from)?;
         }
         let page = self
             .store
@@ -90,7 +90,7 @@ impl<S: Store> ScimService<S> {
         Ok(ScimResponse::json(200, &body).with_header("ETag", etag(g.version)))
     }
 
-    fn conflict(e: Conflict, g: &GroupRecord) -> Failure {
+    fn conflict(e: Conflict, g: &ScimGroup) -> Failure {
         match e {
             Conflict::DisplayName => ScimError::uniqueness(format!(
                 "a group named {:?} already exists in this organization",
@@ -115,7 +115,7 @@ impl<S: Store> ScimService<S> {
         now: Timestamp,
     ) -> Result<ScimResponse, Failure> {
         let input = GroupInput::from_json(&json_body(req)?)?;
-        let g = GroupRecord {
+        let g = ScimGroup {
             id: uuid(&self.rng)
                 .ok_or_else(|| Failure::Store("the system random generator failed".into()))?,
             org: org.clone(),
@@ -142,14 +142,14 @@ impl<S: Store> ScimService<S> {
         next: F,
     ) -> Result<ScimResponse, Failure>
     where
-        F: Fn(&GroupRecord) -> Result<GroupInput, ScimError> + Send + Sync,
+        F: Fn(&ScimGroup) -> Result<GroupInput, ScimError> + Send + Sync,
     {
         for _ in 0..ATTEMPTS {
             let current = self.load_group(org, id).await?;
             check_if_match(req, current.version)?;
             let input = next(&current)?;
             let version = current.version;
-            let mut g = GroupRecord {
+            let mut g = ScimGroup {
                 display_name: input.display_name,
                 external_id: input.external_id,
                 members: input.members,

@@ -11,23 +11,23 @@
 //! [`ScimResponse`]; see `examples/scim_server.rs` for an axum adapter in a dozen lines.
 
 mod error;
-pub mod filter;
 mod groups;
+mod http;
 mod json;
+mod json_filter;
 mod model;
 mod patch;
 mod query;
 mod schema;
 mod service;
 mod token;
+mod urn;
 mod users;
 
+pub use crate::resource::{ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 pub use error::ScimError;
-pub use model::{
-    ENTERPRISE_SCHEMA, ERROR_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, SEARCH_SCHEMA,
-    USER_SCHEMA,
-};
 pub use service::{
     AdminError, BaseUrlError, ScimRequest, ScimResponse, ScimService, MAX_BODY_BYTES,
 };
 pub use token::GeneratedToken;
+pub use urn::{ERROR_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, SEARCH_SCHEMA};

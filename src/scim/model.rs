@@ -5,22 +5,11 @@ use serde_json::{json, Map, Value};
 
 use super::error::ScimError;
 use super::json::{self, get, string};
-use crate::store::{Email, Enterprise, GroupRecord, Manager, UserRecord};
-
-/// The core User schema.
-pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-/// The enterprise User extension.
-pub const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-/// The core Group schema.
-pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-/// Search requests (`POST .search`).
-pub const SEARCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
-/// List responses.
-pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-/// PATCH requests.
-pub const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-/// Error bodies.
-pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+pub(crate) use crate::resource::etag;
+use crate::resource::{
+    Email, Enterprise, Manager, SchemaDef, ScimGroup, ScimUser, ENTERPRISE_SCHEMA, ENTERPRISE_USER,
+    GROUP, GROUP_SCHEMA, USER, USER_SCHEMA,
+};
 
 /// At most this many emails per user.
 const MAX_EMAILS: usize = 16;
@@ -205,11 +194,6 @@ fn read_enterprise(e: &Map<String, Value>) -> Result<Enterprise, ScimError> {
     })
 }
 
-/// The weak ETag of a version.
-pub(crate) fn etag(version: u64) -> String {
-    format!("W/\"{version}\"")
-}
-
 fn put(m: &mut Map<String, Value>, k: &str, v: &Option<String>) {
     if let Some(v) = v {
         m.insert(k.to_owned(), Value::String(v.clone()));
@@ -218,7 +202,7 @@ fn put(m: &mut Map<String, Value>, k: &str, v: &Option<String>) {
 
 /// The User resource as answered (never with a password): `base` is the service's base URL (`""`
 /// for internal use), `groups` the `(id, displayName)` of the groups it belongs to.
-pub(crate) fn user_json(u: &UserRecord, base: &str, groups: &[(String, String)]) -> Value {
+pub(crate) fn user_json(u: &ScimUser, base: &str, groups: &[(String, String)]) -> Value {
     let location = if base.is_empty() {
         String::new()
     } else {
@@ -361,7 +345,7 @@ impl GroupInput {
 
 /// The Group resource as answered: members are `value` (the user id) and `$ref` (its URI), and
 /// nothing the client did not send, so a client reads back exactly what it wrote.
-pub(crate) fn group_json(g: &GroupRecord, base: &str) -> Value {
+pub(crate) fn group_json(g: &ScimGroup, base: &str) -> Value {
     let members: Vec<Value> = g
         .members
         .iter()
@@ -397,28 +381,34 @@ pub(crate) fn group_json(g: &GroupRecord, base: &str) -> Value {
     Value::Object(m)
 }
 
-/// How values of a Group attribute compare in filters: ids exactly, displayName not.
-pub(crate) fn group_case_exact(dotted: &str) -> bool {
-    matches!(
-        dotted,
-        "id" | "externalid" | "members.value" | "members" | "meta.version"
-    )
+/// Is the attribute `dotted` (`attr` or `attr.sub`, lowercase, in `core` or an extension)
+/// compared case-exactly? Read from the attribute tables.
+fn case_exact_in(
+    core: &'static SchemaDef,
+    extensions: &[&'static SchemaDef],
+    dotted: &str,
+) -> bool {
+    let (attr, sub) = match dotted.split_once('.') {
+        Some((a, s)) => (a, Some(s)),
+        None => (dotted, None),
+    };
+    std::iter::once(core)
+        .chain(extensions.iter().copied())
+        .find_map(|s| s.attribute(attr))
+        .is_some_and(|d| match sub {
+            Some(s) => d.sub_attribute(s).is_some_and(|x| x.case_exact),
+            None => d.case_exact,
+        })
 }
 
-/// Boolean attributes of a User (for filter type checks).
-pub(crate) fn user_is_boolean(dotted: &str) -> bool {
-    matches!(dotted, "active" | "emails.primary")
-}
-
-/// Groups have no boolean attribute.
-pub(crate) fn group_is_boolean(_dotted: &str) -> bool {
-    false
-}
-
-/// How values of a User attribute compare in filters (RFC 7643 `caseExact`): `id`, `externalId`
-/// and `meta.version` exactly, everything else case-insensitively.
+/// How values of a User attribute compare in PATCH value filters (the table's `caseExact`).
 pub(crate) fn user_case_exact(dotted: &str) -> bool {
-    matches!(dotted, "id" | "externalid" | "meta.version")
+    case_exact_in(&USER, &[&ENTERPRISE_USER], dotted)
+}
+
+/// How values of a Group attribute compare in PATCH value filters (the table's `caseExact`).
+pub(crate) fn group_case_exact(dotted: &str) -> bool {
+    case_exact_in(&GROUP, &[], dotted)
 }
 
 #[cfg(test)]

@@ -10,11 +10,10 @@
 use serde_json::{Map, Value};
 
 use super::error::ScimError;
-use super::filter::{
-    matches, parse_patch_path, CaseExact, CompValue, CompareOp, Filter, PatchPath,
-};
 use super::json::{self, get};
-use super::model::PATCH_SCHEMA;
+use super::json_filter::{matches, CaseExact};
+use super::urn::PATCH_SCHEMA;
+use crate::resource::{parse_patch_path, CompValue, CompareOp, Filter, PatchPath};
 
 /// At most this many operations per request.
 const MAX_OPERATIONS: usize = 256;

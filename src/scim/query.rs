@@ -4,9 +4,9 @@
 use serde_json::{Map, Value};
 
 use super::error::ScimError;
-use super::filter::{parse_filter, parse_patch_path, AttrPath, Filter};
 use super::json::{self, get};
 use super::schema::MAX_RESULTS;
+use crate::resource::{parse_filter, parse_patch_path, AttrPath, Filter};
 use crate::store::Sort;
 
 /// Default page size of list responses.
@@ -169,11 +169,11 @@ impl ListParams {
         if let Some(Value::Array(s)) = get(body, "schemas")? {
             if !s.iter().any(|x| {
                 x.as_str()
-                    .is_some_and(|x| x.eq_ignore_ascii_case(super::model::SEARCH_SCHEMA))
+                    .is_some_and(|x| x.eq_ignore_ascii_case(super::urn::SEARCH_SCHEMA))
             }) {
                 return Err(ScimError::invalid_syntax(format!(
                     "a search body must have schemas [{:?}]",
-                    super::model::SEARCH_SCHEMA
+                    super::urn::SEARCH_SCHEMA
                 )));
             }
         }
@@ -426,7 +426,7 @@ mod tests {
         assert!(p.filter.is_some());
         assert!(ListParams::from_query("sortOrder=sideways", &[]).is_err());
         assert!(ListParams::from_query("sortBy=emails[type eq \"w\"]", &[]).is_err());
-        let body = json!({"schemas": [super::super::model::SEARCH_SCHEMA], "filter": "userName sw \"a\"", "startIndex": 2, "count": 5, "attributes": ["userName"]});
+        let body = json!({"schemas": [super::super::urn::SEARCH_SCHEMA], "filter": "userName sw \"a\"", "startIndex": 2, "count": 5, "attributes": ["userName"]});
         let s = ListParams::from_search(body.as_object().unwrap(), &[]).unwrap();
         assert_eq!(
             (s.start_index, s.count, s.projection.attributes.len()),

@@ -1,9 +1,13 @@
 //! Discovery documents (RFC 7643 sections 5-7): what this service really supports, narrowed to
-//! the attributes it stores.
+//! the attributes it stores, rendered from the resources' attribute tables.
 
 use serde_json::{json, Value};
 
-use super::model::{ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, USER_SCHEMA};
+use super::urn::LIST_SCHEMA;
+use crate::resource::{
+    AttrDef, AttrType, SchemaDef, ENTERPRISE_SCHEMA, ENTERPRISE_USER, GROUP, GROUP_SCHEMA, USER,
+    USER_SCHEMA,
+};
 
 const SPC_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 const RT_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
@@ -12,197 +16,55 @@ const SCHEMA_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 /// Most resources one list response returns.
 pub(crate) const MAX_RESULTS: usize = 200;
 
-struct A {
-    name: &'static str,
-    kind: &'static str,
-    multi: bool,
-    required: bool,
-    case_exact: bool,
-    mutability: &'static str,
-    uniqueness: &'static str,
-    description: &'static str,
-    sub: Vec<A>,
-    reference_types: &'static [&'static str],
+/// An attribute definition as `/Schemas` publishes it.
+fn attribute_json(a: &AttrDef) -> Value {
+    let mut v = json!({
+        "name": a.name,
+        "type": a.kind.name(),
+        "multiValued": a.multi,
+        "description": a.description,
+        "required": a.required,
+        "mutability": a.mutability.name(),
+        "returned": "default",
+    });
+    if matches!(a.kind, AttrType::String | AttrType::Reference) {
+        v["caseExact"] = json!(a.case_exact);
+        v["uniqueness"] = json!(if a.unique { "server" } else { "none" });
+    }
+    if !a.sub.is_empty() {
+        v["subAttributes"] = Value::Array(a.sub.iter().map(attribute_json).collect());
+    }
+    if !a.reference_types.is_empty() {
+        v["referenceTypes"] = json!(a.reference_types);
+    }
+    v
 }
 
-fn a(name: &'static str, kind: &'static str, description: &'static str) -> A {
-    A {
-        name,
-        kind,
-        multi: false,
-        required: false,
-        case_exact: false,
-        mutability: "readWrite",
-        uniqueness: "none",
-        description,
-        sub: Vec::new(),
-        reference_types: &[],
-    }
-}
-
-impl A {
-    fn required(mut self) -> A {
-        self.required = true;
-        self
-    }
-    fn exact(mut self) -> A {
-        self.case_exact = true;
-        self
-    }
-    fn multi(mut self) -> A {
-        self.multi = true;
-        self
-    }
-    fn read_only(mut self) -> A {
-        self.mutability = "readOnly";
-        self
-    }
-    fn unique(mut self, u: &'static str) -> A {
-        self.uniqueness = u;
-        self
-    }
-    fn sub(mut self, s: Vec<A>) -> A {
-        self.sub = s;
-        self
-    }
-    fn immutable(mut self) -> A {
-        self.mutability = "immutable";
-        self
-    }
-    fn references(mut self, types: &'static [&'static str]) -> A {
-        self.reference_types = types;
-        self
-    }
-    fn json(&self) -> Value {
-        let mut v = json!({
-            "name": self.name,
-            "type": self.kind,
-            "multiValued": self.multi,
-            "description": self.description,
-            "required": self.required,
-            "mutability": self.mutability,
-            "returned": "default",
-        });
-        if self.kind == "string" || self.kind == "reference" {
-            v["caseExact"] = json!(self.case_exact);
-            v["uniqueness"] = json!(self.uniqueness);
-        }
-        if !self.sub.is_empty() {
-            v["subAttributes"] = Value::Array(self.sub.iter().map(A::json).collect());
-        }
-        if !self.reference_types.is_empty() {
-            v["referenceTypes"] = json!(self.reference_types);
-        }
-        v
-    }
-}
-
-fn user_attributes() -> Vec<A> {
-    vec![
-        a("userName", "string", "Unique identifier for the user in this organization, an email on a claimed domain; compared case-insensitively.").required().unique("server"),
-        a("name", "complex", "The user's name.").sub(vec![
-            a("givenName", "string", "Given (first) name.").required(),
-            a("familyName", "string", "Family (last) name.").required(),
-            a("formatted", "string", "The full name, formatted for display."),
-        ]).required(),
-        a("displayName", "string", "The name displayed to end users."),
-        a("locale", "string", "Default location for localization, e.g. en-US."),
-                a("active", "boolean", "Whether the user may use the organization; false deactivates (or deletes, by organization setting). Defaults to true on creation; cannot be removed.").required(),
-        a("emails", "complex", "Email addresses; the primary (else the first) is the account's email and must be on a claimed domain.").multi().required().sub(vec![
-            a("value", "string", "The email address.").required(),
-            a("type", "string", "work, home or other."),
-                        a("primary", "boolean", "Whether this is the primary email."),
-        ]),
-        a("groups", "complex", "The groups the user is a direct member of (change membership through /Groups).").multi().read_only().sub(vec![
-            a("value", "string", "The group's id.").exact().read_only(),
-            a("display", "string", "The group's displayName.").read_only(),
-            a("type", "string", "Always direct.").read_only(),
-                        a("$ref", "reference", "The group's URI.").read_only().references(&["Group"]),
-        ]),
-    ]
-}
-
-fn group_attributes() -> Vec<A> {
-    vec![
-        a(
-            "displayName",
-            "string",
-            "The group's name, unique in the organization (case-insensitively).",
-        )
-        .required()
-        .unique("server"),
-        a(
-            "members",
-            "complex",
-            "The group's members: users of the organization.",
-        )
-        .multi()
-        .sub(vec![
-            a("value", "string", "The member's user id.")
-                .exact()
-                .required()
-                .immutable(),
-            a(
-                "$ref",
-                "reference",
-                "The member's URI (ignored on input: members are identified by value).",
-            )
-            .immutable()
-            .references(&["User"]),
-        ]),
-    ]
-}
-
-fn enterprise_attributes() -> Vec<A> {
-    vec![
-        a("employeeNumber", "string", "Employee number."),
-        a("costCenter", "string", "Cost center."),
-        a("organization", "string", "Organization."),
-        a("division", "string", "Division."),
-        a("department", "string", "Department."),
-        a("manager", "complex", "The user's manager.").sub(vec![
-            a("value", "string", "The manager's id.").exact(),
-            a("displayName", "string", "The manager's display name.").read_only(),
-        ]),
-    ]
-}
-
-fn schema_doc(base: &str, id: &str, name: &str, description: &str, attrs: Vec<A>) -> Value {
+/// A schema document: the table's published attributes (common ones such as `id` and `meta`
+/// are not part of a schema, RFC 7643 §3.1).
+fn schema_doc(base: &str, s: &SchemaDef) -> Value {
+    let attributes: Vec<Value> = s
+        .attributes
+        .iter()
+        .filter(|a| a.published)
+        .map(attribute_json)
+        .collect();
     json!({
         "schemas": [SCHEMA_SCHEMA],
-        "id": id,
-        "name": name,
-        "description": description,
-        "attributes": attrs.iter().map(A::json).collect::<Vec<_>>(),
-        "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{id}")},
+        "id": s.id,
+        "name": s.name,
+        "description": s.description,
+        "attributes": attributes,
+        "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{}", s.id)},
     })
 }
 
 /// Every schema document.
 pub(crate) fn schemas(base: &str) -> Vec<Value> {
-    vec![
-        schema_doc(
-            base,
-            USER_SCHEMA,
-            "User",
-            "User account (narrowed to the attributes this service stores)",
-            user_attributes(),
-        ),
-        schema_doc(
-            base,
-            ENTERPRISE_SCHEMA,
-            "EnterpriseUser",
-            "Enterprise user",
-            enterprise_attributes(),
-        ),
-        schema_doc(
-            base,
-            GROUP_SCHEMA,
-            "Group",
-            "Group of users (narrowed to the attributes this service stores)",
-            group_attributes(),
-        ),
-    ]
+    [&USER, &ENTERPRISE_USER, &GROUP]
+        .into_iter()
+        .map(|s| schema_doc(base, s))
+        .collect()
 }
 
 /// Every resource type document.

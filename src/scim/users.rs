@@ -3,8 +3,7 @@
 use serde_json::Value;
 
 use super::error::ScimError;
-use super::filter::check_types;
-use super::model::{etag, user_is_boolean, user_json, UserInput, USER_SCHEMA};
+use super::model::{etag, user_json, UserInput};
 use super::patch;
 use super::query::{ListParams, Projection};
 use super::service::{
@@ -12,20 +11,21 @@ use super::service::{
     store_failure, uuid, Failure, ScimRequest, ScimResponse, ScimService, USER_SHAPE,
 };
 use crate::domain::email_domain;
+use crate::resource::{check_types, ENTERPRISE_USER, USER, USER_SCHEMA};
 use crate::store::{
     email_key, user_name_key, Account, AccountId, AccountLink, Conflict, OrgId, Organization,
-    Store, UserRecord,
+    ScimUser, Store,
 };
 use crate::time::Timestamp;
 
 /// An update attempt lost a race with another update: read again and retry.
 enum Attempt {
-    Done(Box<UserRecord>),
+    Done(Box<ScimUser>),
     Retry,
 }
 
 impl<S: Store> ScimService<S> {
-    pub(super) async fn load_user(&self, org: &OrgId, id: &str) -> Result<UserRecord, Failure> {
+    pub(super) async fn load_user(&self, org: &OrgId, id: &str) -> Result<ScimUser, Failure> {
         self.store
             .user(org, id)
             .await
@@ -34,11 +34,7 @@ impl<S: Store> ScimService<S> {
     }
 
     /// The user's representation: its groups, the projection, nothing secret.
-    async fn user_resource(
-        &self,
-        u: &UserRecord,
-        projection: &Projection,
-    ) -> Result<Value, Failure> {
+    async fn user_resource(&self, u: &ScimUser, projection: &Projection) -> Result<Value, Failure> {
         let groups = self
             .store
             .groups_of_user(&u.org, &u.id)
@@ -54,7 +50,7 @@ impl<S: Store> ScimService<S> {
     async fn user_response(
         &self,
         status: u16,
-        u: &UserRecord,
+        u: &ScimUser,
         projection: &Projection,
     ) -> Result<ScimResponse, Failure> {
         let body = self.user_resource(u, projection).await?;
@@ -69,7 +65,7 @@ impl<S: Store> ScimService<S> {
         params: &ListParams,
     ) -> Result<(Vec<Value>, usize), Failure> {
         if let Some(f) = &params.filter {
-            check_types(f, user_is_boolean)?;
+            check_types(f, &USER, &[&ENTERPRISE_USER]).map_err(ScimError::from)?;
         }
         let page = self
             .store
@@ -102,7 +98,7 @@ impl<S: Store> ScimService<S> {
         if not_modified(req, user.version) {
             return Ok(ScimResponse::empty(304).with_header("ETag", etag(user.version)));
         }
-        let params = ListParams::from_query(req.query, &[super::model::ENTERPRISE_SCHEMA])?;
+        let params = ListParams::from_query(req.query, &[crate::resource::ENTERPRISE_SCHEMA])?;
         self.user_response(200, &user, &params.projection).await
     }
 
@@ -196,8 +192,8 @@ impl<S: Store> ScimService<S> {
         Ok(())
     }
 
-    fn record_from(input: UserInput, base: UserRecord, now: Timestamp) -> UserRecord {
-        UserRecord {
+    fn record_from(input: UserInput, base: ScimUser, now: Timestamp) -> ScimUser {
+        ScimUser {
             user_name: input.user_name,
             external_id: input.external_id,
             given_name: Some(input.given_name),
@@ -278,7 +274,7 @@ impl<S: Store> ScimService<S> {
             AccountLink::Existing(a) => a.clone(),
             AccountLink::New(a) => a.id.clone(),
         };
-        let base = UserRecord {
+        let base = ScimUser {
             id: uuid(&self.rng).ok_or_else(random_failure)?,
             org: org.clone(),
             account,
@@ -320,7 +316,7 @@ impl<S: Store> ScimService<S> {
         next: F,
     ) -> Result<ScimResponse, Failure>
     where
-        F: Fn(&UserRecord) -> Result<UserInput, ScimError> + Send + Sync,
+        F: Fn(&ScimUser) -> Result<UserInput, ScimError> + Send + Sync,
     {
         for _ in 0..4 {
             let current = self.load_user(&settings.id, id).await?;
@@ -347,7 +343,7 @@ impl<S: Store> ScimService<S> {
     async fn try_update(
         &self,
         settings: &Organization,
-        current: UserRecord,
+        current: ScimUser,
         input: UserInput,
         now: Timestamp,
     ) -> Result<Attempt, Failure> {

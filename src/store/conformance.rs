@@ -22,10 +22,9 @@ use std::task::{Context, Poll};
 
 use super::{
     email_key, user_name_key, Account, AccountId, AccountLink, ClaimOutcome, Conflict, Email,
-    GroupRecord, Membership, OrgId, OrgRole, Organization, Query, Sort, Store, TokenRecord,
-    UserRecord,
+    Membership, OrgId, OrgRole, Organization, Query, ScimGroup, ScimUser, Sort, Store, TokenRecord,
 };
-use crate::scim::filter::{group_matches, parse_filter, parse_patch_path, user_matches};
+use crate::resource::{group_matches, parse_filter, parse_patch_path, user_matches};
 use crate::time::Timestamp;
 
 /// Polls many futures concurrently on the caller's task.
@@ -84,8 +83,8 @@ pub fn sample_user(
     account: &AccountId,
     user_name: &str,
     email: &str,
-) -> UserRecord {
-    UserRecord {
+) -> ScimUser {
+    ScimUser {
         id: id.to_owned(),
         org: org.clone(),
         account: account.clone(),
@@ -876,7 +875,7 @@ pub async fn queries<S: Store>(s: &S, p: &str) {
         let filter = parse_filter(f).unwrap();
         let want: Vec<&str> = all
             .iter()
-            .filter(|u| user_matches(&filter, u))
+            .filter(|u| user_matches(&filter, u, &[]))
             .map(|u| u.id.as_str())
             .collect();
         let q = Query {
@@ -947,7 +946,7 @@ pub async fn groups<S: Store>(s: &S, p: &str) {
         );
         users.push(u.id);
     }
-    let group = |id: &str, name: &str, members: &[String]| GroupRecord {
+    let group = |id: &str, name: &str, members: &[String]| ScimGroup {
         id: format!("{p}-{id}"),
         org: o.clone(),
         display_name: name.to_owned(),

@@ -5,12 +5,14 @@ use std::future::{ready, Future};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::records::{
-    email_key, group_name_key, user_name_key, Account, AccountId, AccountLink, ClaimOutcome,
-    Conflict, GroupPage, GroupRecord, Membership, OrgId, OrgRole, Organization, Query, TokenRecord,
-    UserPage, UserRecord,
+    email_key, Account, AccountLink, ClaimOutcome, Conflict, GroupPage, Membership, OrgRole,
+    Organization, Query, TokenRecord, UserPage,
 };
 use super::Store;
-use crate::scim::filter::{self, CompValue, CompareOp, Filter};
+use crate::resource::{
+    self, group_name_key, user_name_key, AccountId, CompValue, CompareOp, Filter, OrgId, ScimGroup,
+    ScimUser,
+};
 
 /// A store in memory. Every operation takes one lock, so each is atomic; lookups by id, userName
 /// and externalId use hash indexes, and default-order paging uses an order-statistic index, so a
@@ -42,7 +44,7 @@ struct State {
 #[derive(Debug, Default)]
 struct OrgGroups {
     /// id -> (position in creation order, record)
-    by_id: HashMap<String, (usize, GroupRecord)>,
+    by_id: HashMap<String, (usize, ScimGroup)>,
     by_name: HashMap<String, String>,
     order: BTreeMap<usize, String>,
     next: usize,
@@ -53,7 +55,7 @@ struct OrgGroups {
 #[derive(Debug, Default)]
 struct OrgUsers {
     /// id -> (position in creation order, record)
-    by_id: HashMap<String, (usize, UserRecord)>,
+    by_id: HashMap<String, (usize, ScimUser)>,
     by_key: HashMap<String, String>,
     by_account: HashMap<AccountId, String>,
     by_external: HashMap<String, BTreeSet<(usize, String)>>,
@@ -142,7 +144,7 @@ impl State {
         self.users.entry(org.clone()).or_default()
     }
 
-    fn create_user(&mut self, user: &UserRecord, link: &AccountLink) -> Result<(), Conflict> {
+    fn create_user(&mut self, user: &ScimUser, link: &AccountLink) -> Result<(), Conflict> {
         let key = user_name_key(&user.user_name);
         if self
             .users
@@ -226,7 +228,7 @@ impl State {
 
     fn update_user(
         &mut self,
-        user: &UserRecord,
+        user: &ScimUser,
         account_email: &str,
         expected: u64,
     ) -> Result<(), Conflict> {
@@ -349,12 +351,12 @@ impl State {
 
     /// The users an indexable filter designates (`userName`, `externalId` or `id` eq, possibly
     /// and-ed with more), or `None` when the filter needs a scan.
-    fn indexed_users<'s>(users: &'s OrgUsers, f: &Filter) -> Option<Vec<&'s UserRecord>> {
+    fn indexed_users<'s>(users: &'s OrgUsers, f: &Filter) -> Option<Vec<&'s ScimUser>> {
         match f {
             Filter::Compare(p, CompareOp::Eq, CompValue::Str(v))
                 if p.schema
                     .as_deref()
-                    .is_none_or(|s| s.eq_ignore_ascii_case(crate::scim::USER_SCHEMA)) =>
+                    .is_none_or(|s| s.eq_ignore_ascii_case(crate::resource::USER_SCHEMA)) =>
             {
                 let get = |id: &String| users.by_id.get(id).map(|(_, u)| u);
                 if p.is("userName") {
@@ -404,11 +406,16 @@ impl State {
                 .filter_map(|id| users.by_id.get(id).map(|(_, u)| u))
                 .collect::<Vec<_>>()
         };
-        let hits: Vec<&UserRecord> = match &q.filter {
+        let hits: Vec<&ScimUser> = match &q.filter {
             Some(f) => Self::indexed_users(users, f).unwrap_or_else(all),
             None => all(),
         };
-        let (users, total) = page(hits, q, filter::user_matches, filter::user_sort_key);
+        let (users, total) = page(
+            hits,
+            q,
+            |f, u| resource::user_matches(f, u, &self.groups_of_user(org, &u.id)),
+            resource::user_sort_key,
+        );
         UserPage { users, total }
     }
 
@@ -432,7 +439,7 @@ impl State {
             .unwrap_or_default()
     }
 
-    fn check_members(&self, g: &GroupRecord) -> Result<(), Conflict> {
+    fn check_members(&self, g: &ScimGroup) -> Result<(), Conflict> {
         let users = self.users.get(&g.org);
         if g.members
             .iter()
@@ -444,7 +451,7 @@ impl State {
         }
     }
 
-    fn create_group(&mut self, g: &GroupRecord) -> Result<(), Conflict> {
+    fn create_group(&mut self, g: &ScimGroup) -> Result<(), Conflict> {
         let key = group_name_key(&g.display_name);
         if self
             .groups
@@ -469,7 +476,7 @@ impl State {
         Ok(())
     }
 
-    fn update_group(&mut self, g: &GroupRecord, expected: u64) -> Result<(), Conflict> {
+    fn update_group(&mut self, g: &ScimGroup, expected: u64) -> Result<(), Conflict> {
         let Some((_, current)) = self.groups.get(&g.org).and_then(|gs| gs.by_id.get(&g.id)) else {
             return Err(Conflict::NotFound);
         };
@@ -550,7 +557,7 @@ impl State {
             }
             _ => None,
         };
-        let hits: Vec<&GroupRecord> = match q.filter.as_ref().and_then(indexed) {
+        let hits: Vec<&ScimGroup> = match q.filter.as_ref().and_then(indexed) {
             Some(c) => c,
             None => gs
                 .order
@@ -558,7 +565,7 @@ impl State {
                 .filter_map(|id| gs.by_id.get(id).map(|(_, g)| g))
                 .collect(),
         };
-        let (groups, total) = page(hits, q, filter::group_matches, filter::group_sort_key);
+        let (groups, total) = page(hits, q, resource::group_matches, resource::group_sort_key);
         GroupPage { groups, total }
     }
 
@@ -744,13 +751,13 @@ impl Store for MemoryStore {
 
     fn create_user(
         &self,
-        user: &UserRecord,
+        user: &ScimUser,
         link: &AccountLink,
     ) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
         ready(Ok(self.write().create_user(user, link)))
     }
 
-    fn user(&self, org: &OrgId, id: &str) -> impl Future<Output = Res<Option<UserRecord>>> + Send {
+    fn user(&self, org: &OrgId, id: &str) -> impl Future<Output = Res<Option<ScimUser>>> + Send {
         let s = self.read();
         ready(Ok(s
             .users
@@ -763,7 +770,7 @@ impl Store for MemoryStore {
         &self,
         org: &OrgId,
         key: &str,
-    ) -> impl Future<Output = Res<Option<UserRecord>>> + Send {
+    ) -> impl Future<Output = Res<Option<ScimUser>>> + Send {
         let s = self.read();
         let r = s
             .users
@@ -777,7 +784,7 @@ impl Store for MemoryStore {
         &self,
         org: &OrgId,
         external_id: &str,
-    ) -> impl Future<Output = Res<Vec<UserRecord>>> + Send {
+    ) -> impl Future<Output = Res<Vec<ScimUser>>> + Send {
         let s = self.read();
         let r = s
             .users
@@ -795,7 +802,7 @@ impl Store for MemoryStore {
 
     fn update_user(
         &self,
-        user: &UserRecord,
+        user: &ScimUser,
         account_email: &str,
         expected_version: u64,
     ) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
@@ -846,16 +853,12 @@ impl Store for MemoryStore {
 
     fn create_group(
         &self,
-        group: &GroupRecord,
+        group: &ScimGroup,
     ) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
         ready(Ok(self.write().create_group(group)))
     }
 
-    fn group(
-        &self,
-        org: &OrgId,
-        id: &str,
-    ) -> impl Future<Output = Res<Option<GroupRecord>>> + Send {
+    fn group(&self, org: &OrgId, id: &str) -> impl Future<Output = Res<Option<ScimGroup>>> + Send {
         let s = self.read();
         ready(Ok(s
             .groups
@@ -866,7 +869,7 @@ impl Store for MemoryStore {
 
     fn update_group(
         &self,
-        group: &GroupRecord,
+        group: &ScimGroup,
         expected_version: u64,
     ) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
         ready(Ok(self.write().update_group(group, expected_version)))
@@ -891,13 +894,13 @@ fn page<T: Clone>(
     mut hits: Vec<&T>,
     q: &Query,
     matches: impl Fn(&Filter, &T) -> bool,
-    sort_key: impl Fn(&T, &filter::AttrPath) -> Option<filter::SortKey>,
+    sort_key: impl Fn(&T, &resource::AttrPath) -> Option<resource::SortKey>,
 ) -> (Vec<T>, usize) {
     if let Some(f) = &q.filter {
         hits.retain(|r| matches(f, r));
     }
     if let Some(sort) = &q.sort {
-        hits = filter::sort_by_key(hits, sort.descending, |r| sort_key(r, &sort.by));
+        hits = resource::sort_by_key(hits, sort.descending, |r| sort_key(r, &sort.by));
     }
     let total = hits.len();
     let out = hits

@@ -23,11 +23,14 @@ pub mod conformance;
 
 use std::future::Future;
 
+pub use crate::resource::{
+    group_name_key, user_name_key, AccountId, Email, Enterprise, InvalidId, Manager, OrgId,
+    ScimGroup, ScimUser,
+};
 pub use memory::{MemoryStore, MemoryStoreError};
 pub use records::{
-    email_key, group_name_key, user_name_key, Account, AccountId, AccountLink, ClaimOutcome,
-    Conflict, Email, Enterprise, GroupPage, GroupRecord, InvalidId, Manager, Membership, OrgId,
-    OrgRole, Organization, Query, Sort, TokenRecord, UserPage, UserRecord,
+    email_key, Account, AccountLink, ClaimOutcome, Conflict, GroupPage, Membership, OrgRole,
+    Organization, Query, Sort, TokenRecord, UserPage,
 };
 
 /// Storage behind the SCIM service and the organization rules. Used as a generic (no `dyn`).
@@ -160,7 +163,7 @@ pub trait Store: Send + Sync {
     /// organization has a user with the same [`user_name_key`]. On any conflict nothing is stored.
     fn create_user(
         &self,
-        user: &UserRecord,
+        user: &ScimUser,
         link: &AccountLink,
     ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
 
@@ -169,21 +172,21 @@ pub trait Store: Send + Sync {
         &self,
         org: &OrgId,
         id: &str,
-    ) -> impl Future<Output = Result<Option<UserRecord>, Self::Error>> + Send;
+    ) -> impl Future<Output = Result<Option<ScimUser>, Self::Error>> + Send;
 
     /// The user of `org` whose userName has this [`user_name_key`]. Never a scan.
     fn user_by_user_name(
         &self,
         org: &OrgId,
         user_name_key: &str,
-    ) -> impl Future<Output = Result<Option<UserRecord>, Self::Error>> + Send;
+    ) -> impl Future<Output = Result<Option<ScimUser>, Self::Error>> + Send;
 
     /// The users of `org` with this externalId (exact match), in default order.
     fn users_by_external_id(
         &self,
         org: &OrgId,
         external_id: &str,
-    ) -> impl Future<Output = Result<Vec<UserRecord>, Self::Error>> + Send;
+    ) -> impl Future<Output = Result<Vec<ScimUser>, Self::Error>> + Send;
 
     /// Atomically replaces the user `user.id` of `user.org` if its stored version is
     /// `expected_version`, storing `user` with version `expected_version + 1`; updates the linked
@@ -192,7 +195,7 @@ pub trait Store: Send + Sync {
     /// [`Conflict::Email`]; on any of them nothing changes.
     fn update_user(
         &self,
-        user: &UserRecord,
+        user: &ScimUser,
         account_email: &str,
         expected_version: u64,
     ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
@@ -220,7 +223,7 @@ pub trait Store: Send + Sync {
     /// The users of `org` matching `query.filter` (all when `None`), ordered by `query.sort`
     /// (default order when `None`), paged, with the total number of matches. A store evaluates
     /// the filter as it likes (indexes, a query language, or a scan with
-    /// [`crate::scim::filter::user_matches`]) but must return exactly the users that function
+    /// [`crate::resource::user_matches`]) but must return exactly the users that function
     /// accepts.
     fn query_users(
         &self,
@@ -242,7 +245,7 @@ pub trait Store: Send + Sync {
     /// the organization. On conflict nothing is stored.
     fn create_group(
         &self,
-        group: &GroupRecord,
+        group: &ScimGroup,
     ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
 
     /// The group `id` of `org`.
@@ -250,14 +253,14 @@ pub trait Store: Send + Sync {
         &self,
         org: &OrgId,
         id: &str,
-    ) -> impl Future<Output = Result<Option<GroupRecord>, Self::Error>> + Send;
+    ) -> impl Future<Output = Result<Option<ScimGroup>, Self::Error>> + Send;
 
     /// Atomically replaces group `group.id` of `group.org` if its version is `expected_version`
     /// (storing `expected_version + 1`). Conflicts: [`Conflict::NotFound`], [`Conflict::Version`],
     /// [`Conflict::DisplayName`], [`Conflict::UnknownMember`]; on any of them nothing changes.
     fn update_group(
         &self,
-        group: &GroupRecord,
+        group: &ScimGroup,
         expected_version: u64,
     ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
 
@@ -269,7 +272,7 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
 
     /// The groups of `org` matching `query` (as [`Store::query_users`]; filters are evaluated as
-    /// [`crate::scim::filter::group_matches`] does). The default order is creation order.
+    /// [`crate::resource::group_matches`] does). The default order is creation order.
     fn query_groups(
         &self,
         org: &OrgId,

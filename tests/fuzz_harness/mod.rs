@@ -110,23 +110,66 @@ pub fn c14n(data: &[u8]) {
     }
 }
 
-/// Target `scim_filter`: the filter and PATCH-path parsers, and evaluation of what parses.
+/// Target `scim_filter`: the filter and PATCH-path parsers, and the typed evaluation of what
+/// parses against a user (with a group) and a group.
 pub fn scim_filter(data: &[u8]) {
-    use sso_scim::scim::filter::{matches, parse_filter, parse_patch_path};
+    use sso_scim::resource::{
+        group_matches, parse_filter, parse_patch_path, user_matches, AccountId, Email, Enterprise,
+        OrgId, ScimGroup, ScimUser,
+    };
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let user = serde_json::json!({
-        "userName": "Alice@Example.com", "active": true, "id": "1",
-        "emails": [{"value": "a@work.com", "type": "work", "primary": true}, {"value": "a@home.com"}],
-        "name": {"givenName": "Alice", "familyName": "Smith"},
-        "meta": {"created": "2026-01-01T00:00:00Z"},
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "R&D"}
-    });
-    if let Ok(f) = parse_filter(text) {
-        let _ = matches(&f, &user, |a| a == "id");
-    } else if let Err(e) = parse_filter(text) {
-        assert_eq!(e.scim_type(), "invalidFilter");
+    let t = sso_scim::Timestamp::parse("2026-01-01T00:00:00Z").expect("instant");
+    let user = ScimUser {
+        id: "1".into(),
+        org: OrgId::new("o").expect("org"),
+        account: AccountId::new("a").expect("account"),
+        user_name: "Alice@Example.com".into(),
+        external_id: None,
+        given_name: Some("Alice".into()),
+        family_name: Some("Smith".into()),
+        formatted_name: None,
+        display_name: None,
+        locale: None,
+        emails: vec![
+            Email {
+                value: "a@work.com".into(),
+                kind: Some("work".into()),
+                primary: true,
+            },
+            Email {
+                value: "a@home.com".into(),
+                kind: None,
+                primary: false,
+            },
+        ],
+        active: true,
+        enterprise: Enterprise {
+            department: Some("R&D".into()),
+            ..Enterprise::default()
+        },
+        created: t,
+        last_modified: t,
+        version: 1,
+    };
+    let group = ScimGroup {
+        id: "g".into(),
+        org: OrgId::new("o").expect("org"),
+        display_name: "Engineering".into(),
+        external_id: None,
+        members: vec!["1".into()],
+        created: t,
+        last_modified: t,
+        version: 1,
+    };
+    match parse_filter(text) {
+        Ok(f) => {
+            let groups = [("g".to_owned(), "Engineering".to_owned())];
+            let _ = user_matches(&f, &user, &groups);
+            let _ = group_matches(&f, &group);
+        }
+        Err(e) => assert_eq!(e.scim_type(), "invalidFilter"),
     }
     if let Err(e) = parse_patch_path(text) {
         assert_eq!(e.scim_type(), "invalidPath");
