@@ -9,7 +9,7 @@ use std::cell::Cell;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use sso_scim::store::{conformance::sample_user, Account, AccountId, AccountLink};
-use sso_scim::{MemoryStore, OrgId, ScimRequest, ScimService, Store, Timestamp};
+use sso_scim::{MemoryStore, OrgId, ScimDirectory, ScimRequest, ScimService, Timestamp};
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
     let mut f = std::pin::pin!(f);

@@ -23,7 +23,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use sso_scim::{MemoryStore, OrgId, Organization, ScimRequest, ScimService, Store, Timestamp};
+use sso_scim::{
+    MemoryStore, OrgId, OrgSettings, Organization, ScimRequest, ScimService, Timestamp,
+};
 
 type Service = Arc<ScimService<MemoryStore>>;
 

@@ -54,10 +54,33 @@ pub fn normalize_domain(domain: &str) -> Result<String, DomainError> {
     }
 }
 
+/// A normalized domain name (see [`normalize_domain`]): what stores key domain claims by. Only
+/// [`DomainName::parse`] makes one, so a store is never handed an unnormalized domain.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DomainName(String);
+
+impl DomainName {
+    /// Normalizes and checks `domain` ([`normalize_domain`]).
+    pub fn parse(domain: &str) -> Result<DomainName, DomainError> {
+        normalize_domain(domain).map(DomainName)
+    }
+
+    /// The normalized name (lowercase ASCII, punycode for internationalized labels).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for DomainName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The normalized domain of an email address (the part after the last `@`).
-pub fn email_domain(email: &str) -> Result<String, DomainError> {
+pub fn email_domain(email: &str) -> Result<DomainName, DomainError> {
     match email.rsplit_once('@') {
-        Some((local, domain)) if !local.is_empty() => normalize_domain(domain),
+        Some((local, domain)) if !local.is_empty() => DomainName::parse(domain),
         _ => Err(DomainError {
             domain: email.chars().take(80).collect(),
             reason: "not an email address",
@@ -73,7 +96,7 @@ mod tests {
     fn normalizes_and_refuses() {
         assert_eq!(normalize_domain("EXAMPLE.co.uk").unwrap(), "example.co.uk");
         assert_eq!(
-            email_domain("Jane@Sub.Example.com").unwrap(),
+            email_domain("Jane@Sub.Example.com").unwrap().as_str(),
             "sub.example.com"
         );
         for bad in [

@@ -102,12 +102,13 @@ pub use time::{Timestamp, TimestampError};
 #[cfg(feature = "xmlsec")]
 pub use dsig::libxmlsec_verifies;
 
-pub use domain::{email_domain, normalize_domain, DomainError};
+pub use domain::{email_domain, normalize_domain, DomainError, DomainName};
 #[cfg(feature = "scim")]
 pub use scim::{AdminError, GeneratedToken, ScimError, ScimRequest, ScimResponse, ScimService};
 #[cfg(feature = "scim")]
 pub use store::{
-    AccountId, ClaimOutcome, Membership, MemoryStore, OrgId, OrgRole, Organization, ScimUser, Store,
+    AccountId, Accounts, ClaimOutcome, DomainClaims, Membership, MemoryStore, OrgId, OrgRole,
+    OrgSettings, Organization, ScimDirectory, ScimStore, ScimTokens, ScimUser, Storage,
 };
 
 /// Compiles the README's code blocks as doc tests.

@@ -5,7 +5,7 @@ mod common;
 
 use common::{assert_scim_error, block_on, Scim};
 use serde_json::json;
-use sso_scim::Store;
+use sso_scim::ScimTokens;
 
 fn user(name: &str) -> serde_json::Value {
     json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name,

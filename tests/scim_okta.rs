@@ -6,7 +6,9 @@ mod common;
 
 use common::{assert_scim_error, block_on, recording, Scim};
 use serde_json::{json, Value};
-use sso_scim::store::{email_key, Account, AccountId, Membership, OrgRole, Store};
+use sso_scim::store::{
+    email_key, Account, AccountId, Accounts, Membership, OrgRole, ScimDirectory, ScimTokens,
+};
 
 fn okta_user(user_name: &str) -> Value {
     let mut body = recording("okta/create_user.json").request.unwrap();
@@ -100,7 +102,7 @@ fn okta_full_lifecycle() {
 
     // An admin makes the user an admin; Okta's later updates must not undo it.
     let store = s.service.store();
-    let account = block_on(store.account_by_email("test.user@okta.local"))
+    let account = block_on(store.account_by_email(&email_key("test.user@okta.local")))
         .unwrap()
         .unwrap();
     let admin = Membership {
@@ -329,9 +331,13 @@ fn deactivation_deletes_where_the_organization_says_so() {
         "deleted"
     );
     assert!(
-        block_on(s.service.store().account_by_email("gone@okta.local"))
-            .unwrap()
-            .is_none(),
+        block_on(
+            s.service
+                .store()
+                .account_by_email(&email_key("gone@okta.local"))
+        )
+        .unwrap()
+        .is_none(),
         "the provisioned account went with it"
     );
     // Provisioned again later: a new user.

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::block_on;
-use sso_scim::store::{conformance, AccountId, AccountLink, Conflict, Store};
+use sso_scim::store::{conformance, AccountId, AccountLink, Accounts, Conflict, ScimDirectory};
 use sso_scim::{MemoryStore, OrgId};
 
 #[test]

@@ -28,9 +28,21 @@ pub struct ScimGroup {
     pub version: u64,
 }
 
-/// The key under which a group's displayName is unique in an organization (Unicode lowercase).
-pub fn group_name_key(display_name: &str) -> String {
-    display_name.to_lowercase()
+/// The key under which a group's displayName is unique in an organization (Unicode lowercase);
+/// only [`group_name_key`] makes one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupNameKey(String);
+
+impl GroupNameKey {
+    /// The key, as stores index it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The [`GroupNameKey`] of a displayName.
+pub fn group_name_key(display_name: &str) -> GroupNameKey {
+    GroupNameKey(display_name.to_lowercase())
 }
 
 impl Resource for ScimGroup {

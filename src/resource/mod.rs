@@ -22,14 +22,14 @@ pub use filter::{
     MAX_DEPTH, MAX_FILTER_LEN, MAX_LOGICAL_OPERATORS,
 };
 pub(crate) use group::group_sort_key;
-pub use group::{group_matches, group_name_key, ScimGroup};
+pub use group::{group_matches, group_name_key, GroupNameKey, ScimGroup};
 pub use ids::{AccountId, InvalidId, OrgId};
 pub use schema::{
     lookup, AttrDef, AttrType, Mutability, SchemaDef, ENTERPRISE_SCHEMA, ENTERPRISE_USER, GROUP,
     GROUP_SCHEMA, USER, USER_SCHEMA,
 };
 pub(crate) use user::user_sort_key;
-pub use user::{user_matches, user_name_key, Email, Enterprise, Manager, ScimUser};
+pub use user::{user_matches, user_name_key, Email, Enterprise, Manager, ScimUser, UserNameKey};
 
 /// The weak entity tag of a resource version (`W/"3"`), as `meta.version` and `ETag` carry it.
 pub(crate) fn etag(version: u64) -> String {

@@ -12,13 +12,13 @@ use super::service::{
     Failure, ScimRequest, ScimResponse, ScimService, GROUP_SHAPE,
 };
 use crate::resource::{check_types, GROUP, GROUP_SCHEMA};
-use crate::store::{Conflict, OrgId, ScimGroup, Store};
+use crate::store::{Conflict, OrgId, ScimGroup, ScimStore};
 use crate::time::Timestamp;
 
 /// How many times an update is retried when it loses a race.
 const ATTEMPTS: usize = 4;
 
-impl<S: Store> ScimService<S> {
+impl<S: ScimStore> ScimService<S> {
     async fn load_group(&self, org: &OrgId, id: &str) -> Result<ScimGroup, Failure> {
         self.store
             .group(org, id)

@@ -12,9 +12,9 @@ use super::query::ListParams;
 use super::schema;
 use super::token::{self, GeneratedToken, MAX_TOKEN_LEN, MIN_IMPORTED_LEN};
 use super::urn::LIST_SCHEMA;
-use crate::domain::{normalize_domain, DomainError};
+use crate::domain::{DomainError, DomainName};
 use crate::resource::{ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
-use crate::store::{ClaimOutcome, OrgId, Organization, Store, TokenRecord};
+use crate::store::{ClaimOutcome, OrgId, Organization, ScimStore, TokenRecord};
 use crate::time::Timestamp;
 
 /// Largest request body accepted (1 MiB).
@@ -44,7 +44,7 @@ pub enum AdminError<E: std::error::Error + 'static> {
 /// organization is ever read or changed with it.
 ///
 /// ```
-/// use sso_scim::{MemoryStore, OrgId, ScimRequest, ScimService, Store, Timestamp};
+/// use sso_scim::{MemoryStore, OrgId, ScimRequest, ScimService, Timestamp};
 /// # sso_scim_block_on(async {
 /// let scim = ScimService::new(MemoryStore::new(), "https://app.example.com/scim/v2")?;
 /// let org = OrgId::new("org_1")?;
@@ -169,7 +169,7 @@ pub(crate) static GROUP_SHAPE: ResourceShape = ResourceShape {
     case_exact: group_case_exact,
 };
 
-impl<S: Store> ScimService<S> {
+impl<S: ScimStore> ScimService<S> {
     /// A service answering at `base_url` (e.g. `https://app.example.com/scim/v2`: the URL an admin
     /// enters in Okta as "SCIM connector base URL"; its path is the prefix requests arrive under).
     pub fn new(store: S, base_url: &str) -> Result<ScimService<S>, BaseUrlError> {
@@ -255,7 +255,7 @@ impl<S: Store> ScimService<S> {
         org: &OrgId,
         domain: &str,
     ) -> Result<ClaimOutcome, AdminError<S::Error>> {
-        let d = normalize_domain(domain)?;
+        let d = DomainName::parse(domain)?;
         self.store
             .claim_domain(org, &d)
             .await

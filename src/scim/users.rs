@@ -14,7 +14,7 @@ use crate::domain::email_domain;
 use crate::resource::{check_types, ENTERPRISE_USER, USER, USER_SCHEMA};
 use crate::store::{
     email_key, user_name_key, Account, AccountId, AccountLink, Conflict, OrgId, Organization,
-    ScimUser, Store,
+    ScimStore, ScimUser,
 };
 use crate::time::Timestamp;
 
@@ -24,7 +24,7 @@ enum Attempt {
     Retry,
 }
 
-impl<S: Store> ScimService<S> {
+impl<S: ScimStore> ScimService<S> {
     pub(super) async fn load_user(&self, org: &OrgId, id: &str) -> Result<ScimUser, Failure> {
         self.store
             .user(org, id)

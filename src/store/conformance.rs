@@ -1,4 +1,4 @@
-//! The store conformance suite: every contract of [`Store`], as a test any store can run.
+//! The store conformance suite: every contract of the store ports, as a test any store can run.
 //!
 //! ```
 //! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
@@ -20,10 +20,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::UserPage;
 use super::{
     email_key, user_name_key, Account, AccountId, AccountLink, ClaimOutcome, Conflict, Email,
-    Membership, OrgId, OrgRole, Organization, Query, ScimGroup, ScimUser, Sort, Store, TokenRecord,
+    Membership, OrgId, OrgRole, Organization, Query, ScimGroup, ScimUser, Sort, TokenRecord,
 };
+use super::{Accounts, DomainClaims, OrgSettings, ScimDirectory, ScimStore, ScimTokens};
+use crate::domain::DomainName;
 use crate::resource::{group_matches, parse_filter, parse_patch_path, user_matches};
 use crate::time::Timestamp;
 
@@ -116,6 +119,21 @@ fn new_account(prefix: &str, name: &str, email: &str, org: Option<&OrgId>) -> Ac
     }
 }
 
+/// The users of `org` with this externalId (an indexed filter), in default order.
+async fn by_external_id<S: ScimDirectory>(
+    s: &S,
+    org: &OrgId,
+    external_id: &str,
+) -> Result<Vec<ScimUser>, S::Error> {
+    let q = Query {
+        filter: Some(parse_filter(&format!("externalId eq {external_id:?}")).unwrap()),
+        sort: None,
+        start: 0,
+        count: 100,
+    };
+    s.query_users(org, &q).await.map(|p: UserPage| p.users)
+}
+
 async fn ok<T, E: std::fmt::Debug>(what: &str, r: impl Future<Output = Result<T, E>>) -> T {
     match r.await {
         Ok(v) => v,
@@ -124,7 +142,7 @@ async fn ok<T, E: std::fmt::Debug>(what: &str, r: impl Future<Output = Result<T,
 }
 
 /// Runs every check.
-pub async fn run_all<S: Store>(store: &S, prefix: &str) {
+pub async fn run_all<S: ScimStore>(store: &S, prefix: &str) {
     organizations(store, &format!("{prefix}-orgs")).await;
     domains(store, &format!("{prefix}-domains")).await;
     tokens(store, &format!("{prefix}-tokens")).await;
@@ -141,7 +159,7 @@ pub async fn run_all<S: Store>(store: &S, prefix: &str) {
 }
 
 /// Organization settings are stored and replaced.
-pub async fn organizations<S: Store>(s: &S, p: &str) {
+pub async fn organizations<S: OrgSettings>(s: &S, p: &str) {
     let o = org(p, "a");
     assert_eq!(
         ok("organization", s.organization(&o)).await,
@@ -164,14 +182,15 @@ pub async fn organizations<S: Store>(s: &S, p: &str) {
 }
 
 /// A domain is claimed by at most one organization.
-pub async fn domains<S: Store>(s: &S, p: &str) {
+pub async fn domains<S: DomainClaims>(s: &S, p: &str) {
     let (a, b) = (org(p, "a"), org(p, "b"));
-    let d = format!(
+    let name = format!(
         "{}.example",
         p.to_lowercase()
             .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
     );
-    let d2 = format!("z{d}");
+    let d = DomainName::parse(&name).unwrap();
+    let d2 = DomainName::parse(&format!("z{name}")).unwrap();
     assert_eq!(
         ok("claim", s.claim_domain(&a, &d)).await,
         ClaimOutcome::Claimed
@@ -213,7 +232,7 @@ pub async fn domains<S: Store>(s: &S, p: &str) {
 }
 
 /// Token records are stored by id, listed per organization, and revoked only by their organization.
-pub async fn tokens<S: Store>(s: &S, p: &str) {
+pub async fn tokens<S: ScimTokens>(s: &S, p: &str) {
     let (a, b) = (org(p, "a"), org(p, "b"));
     let rec = |id: &str, o: &OrgId, secs| TokenRecord {
         id: format!("{p}-{id}"),
@@ -261,7 +280,7 @@ pub async fn tokens<S: Store>(s: &S, p: &str) {
 }
 
 /// Account emails are unique across organizations, case-insensitively.
-pub async fn accounts<S: Store>(s: &S, p: &str) {
+pub async fn accounts<S: Accounts>(s: &S, p: &str) {
     let o = org(p, "a");
     let acc = new_account(p, "1", &format!("Ann@{p}.example"), None);
     assert_eq!(ok("create_account", s.create_account(&acc)).await, Ok(()));
@@ -301,7 +320,7 @@ pub async fn accounts<S: Store>(s: &S, p: &str) {
 }
 
 /// Creating a user with a new account is atomic and userName is unique case-insensitively.
-pub async fn create_new_account<S: Store>(s: &S, p: &str) {
+pub async fn create_new_account<S: ScimStore>(s: &S, p: &str) {
     let o = org(p, "a");
     let email = format!("bo@{p}.example");
     let acc = new_account(p, "bo", &email, Some(&o));
@@ -340,7 +359,7 @@ pub async fn create_new_account<S: Store>(s: &S, p: &str) {
     assert_eq!(
         ok(
             "by externalId",
-            s.users_by_external_id(&o, &format!("ext-{p}-u1"))
+            by_external_id(s, &o, &format!("ext-{p}-u1"))
         )
         .await,
         vec![u.clone()]
@@ -386,7 +405,7 @@ pub async fn create_new_account<S: Store>(s: &S, p: &str) {
 }
 
 /// Linking an existing account requires its membership, once.
-pub async fn create_existing_account<S: Store>(s: &S, p: &str) {
+pub async fn create_existing_account<S: ScimStore>(s: &S, p: &str) {
     let o = org(p, "a");
     let email = format!("dee@{p}.example");
     let acc = new_account(p, "dee", &email, None);
@@ -453,7 +472,7 @@ pub async fn create_existing_account<S: Store>(s: &S, p: &str) {
 }
 
 /// Updates are versioned, all-or-nothing, keep uniqueness, and carry email and active state.
-pub async fn updates<S: Store>(s: &S, p: &str) {
+pub async fn updates<S: ScimStore>(s: &S, p: &str) {
     let o = org(p, "a");
     let (e1, e2) = (format!("eve@{p}.example"), format!("fay@{p}.example"));
     let (a1, a2) = (
@@ -573,7 +592,7 @@ pub async fn updates<S: Store>(s: &S, p: &str) {
 }
 
 /// Deleting removes the user and membership; orphaned provisioned accounts optionally.
-pub async fn deletes<S: Store>(s: &S, p: &str) {
+pub async fn deletes<S: ScimStore>(s: &S, p: &str) {
     let (o, other) = (org(p, "a"), org(p, "b"));
     let e = |n: &str| format!("{n}@{p}.example");
     let provisioned = new_account(p, "gus", &e("gus"), Some(&o));
@@ -701,7 +720,7 @@ pub async fn deletes<S: Store>(s: &S, p: &str) {
 }
 
 /// Default-order pages: creation order, stable under deletes, with totals.
-pub async fn paging<S: Store>(s: &S, p: &str) {
+pub async fn paging<S: ScimStore>(s: &S, p: &str) {
     let o = org(p, "a");
     let mut ids = Vec::new();
     for i in 0..25 {
@@ -757,7 +776,7 @@ pub async fn paging<S: Store>(s: &S, p: &str) {
 }
 
 /// Nothing of one organization is visible through another.
-pub async fn isolation<S: Store>(s: &S, p: &str) {
+pub async fn isolation<S: ScimStore>(s: &S, p: &str) {
     let (a, b) = (org(p, "a"), org(p, "b"));
     let email = format!("jo@{p}.example");
     let acc = new_account(p, "jo", &email, Some(&a));
@@ -778,7 +797,7 @@ pub async fn isolation<S: Store>(s: &S, p: &str) {
     assert_eq!(
         ok(
             "by externalId",
-            s.users_by_external_id(&b, &format!("ext-{p}-u1"))
+            by_external_id(s, &b, &format!("ext-{p}-u1"))
         )
         .await,
         vec![]
@@ -809,7 +828,7 @@ pub async fn isolation<S: Store>(s: &S, p: &str) {
 }
 
 /// 32 concurrent creates of one userName (in different cases): exactly one wins.
-pub async fn concurrent_creates<S: Store>(s: &S, p: &str) {
+pub async fn concurrent_creates<S: ScimStore>(s: &S, p: &str) {
     let o = org(p, "a");
     let futures: Vec<_> = (0..32)
         .map(|i| {
@@ -840,7 +859,7 @@ pub async fn concurrent_creates<S: Store>(s: &S, p: &str) {
 }
 
 /// `query_users` gives exactly what the reference evaluation gives, sorted and paged.
-pub async fn queries<S: Store>(s: &S, p: &str) {
+pub async fn queries<S: ScimStore>(s: &S, p: &str) {
     let o = org(p, "a");
     let names = ["Zoe", "adam", "Mia", "bob", "Eve", "carl"];
     let mut all = Vec::new();
@@ -927,7 +946,7 @@ pub async fn queries<S: Store>(s: &S, p: &str) {
 }
 
 /// Groups: unique names, members from the organization only, versioned updates, both directions.
-pub async fn groups<S: Store>(s: &S, p: &str) {
+pub async fn groups<S: ScimStore>(s: &S, p: &str) {
     let (o, other) = (org(p, "a"), org(p, "b"));
     let mut users = Vec::new();
     for i in 0..3 {

@@ -5,13 +5,14 @@ use std::future::{ready, Future};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::records::{
-    email_key, Account, AccountLink, ClaimOutcome, Conflict, GroupPage, Membership, OrgRole,
-    Organization, Query, TokenRecord, UserPage,
+    email_key, Account, AccountLink, ClaimOutcome, Conflict, EmailKey, GroupPage, Membership,
+    OrgRole, Organization, Query, TokenRecord, UserPage,
 };
-use super::Store;
+use super::{Accounts, DomainClaims, OrgSettings, ScimDirectory, ScimTokens, Storage};
+use crate::domain::DomainName;
 use crate::resource::{
-    self, group_name_key, user_name_key, AccountId, CompValue, CompareOp, Filter, OrgId, ScimGroup,
-    ScimUser,
+    self, group_name_key, user_name_key, AccountId, CompValue, CompareOp, Filter, GroupNameKey,
+    OrgId, ScimGroup, ScimUser, UserNameKey,
 };
 
 /// A store in memory. Every operation takes one lock, so each is atomic; lookups by id, userName
@@ -30,11 +31,11 @@ pub type MemoryStoreError = std::convert::Infallible;
 #[derive(Debug, Default)]
 struct State {
     orgs: HashMap<OrgId, Organization>,
-    domains: HashMap<String, OrgId>,
+    domains: HashMap<DomainName, OrgId>,
     tokens: HashMap<String, TokenRecord>,
     org_tokens: HashMap<OrgId, Vec<String>>,
     accounts: HashMap<AccountId, Account>,
-    account_by_email: HashMap<String, AccountId>,
+    account_by_email: HashMap<EmailKey, AccountId>,
     memberships: HashMap<(OrgId, AccountId), Membership>,
     account_orgs: HashMap<AccountId, HashSet<OrgId>>,
     users: HashMap<OrgId, OrgUsers>,
@@ -45,7 +46,7 @@ struct State {
 struct OrgGroups {
     /// id -> (position in creation order, record)
     by_id: HashMap<String, (usize, ScimGroup)>,
-    by_name: HashMap<String, String>,
+    by_name: HashMap<GroupNameKey, String>,
     order: BTreeMap<usize, String>,
     next: usize,
     /// user id -> ids of the groups it is a member of
@@ -56,7 +57,7 @@ struct OrgGroups {
 struct OrgUsers {
     /// id -> (position in creation order, record)
     by_id: HashMap<String, (usize, ScimUser)>,
-    by_key: HashMap<String, String>,
+    by_key: HashMap<UserNameKey, String>,
     by_account: HashMap<AccountId, String>,
     by_external: HashMap<String, BTreeSet<(usize, String)>>,
     /// position -> id, for the users that exist.
@@ -593,36 +594,44 @@ impl State {
 
 type Res<T> = Result<T, MemoryStoreError>;
 
-impl Store for MemoryStore {
+impl Storage for MemoryStore {
     type Error = MemoryStoreError;
+}
+
+impl OrgSettings for MemoryStore {
+    fn organization(&self, org: &OrgId) -> impl Future<Output = Res<Option<Organization>>> + Send {
+        ready(Ok(self.read().orgs.get(org).cloned()))
+    }
 
     fn put_organization(&self, org: &Organization) -> impl Future<Output = Res<()>> + Send {
         self.write().orgs.insert(org.id.clone(), org.clone());
         ready(Ok(()))
     }
+}
 
-    fn organization(&self, org: &OrgId) -> impl Future<Output = Res<Option<Organization>>> + Send {
-        ready(Ok(self.read().orgs.get(org).cloned()))
-    }
-
+impl DomainClaims for MemoryStore {
     fn claim_domain(
         &self,
         org: &OrgId,
-        domain: &str,
+        domain: &DomainName,
     ) -> impl Future<Output = Res<ClaimOutcome>> + Send {
         let mut s = self.write();
         let outcome = match s.domains.get(domain) {
             Some(o) if o == org => ClaimOutcome::AlreadyClaimed,
             Some(o) => ClaimOutcome::ClaimedByOther(o.clone()),
             None => {
-                s.domains.insert(domain.to_owned(), org.clone());
+                s.domains.insert(domain.clone(), org.clone());
                 ClaimOutcome::Claimed
             }
         };
         ready(Ok(outcome))
     }
 
-    fn release_domain(&self, org: &OrgId, domain: &str) -> impl Future<Output = Res<bool>> + Send {
+    fn release_domain(
+        &self,
+        org: &OrgId,
+        domain: &DomainName,
+    ) -> impl Future<Output = Res<bool>> + Send {
         let mut s = self.write();
         let held = s.domains.get(domain) == Some(org);
         if held {
@@ -631,13 +640,13 @@ impl Store for MemoryStore {
         ready(Ok(held))
     }
 
-    fn domain_owner(&self, domain: &str) -> impl Future<Output = Res<Option<OrgId>>> + Send {
+    fn domain_owner(&self, domain: &DomainName) -> impl Future<Output = Res<Option<OrgId>>> + Send {
         ready(Ok(self.read().domains.get(domain).cloned()))
     }
 
-    fn claimed_domains(&self, org: &OrgId) -> impl Future<Output = Res<Vec<String>>> + Send {
+    fn claimed_domains(&self, org: &OrgId) -> impl Future<Output = Res<Vec<DomainName>>> + Send {
         let s = self.read();
-        let mut v: Vec<String> = s
+        let mut v: Vec<DomainName> = s
             .domains
             .iter()
             .filter(|(_, o)| *o == org)
@@ -646,7 +655,9 @@ impl Store for MemoryStore {
         v.sort();
         ready(Ok(v))
     }
+}
 
+impl ScimTokens for MemoryStore {
     fn insert_token(&self, token: &TokenRecord) -> impl Future<Output = Res<()>> + Send {
         let mut s = self.write();
         s.org_tokens
@@ -686,6 +697,32 @@ impl Store for MemoryStore {
         };
         ready(Ok(found))
     }
+}
+
+impl Accounts for MemoryStore {
+    fn account_by_email(
+        &self,
+        key: &EmailKey,
+    ) -> impl Future<Output = Res<Option<Account>>> + Send {
+        let s = self.read();
+        ready(Ok(s
+            .account_by_email
+            .get(key)
+            .and_then(|id| s.accounts.get(id))
+            .cloned()))
+    }
+
+    fn membership(
+        &self,
+        org: &OrgId,
+        account: &AccountId,
+    ) -> impl Future<Output = Res<Option<Membership>>> + Send {
+        ready(Ok(self
+            .read()
+            .memberships
+            .get(&(org.clone(), account.clone()))
+            .copied()))
+    }
 
     fn create_account(
         &self,
@@ -705,27 +742,6 @@ impl Store for MemoryStore {
 
     fn account(&self, id: &AccountId) -> impl Future<Output = Res<Option<Account>>> + Send {
         ready(Ok(self.read().accounts.get(id).cloned()))
-    }
-
-    fn account_by_email(&self, key: &str) -> impl Future<Output = Res<Option<Account>>> + Send {
-        let s = self.read();
-        ready(Ok(s
-            .account_by_email
-            .get(key)
-            .and_then(|id| s.accounts.get(id))
-            .cloned()))
-    }
-
-    fn membership(
-        &self,
-        org: &OrgId,
-        account: &AccountId,
-    ) -> impl Future<Output = Res<Option<Membership>>> + Send {
-        ready(Ok(self
-            .read()
-            .memberships
-            .get(&(org.clone(), account.clone()))
-            .copied()))
     }
 
     fn put_membership(
@@ -748,7 +764,9 @@ impl Store for MemoryStore {
         };
         ready(Ok(r))
     }
+}
 
+impl ScimDirectory for MemoryStore {
     fn create_user(
         &self,
         user: &ScimUser,
@@ -769,7 +787,7 @@ impl Store for MemoryStore {
     fn user_by_user_name(
         &self,
         org: &OrgId,
-        key: &str,
+        key: &UserNameKey,
     ) -> impl Future<Output = Res<Option<ScimUser>>> + Send {
         let s = self.read();
         let r = s
@@ -777,26 +795,6 @@ impl Store for MemoryStore {
             .get(org)
             .and_then(|u| u.by_key.get(key).and_then(|id| u.by_id.get(id)))
             .map(|(_, r)| r.clone());
-        ready(Ok(r))
-    }
-
-    fn users_by_external_id(
-        &self,
-        org: &OrgId,
-        external_id: &str,
-    ) -> impl Future<Output = Res<Vec<ScimUser>>> + Send {
-        let s = self.read();
-        let r = s
-            .users
-            .get(org)
-            .and_then(|u| {
-                u.by_external.get(external_id).map(|set| {
-                    set.iter()
-                        .filter_map(|(_, id)| u.by_id.get(id).map(|(_, r)| r.clone()))
-                        .collect()
-                })
-            })
-            .unwrap_or_default();
         ready(Ok(r))
     }
 

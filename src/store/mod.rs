@@ -1,281 +1,40 @@
-//! The pluggable storage layer: organizations and their settings, claimed domains, SCIM tokens,
-//! accounts and memberships (the host's user table), and SCIM users.
+//! Storage: the ports the crate calls (see [`ports`](self#ports)), the records they carry, the
+//! stores the crate ships, and the conformance suite.
 //!
-//! The host keeps its own database: implement [`Store`] over it, run the
-//! [`conformance`] suite against your implementation, and every rule of the crate holds. The crate
-//! ships [`MemoryStore`] (embedded, for one process, tests and demos).
+//! The host keeps its own database: implement the ports it needs over it, run the
+//! [`conformance`] suite against the implementation, and every rule of the crate holds. The
+//! crate ships [`MemoryStore`] (embedded, for one process, tests and demos).
 //!
-//! # Contracts every store must keep
-//! - **Atomic create-if-absent**: [`Store::create_user`] either stores the user (and, for a new
-//!   account, the account and its membership) or nothing, and reports a [`Conflict`].
-//! - **userName is unique per organization, case-insensitively**: compare keys computed by
-//!   [`user_name_key`], the one function every store uses.
-//! - **An email belongs to at most one account across organizations**: keys from [`email_key`].
-//! - **Updates are all-or-nothing and versioned**: [`Store::update_user`] applies only if the stored
-//!   version is the expected one.
-//! - **Nothing crosses organizations**: every user query is scoped by [`OrgId`].
-//! - Methods return `Err` only for storage failures; rule violations are `Ok(Err(Conflict))`.
+//! # Ports
+//! | port | what | who calls it |
+//! |---|---|---|
+//! | [`OrgSettings`] | an organization's settings | the SCIM service on every request |
+//! | [`DomainClaims`] | which organization holds which domain (unique) | SCIM rules, SSO, the admin |
+//! | [`ScimTokens`] | SCIM bearer tokens, as hashes | SCIM authentication, the admin |
+//! | [`Accounts`] | the host's accounts by email, and memberships | SCIM rules (read), the host (write) |
+//! | [`ScimDirectory`] | SCIM users and groups, with their accounts in one transaction | the SCIM service |
+//! | [`ReplayCache`](crate::ReplayCache) | consumed assertion ids | [`PendingLogin::consume`](crate::PendingLogin::consume) |
+//!
+//! [`ScimStore`] names all the ports the SCIM service needs. Every port shares the [`Storage`]
+//! error type; keys reach a store already normalized, as types ([`UserNameKey`], [`EmailKey`],
+//! [`DomainName`]) that only the crate's key functions make.
 
 mod memory;
+mod ports;
 mod records;
 
 pub mod conformance;
 
-use std::future::Future;
-
+pub use crate::domain::DomainName;
 pub use crate::resource::{
-    group_name_key, user_name_key, AccountId, Email, Enterprise, InvalidId, Manager, OrgId,
-    ScimGroup, ScimUser,
+    group_name_key, user_name_key, AccountId, Email, Enterprise, GroupNameKey, InvalidId, Manager,
+    OrgId, ScimGroup, ScimUser, UserNameKey,
 };
 pub use memory::{MemoryStore, MemoryStoreError};
-pub use records::{
-    email_key, Account, AccountLink, ClaimOutcome, Conflict, GroupPage, Membership, OrgRole,
-    Organization, Query, Sort, TokenRecord, UserPage,
+pub use ports::{
+    Accounts, DomainClaims, OrgSettings, ScimDirectory, ScimStore, ScimTokens, Storage,
 };
-
-/// Storage behind the SCIM service and the organization rules. Used as a generic (no `dyn`).
-///
-/// Every method is async and returns `Err` only when storage itself fails; the crate then answers
-/// with a 500 and changes nothing else. See the module documentation for the contracts.
-pub trait Store: Send + Sync {
-    /// The storage failure type.
-    type Error: std::error::Error + Send + Sync + 'static;
-
-    // --- organizations ---
-
-    /// Creates or replaces an organization's settings.
-    fn put_organization(
-        &self,
-        org: &Organization,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
-
-    /// An organization's settings.
-    fn organization(
-        &self,
-        org: &OrgId,
-    ) -> impl Future<Output = Result<Option<Organization>, Self::Error>> + Send;
-
-    // --- claimed domains ---
-
-    /// Marks `domain` (already normalized: lowercase, no trailing dot) as claimed by `org`.
-    /// A domain is claimed by at most one organization: claiming a domain another organization
-    /// holds gives [`ClaimOutcome::ClaimedByOther`] and changes nothing. Atomic.
-    fn claim_domain(
-        &self,
-        org: &OrgId,
-        domain: &str,
-    ) -> impl Future<Output = Result<ClaimOutcome, Self::Error>> + Send;
-
-    /// Releases `org`'s claim on `domain`; `false` when it held none.
-    fn release_domain(
-        &self,
-        org: &OrgId,
-        domain: &str,
-    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
-
-    /// The organization that claimed `domain`, if any.
-    fn domain_owner(
-        &self,
-        domain: &str,
-    ) -> impl Future<Output = Result<Option<OrgId>, Self::Error>> + Send;
-
-    /// The domains `org` has claimed, sorted.
-    fn claimed_domains(
-        &self,
-        org: &OrgId,
-    ) -> impl Future<Output = Result<Vec<String>, Self::Error>> + Send;
-
-    // --- SCIM bearer tokens (only hashes are stored) ---
-
-    /// Stores a new token record. Token ids are unique (random 128-bit).
-    fn insert_token(
-        &self,
-        token: &TokenRecord,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
-
-    /// The token record with this id, revoked or not.
-    fn token(
-        &self,
-        id: &str,
-    ) -> impl Future<Output = Result<Option<TokenRecord>, Self::Error>> + Send;
-
-    /// Every token of `org` (revoked ones included), oldest first.
-    fn tokens(
-        &self,
-        org: &OrgId,
-    ) -> impl Future<Output = Result<Vec<TokenRecord>, Self::Error>> + Send;
-
-    /// Marks `org`'s token `id` revoked; `false` when `org` has no such token. A token of another
-    /// organization is never revoked through this call.
-    fn revoke_token(
-        &self,
-        org: &OrgId,
-        id: &str,
-    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
-
-    // --- accounts and memberships (the host's users) ---
-
-    /// Creates an account (outside SCIM: sign-up, invitation). Conflicts with [`Conflict::Email`]
-    /// when an account has that email (compared by [`email_key`]).
-    fn create_account(
-        &self,
-        account: &Account,
-    ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
-
-    /// The account with this id.
-    fn account(
-        &self,
-        id: &AccountId,
-    ) -> impl Future<Output = Result<Option<Account>, Self::Error>> + Send;
-
-    /// The account whose email has this [`email_key`].
-    fn account_by_email(
-        &self,
-        email_key: &str,
-    ) -> impl Future<Output = Result<Option<Account>, Self::Error>> + Send;
-
-    /// The membership of `account` in `org`.
-    fn membership(
-        &self,
-        org: &OrgId,
-        account: &AccountId,
-    ) -> impl Future<Output = Result<Option<Membership>, Self::Error>> + Send;
-
-    /// Creates or replaces the membership of an existing account (invitation, role change by an
-    /// admin). [`Conflict::NotFound`] when the account does not exist.
-    fn put_membership(
-        &self,
-        org: &OrgId,
-        account: &AccountId,
-        membership: &Membership,
-    ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
-
-    // --- SCIM users (scoped by organization) ---
-
-    /// Atomically creates `user` in `user.org`, linked to an account:
-    /// - [`AccountLink::Existing`]: the account must exist ([`Conflict::NotFound`]), be a member
-    ///   of the organization ([`Conflict::NotMember`]) and not be linked to another SCIM user of it
-    ///   ([`Conflict::AccountLinked`]);
-    /// - [`AccountLink::New`]: the account is created ([`Conflict::Email`] if its email is taken)
-    ///   with a `member` membership.
-    ///
-    /// The membership's `active` flag follows `user.active`. [`Conflict::UserName`] when the
-    /// organization has a user with the same [`user_name_key`]. On any conflict nothing is stored.
-    fn create_user(
-        &self,
-        user: &ScimUser,
-        link: &AccountLink,
-    ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
-
-    /// The user `id` of `org`.
-    fn user(
-        &self,
-        org: &OrgId,
-        id: &str,
-    ) -> impl Future<Output = Result<Option<ScimUser>, Self::Error>> + Send;
-
-    /// The user of `org` whose userName has this [`user_name_key`]. Never a scan.
-    fn user_by_user_name(
-        &self,
-        org: &OrgId,
-        user_name_key: &str,
-    ) -> impl Future<Output = Result<Option<ScimUser>, Self::Error>> + Send;
-
-    /// The users of `org` with this externalId (exact match), in default order.
-    fn users_by_external_id(
-        &self,
-        org: &OrgId,
-        external_id: &str,
-    ) -> impl Future<Output = Result<Vec<ScimUser>, Self::Error>> + Send;
-
-    /// Atomically replaces the user `user.id` of `user.org` if its stored version is
-    /// `expected_version`, storing `user` with version `expected_version + 1`; updates the linked
-    /// account's email to `account_email` and the membership's `active` flag to `user.active`.
-    /// Conflicts: [`Conflict::NotFound`], [`Conflict::Version`], [`Conflict::UserName`],
-    /// [`Conflict::Email`]; on any of them nothing changes.
-    fn update_user(
-        &self,
-        user: &ScimUser,
-        account_email: &str,
-        expected_version: u64,
-    ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
-
-    /// Deletes the user `id` of `org`, its group memberships, and the account's membership in
-    /// `org`; with
-    /// `delete_account_if_orphan`, also the account when it has no membership left and was created
-    /// by provisioning. `false` when there was no such user.
-    fn delete_user(
-        &self,
-        org: &OrgId,
-        id: &str,
-        delete_account_if_orphan: bool,
-    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
-
-    /// A page of `org`'s users in the default order (creation, then id): users number
-    /// `start..start + count` (0-based) and the total. Costs O(count + log n), never a scan.
-    fn list_users(
-        &self,
-        org: &OrgId,
-        start: usize,
-        count: usize,
-    ) -> impl Future<Output = Result<UserPage, Self::Error>> + Send;
-
-    /// The users of `org` matching `query.filter` (all when `None`), ordered by `query.sort`
-    /// (default order when `None`), paged, with the total number of matches. A store evaluates
-    /// the filter as it likes (indexes, a query language, or a scan with
-    /// [`crate::resource::user_matches`]) but must return exactly the users that function
-    /// accepts.
-    fn query_users(
-        &self,
-        org: &OrgId,
-        query: &Query,
-    ) -> impl Future<Output = Result<UserPage, Self::Error>> + Send;
-
-    /// The groups user `user_id` of `org` is a direct member of: `(group id, displayName)`.
-    fn groups_of_user(
-        &self,
-        org: &OrgId,
-        user_id: &str,
-    ) -> impl Future<Output = Result<Vec<(String, String)>, Self::Error>> + Send;
-
-    // --- SCIM groups (scoped by organization) ---
-
-    /// Atomically creates `group`: [`Conflict::DisplayName`] when the organization has a group
-    /// with the same [`group_name_key`], [`Conflict::UnknownMember`] when a member is not a user of
-    /// the organization. On conflict nothing is stored.
-    fn create_group(
-        &self,
-        group: &ScimGroup,
-    ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
-
-    /// The group `id` of `org`.
-    fn group(
-        &self,
-        org: &OrgId,
-        id: &str,
-    ) -> impl Future<Output = Result<Option<ScimGroup>, Self::Error>> + Send;
-
-    /// Atomically replaces group `group.id` of `group.org` if its version is `expected_version`
-    /// (storing `expected_version + 1`). Conflicts: [`Conflict::NotFound`], [`Conflict::Version`],
-    /// [`Conflict::DisplayName`], [`Conflict::UnknownMember`]; on any of them nothing changes.
-    fn update_group(
-        &self,
-        group: &ScimGroup,
-        expected_version: u64,
-    ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
-
-    /// Deletes group `id` of `org`; `false` when there was none.
-    fn delete_group(
-        &self,
-        org: &OrgId,
-        id: &str,
-    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
-
-    /// The groups of `org` matching `query` (as [`Store::query_users`]; filters are evaluated as
-    /// [`crate::resource::group_matches`] does). The default order is creation order.
-    fn query_groups(
-        &self,
-        org: &OrgId,
-        query: &Query,
-    ) -> impl Future<Output = Result<GroupPage, Self::Error>> + Send;
-}
+pub use records::{
+    email_key, Account, AccountLink, ClaimOutcome, Conflict, EmailKey, GroupPage, Membership,
+    OrgRole, Organization, Query, Sort, TokenRecord, UserPage,
+};

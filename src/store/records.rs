@@ -7,9 +7,20 @@ use crate::resource::{AccountId, AttrPath, Filter, OrgId, ScimGroup, ScimUser};
 use crate::time::Timestamp;
 
 /// The key under which an email is unique across accounts: surrounding whitespace removed, then
-/// Unicode lowercase.
-pub fn email_key(email: &str) -> String {
-    email.trim().to_lowercase()
+/// Unicode lowercase; only [`email_key`] makes one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EmailKey(String);
+
+impl EmailKey {
+    /// The key, as stores index it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The [`EmailKey`] of an email.
+pub fn email_key(email: &str) -> EmailKey {
+    EmailKey(email.trim().to_lowercase())
 }
 
 /// A member's role in an organization.
@@ -210,6 +221,6 @@ mod tests {
 
     #[test]
     fn email_keys_are_trimmed_and_case_insensitive() {
-        assert_eq!(email_key("  Bob@Example.com "), "bob@example.com");
+        assert_eq!(email_key("  Bob@Example.com ").as_str(), "bob@example.com");
     }
 }

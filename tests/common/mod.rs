@@ -201,7 +201,7 @@ impl Scim {
     }
 
     pub fn settings(&self, f: impl FnOnce(sso_scim::Organization) -> sso_scim::Organization) {
-        use sso_scim::Store;
+        use sso_scim::OrgSettings;
         let s = f(sso_scim::Organization::new(self.org.clone()));
         block_on(self.service.store().put_organization(&s)).unwrap();
     }
