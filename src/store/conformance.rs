@@ -28,6 +28,7 @@ use super::{
 use super::{Accounts, DomainClaims, OrgSettings, ScimDirectory, ScimStore, ScimTokens};
 use crate::domain::DomainName;
 use crate::resource::{group_matches, parse_filter, parse_patch_path, user_matches};
+use crate::saml::ReplayCache;
 use crate::time::Timestamp;
 
 /// Polls many futures concurrently on the caller's task.
@@ -1063,4 +1064,50 @@ pub async fn groups<S: ScimStore>(s: &S, p: &str) {
     assert!(!ok("delete_group", s.delete_group(&other, &eng.id)).await);
     assert!(ok("delete_group", s.delete_group(&o, &eng.id)).await);
     assert_eq!(ok("group", s.group(&o, &eng.id)).await, None);
+}
+
+fn replay_key(prefix: &str, id: &str) -> crate::saml::ReplayKey {
+    crate::saml::ReplayKey::new(&format!("https://idp.example/{prefix}"), id)
+}
+
+/// Consumes assertion id `id` of a conformance IdP for an hour from now: `true` the first time.
+/// (For races: call it from many tasks at once.)
+pub async fn consume_assertion_id<R: ReplayCache>(cache: &R, id: &str) -> bool {
+    let now = Timestamp::now();
+    cache
+        .consume_once(
+            &replay_key("races", id),
+            now.saturating_add(std::time::Duration::from_secs(3600)),
+            now,
+        )
+        .await
+        .unwrap()
+}
+
+/// The replay cache contract: consume once until expiry, then the id may be taken again; other
+/// ids and issuers are independent.
+pub async fn replay<R: ReplayCache>(cache: &R, p: &str) {
+    let (k, other) = (replay_key(p, "id-1"), replay_key(p, "id-2"));
+    let t0 = Timestamp::now();
+    let exp = t0.saturating_add(std::time::Duration::from_secs(60));
+    assert!(ok("consume", cache.consume_once(&k, exp, t0)).await);
+    assert!(
+        !ok("consume", cache.consume_once(&k, exp, t0)).await,
+        "a second consume before expiry is a replay"
+    );
+    let later = t0.saturating_add(std::time::Duration::from_secs(30));
+    assert!(!ok("consume", cache.consume_once(&k, exp, later)).await);
+    assert!(ok("consume", cache.consume_once(&other, exp, t0)).await);
+    let other_issuer = crate::saml::ReplayKey::new("https://other-idp.example", "id-1");
+    assert!(
+        ok("consume", cache.consume_once(&other_issuer, exp, t0)).await,
+        "keys are per issuer"
+    );
+    let after = t0.saturating_add(std::time::Duration::from_secs(61));
+    let exp2 = after.saturating_add(std::time::Duration::from_secs(60));
+    assert!(
+        ok("consume", cache.consume_once(&k, exp2, after)).await,
+        "an expired entry may be taken again"
+    );
+    assert!(!ok("consume", cache.consume_once(&k, exp2, after)).await);
 }

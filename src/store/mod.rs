@@ -22,6 +22,8 @@
 mod memory;
 mod ports;
 mod records;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 pub mod conformance;
 
@@ -31,6 +33,8 @@ pub use crate::resource::{
     OrgId, ScimGroup, ScimUser, UserNameKey,
 };
 pub use memory::{MemoryStore, MemoryStoreError};
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteError, SqliteOptions, SqliteStore};
 pub use ports::{
     Accounts, DomainClaims, OrgSettings, ScimDirectory, ScimStore, ScimTokens, Storage,
 };

@@ -1,0 +1,784 @@
+//! The directory and the accounts on SQLite. Every multi-step change is one `BEGIN IMMEDIATE`
+//! transaction: its checks and its writes see the same state, and a failure leaves nothing.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+
+use super::codec::{
+    account_from_row, group_from_row, membership_from_row, role_code, split_time, user_data,
+    user_from_row, GROUP_COLUMNS, USER_COLUMNS,
+};
+use super::{db, SqliteError, SqliteStore};
+use crate::resource::{
+    self, group_name_key, user_name_key, AccountId, CompValue, CompareOp, Filter, OrgId, ScimGroup,
+    ScimUser, UserNameKey,
+};
+use crate::store::{
+    email_key, Account, AccountLink, Accounts, Conflict, EmailKey, GroupPage, Membership, OrgRole,
+    Query, ScimDirectory, UserPage,
+};
+
+type Res<T> = Result<T, SqliteError>;
+
+fn immediate(c: &mut Connection) -> Res<Transaction<'_>> {
+    c.transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db)
+}
+
+fn exists(tx: &Connection, sql: &str, p: impl rusqlite::Params) -> Res<bool> {
+    tx.query_row(sql, p, |_| Ok(()))
+        .optional()
+        .map(|r| r.is_some())
+        .map_err(db)
+}
+
+fn load_user(c: &Connection, org: &str, id: &str) -> Res<Option<ScimUser>> {
+    let mut st = c
+        .prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE org = ?1 AND id = ?2"
+        ))
+        .map_err(db)?;
+    let mut rows = st.query(params![org, id]).map_err(db)?;
+    match rows.next().map_err(db)? {
+        Some(r) => user_from_row(r).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn users_where(c: &Connection, clause: &str, p: impl rusqlite::Params) -> Res<Vec<ScimUser>> {
+    let mut st = c
+        .prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE {clause} ORDER BY seq"
+        ))
+        .map_err(db)?;
+    let mut rows = st.query(p).map_err(db)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(db)? {
+        out.push(user_from_row(r)?);
+    }
+    Ok(out)
+}
+
+fn write_user(tx: &Connection, u: &ScimUser, insert: bool) -> Res<()> {
+    let (cs, cn) = split_time(u.created);
+    let (ms, mn) = split_time(u.last_modified);
+    let key = user_name_key(&u.user_name);
+    let version = i64::try_from(u.version).unwrap_or(i64::MAX);
+    if insert {
+        tx.execute(
+            "INSERT INTO users (org, id, account, user_name, user_name_key, external_id, active, \
+             created_s, created_n, modified_s, modified_n, version, data) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                u.org.as_str(),
+                u.id,
+                u.account.as_str(),
+                u.user_name,
+                key.as_str(),
+                u.external_id,
+                i64::from(u.active),
+                cs,
+                cn,
+                ms,
+                mn,
+                version,
+                user_data(u)
+            ],
+        )
+        .map_err(db)?;
+        tx.execute(
+            "INSERT INTO user_counts (org, n) VALUES (?1, 1) ON CONFLICT (org) DO UPDATE SET n = n + 1",
+            [u.org.as_str()],
+        )
+        .map_err(db)?;
+    } else {
+        tx.execute(
+            "UPDATE users SET user_name = ?3, user_name_key = ?4, external_id = ?5, active = ?6, \
+             modified_s = ?7, modified_n = ?8, version = ?9, data = ?10 WHERE org = ?1 AND id = ?2",
+            params![
+                u.org.as_str(),
+                u.id,
+                u.user_name,
+                key.as_str(),
+                u.external_id,
+                i64::from(u.active),
+                ms,
+                mn,
+                version,
+                user_data(u)
+            ],
+        )
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+fn set_membership_active(tx: &Connection, org: &str, account: &str, active: bool) -> Res<()> {
+    tx.execute(
+        "UPDATE memberships SET active = ?3 WHERE org = ?1 AND account = ?2",
+        params![org, account, i64::from(active)],
+    )
+    .map(|_| ())
+    .map_err(db)
+}
+
+fn create_user_tx(c: &mut Connection, user: &ScimUser, link: &AccountLink) -> Res<Result<(), Conflict>> {
+    let tx = immediate(c)?;
+    let org = user.org.as_str();
+    let key = user_name_key(&user.user_name);
+    if exists(
+        &tx,
+        "SELECT 1 FROM users WHERE org = ?1 AND (user_name_key = ?2 OR id = ?3)",
+        params![org, key.as_str(), user.id],
+    )? {
+        return Ok(Err(Conflict::UserName));
+    }
+    let account = match link {
+        AccountLink::Existing(id) => {
+            if !exists(&tx, "SELECT 1 FROM accounts WHERE id = ?1", [id.as_str()])? {
+                return Ok(Err(Conflict::NotFound));
+            }
+            if !exists(
+                &tx,
+                "SELECT 1 FROM memberships WHERE org = ?1 AND account = ?2",
+                params![org, id.as_str()],
+            )? {
+                return Ok(Err(Conflict::NotMember));
+            }
+            if exists(
+                &tx,
+                "SELECT 1 FROM users WHERE org = ?1 AND account = ?2",
+                params![org, id.as_str()],
+            )? {
+                return Ok(Err(Conflict::AccountLinked));
+            }
+            id.clone()
+        }
+        AccountLink::New(a) => {
+            if exists(
+                &tx,
+                "SELECT 1 FROM accounts WHERE id = ?1 OR email_key = ?2",
+                params![a.id.as_str(), email_key(&a.email).as_str()],
+            )? {
+                return Ok(Err(Conflict::Email));
+            }
+            a.id.clone()
+        }
+    };
+    if account != user.account {
+        return Ok(Err(Conflict::NotFound));
+    }
+    if let AccountLink::New(a) = link {
+        tx.execute(
+            "INSERT INTO accounts (id, email, email_key, provisioned_by) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                a.id.as_str(),
+                a.email,
+                email_key(&a.email).as_str(),
+                a.provisioned_by.as_ref().map(OrgId::as_str)
+            ],
+        )
+        .map_err(db)?;
+        tx.execute(
+            "INSERT INTO memberships (org, account, role, active) VALUES (?1, ?2, ?3, ?4)",
+            params![org, a.id.as_str(), role_code(OrgRole::Member), i64::from(user.active)],
+        )
+        .map_err(db)?;
+    } else {
+        set_membership_active(&tx, org, account.as_str(), user.active)?;
+    }
+    write_user(&tx, user, true)?;
+    tx.commit().map_err(db)?;
+    Ok(Ok(()))
+}
+
+fn update_user_tx(
+    c: &mut Connection,
+    user: &ScimUser,
+    account_email: &str,
+    expected: u64,
+) -> Res<Result<(), Conflict>> {
+    let tx = immediate(c)?;
+    let org = user.org.as_str();
+    let Some(current) = load_user(&tx, org, &user.id)? else {
+        return Ok(Err(Conflict::NotFound));
+    };
+    if current.version != expected {
+        return Ok(Err(Conflict::Version {
+            current: current.version,
+        }));
+    }
+    let key = user_name_key(&user.user_name);
+    if exists(
+        &tx,
+        "SELECT 1 FROM users WHERE org = ?1 AND user_name_key = ?2 AND id <> ?3",
+        params![org, key.as_str(), user.id],
+    )? {
+        return Ok(Err(Conflict::UserName));
+    }
+    let ek = email_key(account_email);
+    if exists(
+        &tx,
+        "SELECT 1 FROM accounts WHERE email_key = ?1 AND id <> ?2",
+        params![ek.as_str(), current.account.as_str()],
+    )? {
+        return Ok(Err(Conflict::Email));
+    }
+    tx.execute(
+        "UPDATE accounts SET email = ?2, email_key = ?3 WHERE id = ?1",
+        params![current.account.as_str(), account_email, ek.as_str()],
+    )
+    .map_err(db)?;
+    set_membership_active(&tx, org, current.account.as_str(), user.active)?;
+    let mut stored = user.clone();
+    stored.account = current.account.clone();
+    stored.created = current.created;
+    stored.version = expected + 1;
+    write_user(&tx, &stored, false)?;
+    tx.commit().map_err(db)?;
+    Ok(Ok(()))
+}
+
+fn delete_user_tx(c: &mut Connection, org: &OrgId, id: &str, delete_account: bool) -> Res<bool> {
+    let tx = immediate(c)?;
+    let o = org.as_str();
+    let Some(user) = load_user(&tx, o, id)? else {
+        return Ok(false);
+    };
+    tx.execute("DELETE FROM users WHERE org = ?1 AND id = ?2", params![o, id])
+        .map_err(db)?;
+    tx.execute("UPDATE user_counts SET n = n - 1 WHERE org = ?1", [o])
+        .map_err(db)?;
+    tx.execute(
+        "UPDATE groups SET version = version + 1 WHERE org = ?1 AND id IN \
+         (SELECT group_id FROM group_members WHERE org = ?1 AND user_id = ?2)",
+        params![o, id],
+    )
+    .map_err(db)?;
+    tx.execute(
+        "DELETE FROM group_members WHERE org = ?1 AND user_id = ?2",
+        params![o, id],
+    )
+    .map_err(db)?;
+    let account = user.account.as_str();
+    tx.execute(
+        "DELETE FROM memberships WHERE org = ?1 AND account = ?2",
+        params![o, account],
+    )
+    .map_err(db)?;
+    if delete_account
+        && !exists(&tx, "SELECT 1 FROM memberships WHERE account = ?1", [account])?
+    {
+        tx.execute(
+            "DELETE FROM accounts WHERE id = ?1 AND provisioned_by IS NOT NULL",
+            [account],
+        )
+        .map_err(db)?;
+    }
+    tx.commit().map_err(db)?;
+    Ok(true)
+}
+
+fn groups_of_user(c: &Connection, org: &str, user_id: &str) -> Res<Vec<(String, String)>> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT g.id, g.display_name FROM group_members m JOIN groups g \
+             ON g.org = m.org AND g.id = m.group_id WHERE m.org = ?1 AND m.user_id = ?2 ORDER BY g.id",
+        )
+        .map_err(db)?;
+    let rows = st
+        .query_map(params![org, user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(db)?;
+    rows.map(|r| r.map_err(db)).collect()
+}
+
+/// Every member of every group of `org`, by user: for filters on `groups`.
+fn memberships_by_user(c: &Connection, org: &str) -> Res<HashMap<String, Vec<(String, String)>>> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN groups g \
+             ON g.org = m.org AND g.id = m.group_id WHERE m.org = ?1 ORDER BY g.id",
+        )
+        .map_err(db)?;
+    let mut rows = st.query([org]).map_err(db)?;
+    let mut out: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    while let Some(r) = rows.next().map_err(db)? {
+        out.entry(r.get(0).map_err(db)?)
+            .or_default()
+            .push((r.get(1).map_err(db)?, r.get(2).map_err(db)?));
+    }
+    Ok(out)
+}
+
+fn mentions_groups(f: &Filter) -> bool {
+    match f {
+        Filter::And(a, b) | Filter::Or(a, b) => mentions_groups(a) || mentions_groups(b),
+        Filter::Not(a) => mentions_groups(a),
+        Filter::ValuePath(p, _) | Filter::Present(p) | Filter::Compare(p, _, _) => {
+            p.attr.eq_ignore_ascii_case("groups")
+        }
+    }
+}
+
+/// The users an indexed filter designates (a superset of the matches), or `None` for a scan.
+fn indexed_users(c: &Connection, org: &str, f: &Filter) -> Res<Option<Vec<ScimUser>>> {
+    match f {
+        Filter::Compare(p, CompareOp::Eq, CompValue::Str(v))
+            if p.sub.is_none()
+                && p.schema
+                    .as_deref()
+                    .is_none_or(|s| s.eq_ignore_ascii_case(resource::USER_SCHEMA)) =>
+        {
+            if p.is("userName") {
+                let key = user_name_key(v);
+                users_where(c, "org = ?1 AND user_name_key = ?2", params![org, key.as_str()]).map(Some)
+            } else if p.is("externalId") {
+                users_where(c, "org = ?1 AND external_id = ?2", params![org, v]).map(Some)
+            } else if p.is("id") {
+                users_where(c, "org = ?1 AND id = ?2", params![org, v]).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        Filter::And(a, b) => match indexed_users(c, org, a)? {
+            Some(hits) => Ok(Some(hits)),
+            None => indexed_users(c, org, b),
+        },
+        _ => Ok(None),
+    }
+}
+
+fn count_users(c: &Connection, org: &str) -> Res<usize> {
+    let n: Option<i64> = c
+        .query_row("SELECT n FROM user_counts WHERE org = ?1", [org], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    Ok(usize::try_from(n.unwrap_or(0)).unwrap_or(0))
+}
+
+fn list_users(c: &Connection, org: &str, start: usize, count: usize) -> Res<UserPage> {
+    let total = count_users(c, org)?;
+    let users = if count == 0 || start >= total {
+        Vec::new()
+    } else {
+        let (limit, offset) = (
+            i64::try_from(count).unwrap_or(i64::MAX),
+            i64::try_from(start).unwrap_or(i64::MAX),
+        );
+        let mut st = c
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE org = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3"
+            ))
+            .map_err(db)?;
+        let mut rows = st.query(params![org, limit, offset]).map_err(db)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(db)? {
+            out.push(user_from_row(r)?);
+        }
+        out
+    };
+    Ok(UserPage { users, total })
+}
+
+fn page<T>(mut hits: Vec<T>, q: &Query, sort_key: impl Fn(&T) -> Option<resource::SortKey>) -> (Vec<T>, usize) {
+    if let Some(sort) = &q.sort {
+        hits = resource::sort_by_key(hits, sort.descending, sort_key);
+    }
+    let total = hits.len();
+    let out = hits.into_iter().skip(q.start).take(q.count).collect();
+    (out, total)
+}
+
+fn query_users(c: &Connection, org: &OrgId, q: &Query) -> Res<UserPage> {
+    let o = org.as_str();
+    let Some(f) = &q.filter else {
+        if q.sort.is_none() {
+            return list_users(c, o, q.start, q.count);
+        }
+        let all = users_where(c, "org = ?1", [o])?;
+        let (users, total) = page(all, q, |u| sort_user(u, q));
+        return Ok(UserPage { users, total });
+    };
+    let candidates = match indexed_users(c, o, f)? {
+        Some(hits) => hits,
+        None => users_where(c, "org = ?1", [o])?,
+    };
+    let groups = if mentions_groups(f) {
+        memberships_by_user(c, o)?
+    } else {
+        HashMap::new()
+    };
+    let none = Vec::new();
+    let hits: Vec<ScimUser> = candidates
+        .into_iter()
+        .filter(|u| resource::user_matches(f, u, groups.get(&u.id).unwrap_or(&none)))
+        .collect();
+    let (users, total) = page(hits, q, |u| sort_user(u, q));
+    Ok(UserPage { users, total })
+}
+
+fn sort_user(u: &ScimUser, q: &Query) -> Option<resource::SortKey> {
+    q.sort.as_ref().and_then(|s| resource::user_sort_key(u, &s.by))
+}
+
+fn members_of(c: &Connection, org: &str, group: &str) -> Res<Vec<String>> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT user_id FROM group_members WHERE org = ?1 AND group_id = ?2 ORDER BY pos",
+        )
+        .map_err(db)?;
+    let rows = st
+        .query_map(params![org, group], |r| r.get::<_, String>(0))
+        .map_err(db)?;
+    rows.map(|r| r.map_err(db)).collect()
+}
+
+fn groups_where(c: &Connection, clause: &str, p: impl rusqlite::Params, org: &str) -> Res<Vec<ScimGroup>> {
+    let mut st = c
+        .prepare_cached(&format!(
+            "SELECT {GROUP_COLUMNS} FROM groups WHERE {clause} ORDER BY seq"
+        ))
+        .map_err(db)?;
+    let mut rows = st.query(p).map_err(db)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(db)? {
+        let id: String = r.get(1).map_err(db)?;
+        let members = members_of(c, org, &id)?;
+        out.push(group_from_row(r, members)?);
+    }
+    Ok(out)
+}
+
+fn check_members(tx: &Connection, g: &ScimGroup) -> Res<bool> {
+    for m in &g.members {
+        if !exists(
+            tx,
+            "SELECT 1 FROM users WHERE org = ?1 AND id = ?2",
+            params![g.org.as_str(), m],
+        )? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn write_members(tx: &Connection, g: &ScimGroup) -> Res<()> {
+    let o = g.org.as_str();
+    tx.execute(
+        "DELETE FROM group_members WHERE org = ?1 AND group_id = ?2",
+        params![o, g.id],
+    )
+    .map_err(db)?;
+    let mut st = tx
+        .prepare_cached(
+            "INSERT INTO group_members (org, group_id, user_id, pos) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(db)?;
+    for (i, m) in g.members.iter().enumerate() {
+        st.execute(params![o, g.id, m, i64::try_from(i).unwrap_or(i64::MAX)])
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
+fn create_group_tx(c: &mut Connection, g: &ScimGroup) -> Res<Result<(), Conflict>> {
+    let tx = immediate(c)?;
+    let o = g.org.as_str();
+    let key = group_name_key(&g.display_name);
+    if exists(
+        &tx,
+        "SELECT 1 FROM groups WHERE org = ?1 AND (name_key = ?2 OR id = ?3)",
+        params![o, key.as_str(), g.id],
+    )? {
+        return Ok(Err(Conflict::DisplayName));
+    }
+    if !check_members(&tx, g)? {
+        return Ok(Err(Conflict::UnknownMember));
+    }
+    let (cs, cn) = split_time(g.created);
+    let (ms, mn) = split_time(g.last_modified);
+    tx.execute(
+        "INSERT INTO groups (org, id, display_name, name_key, external_id, created_s, created_n, \
+         modified_s, modified_n, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            o,
+            g.id,
+            g.display_name,
+            key.as_str(),
+            g.external_id,
+            cs,
+            cn,
+            ms,
+            mn,
+            i64::try_from(g.version).unwrap_or(i64::MAX)
+        ],
+    )
+    .map_err(db)?;
+    write_members(&tx, g)?;
+    tx.commit().map_err(db)?;
+    Ok(Ok(()))
+}
+
+fn update_group_tx(c: &mut Connection, g: &ScimGroup, expected: u64) -> Res<Result<(), Conflict>> {
+    let tx = immediate(c)?;
+    let o = g.org.as_str();
+    let current: Option<i64> = tx
+        .query_row(
+            "SELECT version FROM groups WHERE org = ?1 AND id = ?2",
+            params![o, g.id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?;
+    let Some(current) = current else {
+        return Ok(Err(Conflict::NotFound));
+    };
+    let current = u64::try_from(current).unwrap_or(0);
+    if current != expected {
+        return Ok(Err(Conflict::Version { current }));
+    }
+    let key = group_name_key(&g.display_name);
+    if exists(
+        &tx,
+        "SELECT 1 FROM groups WHERE org = ?1 AND name_key = ?2 AND id <> ?3",
+        params![o, key.as_str(), g.id],
+    )? {
+        return Ok(Err(Conflict::DisplayName));
+    }
+    if !check_members(&tx, g)? {
+        return Ok(Err(Conflict::UnknownMember));
+    }
+    let (ms, mn) = split_time(g.last_modified);
+    tx.execute(
+        "UPDATE groups SET display_name = ?3, name_key = ?4, external_id = ?5, modified_s = ?6, \
+         modified_n = ?7, version = ?8 WHERE org = ?1 AND id = ?2",
+        params![
+            o,
+            g.id,
+            g.display_name,
+            key.as_str(),
+            g.external_id,
+            ms,
+            mn,
+            i64::try_from(expected + 1).unwrap_or(i64::MAX)
+        ],
+    )
+    .map_err(db)?;
+    write_members(&tx, g)?;
+    tx.commit().map_err(db)?;
+    Ok(Ok(()))
+}
+
+fn delete_group_tx(c: &mut Connection, org: &OrgId, id: &str) -> Res<bool> {
+    let tx = immediate(c)?;
+    let o = org.as_str();
+    let n = tx
+        .execute("DELETE FROM groups WHERE org = ?1 AND id = ?2", params![o, id])
+        .map_err(db)?;
+    tx.execute(
+        "DELETE FROM group_members WHERE org = ?1 AND group_id = ?2",
+        params![o, id],
+    )
+    .map_err(db)?;
+    tx.commit().map_err(db)?;
+    Ok(n == 1)
+}
+
+fn query_groups(c: &Connection, org: &OrgId, q: &Query) -> Res<GroupPage> {
+    let o = org.as_str();
+    let indexed = match &q.filter {
+        Some(Filter::Compare(p, CompareOp::Eq, CompValue::Str(v))) if p.is("displayName") => {
+            let key = group_name_key(v);
+            Some(groups_where(c, "org = ?1 AND name_key = ?2", params![o, key.as_str()], o)?)
+        }
+        Some(Filter::Compare(p, CompareOp::Eq, CompValue::Str(v))) if p.is("id") => {
+            Some(groups_where(c, "org = ?1 AND id = ?2", params![o, v], o)?)
+        }
+        _ => None,
+    };
+    let candidates = match indexed {
+        Some(c) => c,
+        None => groups_where(c, "org = ?1", [o], o)?,
+    };
+    let hits: Vec<ScimGroup> = match &q.filter {
+        Some(f) => candidates
+            .into_iter()
+            .filter(|g| resource::group_matches(f, g))
+            .collect(),
+        None => candidates,
+    };
+    let (groups, total) = page(hits, q, |g| {
+        q.sort
+            .as_ref()
+            .and_then(|s| resource::group_sort_key(g, &s.by))
+    });
+    Ok(GroupPage { groups, total })
+}
+
+impl Accounts for SqliteStore {
+    fn account_by_email(&self, key: &EmailKey) -> impl Future<Output = Res<Option<Account>>> + Send {
+        let key = key.clone();
+        self.workers.read(move |c| {
+            let mut st = c
+                .prepare_cached("SELECT id, email, provisioned_by FROM accounts WHERE email_key = ?1")
+                .map_err(db)?;
+            let mut rows = st.query([key.as_str()]).map_err(db)?;
+            match rows.next().map_err(db)? {
+                Some(r) => account_from_row(r).map(Some),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn membership(
+        &self,
+        org: &OrgId,
+        account: &AccountId,
+    ) -> impl Future<Output = Res<Option<Membership>>> + Send {
+        let (org, account) = (org.clone(), account.clone());
+        self.workers.read(move |c| {
+            let mut st = c
+                .prepare_cached("SELECT role, active FROM memberships WHERE org = ?1 AND account = ?2")
+                .map_err(db)?;
+            let mut rows = st.query(params![org.as_str(), account.as_str()]).map_err(db)?;
+            match rows.next().map_err(db)? {
+                Some(r) => membership_from_row(r).map(Some),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn create_account(&self, account: &Account) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
+        let a = account.clone();
+        self.workers.write(move |c| {
+            let tx = immediate(c)?;
+            let key = email_key(&a.email);
+            if exists(
+                &tx,
+                "SELECT 1 FROM accounts WHERE id = ?1 OR email_key = ?2",
+                params![a.id.as_str(), key.as_str()],
+            )? {
+                return Ok(Err(Conflict::Email));
+            }
+            tx.execute(
+                "INSERT INTO accounts (id, email, email_key, provisioned_by) VALUES (?1, ?2, ?3, ?4)",
+                params![a.id.as_str(), a.email, key.as_str(), a.provisioned_by.as_ref().map(OrgId::as_str)],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)?;
+            Ok(Ok(()))
+        })
+    }
+
+    fn account(&self, id: &AccountId) -> impl Future<Output = Res<Option<Account>>> + Send {
+        let id = id.clone();
+        self.workers.read(move |c| {
+            let mut st = c
+                .prepare_cached("SELECT id, email, provisioned_by FROM accounts WHERE id = ?1")
+                .map_err(db)?;
+            let mut rows = st.query([id.as_str()]).map_err(db)?;
+            match rows.next().map_err(db)? {
+                Some(r) => account_from_row(r).map(Some),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn put_membership(
+        &self,
+        org: &OrgId,
+        account: &AccountId,
+        membership: &Membership,
+    ) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
+        let (org, account, m) = (org.clone(), account.clone(), *membership);
+        self.workers.write(move |c| {
+            let tx = immediate(c)?;
+            if !exists(&tx, "SELECT 1 FROM accounts WHERE id = ?1", [account.as_str()])? {
+                return Ok(Err(Conflict::NotFound));
+            }
+            tx.execute(
+                "INSERT INTO memberships (org, account, role, active) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (org, account) DO UPDATE SET role = excluded.role, active = excluded.active",
+                params![org.as_str(), account.as_str(), role_code(m.role), i64::from(m.active)],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)?;
+            Ok(Ok(()))
+        })
+    }
+}
+
+impl ScimDirectory for SqliteStore {
+    fn create_user(&self, user: &ScimUser, link: &AccountLink) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
+        let (u, l) = (user.clone(), link.clone());
+        self.workers.write(move |c| create_user_tx(c, &u, &l))
+    }
+
+    fn user(&self, org: &OrgId, id: &str) -> impl Future<Output = Res<Option<ScimUser>>> + Send {
+        let (org, id) = (org.clone(), id.to_owned());
+        self.workers.read(move |c| load_user(c, org.as_str(), &id))
+    }
+
+    fn user_by_user_name(&self, org: &OrgId, key: &UserNameKey) -> impl Future<Output = Res<Option<ScimUser>>> + Send {
+        let (org, key) = (org.clone(), key.clone());
+        self.workers.read(move |c| {
+            users_where(c, "org = ?1 AND user_name_key = ?2", params![org.as_str(), key.as_str()])
+                .map(|v| v.into_iter().next())
+        })
+    }
+
+    fn update_user(&self, user: &ScimUser, account_email: &str, expected_version: u64) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
+        let (u, e) = (user.clone(), account_email.to_owned());
+        self.workers.write(move |c| update_user_tx(c, &u, &e, expected_version))
+    }
+
+    fn delete_user(&self, org: &OrgId, id: &str, delete_account_if_orphan: bool) -> impl Future<Output = Res<bool>> + Send {
+        let (org, id) = (org.clone(), id.to_owned());
+        self.workers.write(move |c| delete_user_tx(c, &org, &id, delete_account_if_orphan))
+    }
+
+    fn list_users(&self, org: &OrgId, start: usize, count: usize) -> impl Future<Output = Res<UserPage>> + Send {
+        let org = org.clone();
+        self.workers.read(move |c| list_users(c, org.as_str(), start, count))
+    }
+
+    fn query_users(&self, org: &OrgId, query: &Query) -> impl Future<Output = Res<UserPage>> + Send {
+        let (org, q) = (org.clone(), query.clone());
+        self.workers.read(move |c| query_users(c, &org, &q))
+    }
+
+    fn groups_of_user(&self, org: &OrgId, user_id: &str) -> impl Future<Output = Res<Vec<(String, String)>>> + Send {
+        let (org, id) = (org.clone(), user_id.to_owned());
+        self.workers.read(move |c| groups_of_user(c, org.as_str(), &id))
+    }
+
+    fn create_group(&self, group: &ScimGroup) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
+        let g = group.clone();
+        self.workers.write(move |c| create_group_tx(c, &g))
+    }
+
+    fn group(&self, org: &OrgId, id: &str) -> impl Future<Output = Res<Option<ScimGroup>>> + Send {
+        let (org, id) = (org.clone(), id.to_owned());
+        self.workers.read(move |c| {
+            let o = org.as_str();
+            groups_where(c, "org = ?1 AND id = ?2", params![o, id], o).map(|v| v.into_iter().next())
+        })
+    }
+
+    fn update_group(&self, group: &ScimGroup, expected_version: u64) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
+        let g = group.clone();
+        self.workers.write(move |c| update_group_tx(c, &g, expected_version))
+    }
+
+    fn delete_group(&self, org: &OrgId, id: &str) -> impl Future<Output = Res<bool>> + Send {
+        let (org, id) = (org.clone(), id.to_owned());
+        self.workers.write(move |c| delete_group_tx(c, &org, &id))
+    }
+
+    fn query_groups(&self, org: &OrgId, query: &Query) -> impl Future<Output = Res<GroupPage>> + Send {
+        let (org, q) = (org.clone(), query.clone());
+        self.workers.read(move |c| query_groups(c, &org, &q))
+    }
+}

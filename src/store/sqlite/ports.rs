@@ -1,0 +1,275 @@
+//! The small ports on SQLite: organization settings, domain claims, tokens, the replay cache.
+
+use std::future::Future;
+
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+use super::codec::{split_time, token_from_row, TOKEN_COLUMNS};
+use super::{db, SqliteError, SqliteStore};
+use crate::domain::DomainName;
+use crate::resource::OrgId;
+use crate::saml::{ReplayCache, ReplayKey};
+use crate::store::{ClaimOutcome, DomainClaims, OrgSettings, Organization, ScimTokens, Storage, TokenRecord};
+use crate::time::Timestamp;
+
+impl Storage for SqliteStore {
+    type Error = SqliteError;
+}
+
+fn org_id(s: String) -> Result<OrgId, SqliteError> {
+    OrgId::new(s).map_err(|e| SqliteError::Corrupt(e.to_string()))
+}
+
+fn domain(s: String) -> Result<DomainName, SqliteError> {
+    DomainName::parse(&s).map_err(|e| SqliteError::Corrupt(e.to_string()))
+}
+
+impl OrgSettings for SqliteStore {
+    fn organization(
+        &self,
+        org: &OrgId,
+    ) -> impl Future<Output = Result<Option<Organization>, SqliteError>> + Send {
+        let org = org.clone();
+        self.workers.read(move |c| {
+            c.query_row(
+                "SELECT delete_on_deactivate, require_claimed_domain FROM orgs WHERE id = ?1",
+                [org.as_str()],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )
+            .optional()
+            .map_err(db)
+            .map(|row| {
+                row.map(|(del, req)| {
+                    Organization::new(org)
+                        .with_delete_on_deactivate(del != 0)
+                        .with_require_claimed_domain(req != 0)
+                })
+            })
+        })
+    }
+
+    fn put_organization(
+        &self,
+        org: &Organization,
+    ) -> impl Future<Output = Result<(), SqliteError>> + Send {
+        let org = org.clone();
+        self.workers.write(move |c| {
+            c.execute(
+                "INSERT INTO orgs (id, delete_on_deactivate, require_claimed_domain) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (id) DO UPDATE SET delete_on_deactivate = excluded.delete_on_deactivate, \
+                 require_claimed_domain = excluded.require_claimed_domain",
+                params![
+                    org.id.as_str(),
+                    i64::from(org.delete_on_deactivate),
+                    i64::from(org.require_claimed_domain)
+                ],
+            )
+            .map(|_| ())
+            .map_err(db)
+        })
+    }
+}
+
+impl DomainClaims for SqliteStore {
+    fn claim_domain(
+        &self,
+        org: &OrgId,
+        domain_name: &DomainName,
+    ) -> impl Future<Output = Result<ClaimOutcome, SqliteError>> + Send {
+        let (org, d) = (org.clone(), domain_name.clone());
+        self.workers.write(move |c| {
+            // The primary key decides: the insert either claims or does nothing.
+            let inserted = c
+                .execute(
+                    "INSERT INTO domains (domain, org) VALUES (?1, ?2) ON CONFLICT (domain) DO NOTHING",
+                    params![d.as_str(), org.as_str()],
+                )
+                .map_err(db)?;
+            if inserted == 1 {
+                return Ok(ClaimOutcome::Claimed);
+            }
+            let owner: String = c
+                .query_row("SELECT org FROM domains WHERE domain = ?1", [d.as_str()], |r| {
+                    r.get(0)
+                })
+                .map_err(db)?;
+            let owner = org_id(owner)?;
+            Ok(if owner == org {
+                ClaimOutcome::AlreadyClaimed
+            } else {
+                ClaimOutcome::ClaimedByOther(owner)
+            })
+        })
+    }
+
+    fn release_domain(
+        &self,
+        org: &OrgId,
+        domain_name: &DomainName,
+    ) -> impl Future<Output = Result<bool, SqliteError>> + Send {
+        let (org, d) = (org.clone(), domain_name.clone());
+        self.workers.write(move |c| {
+            c.execute(
+                "DELETE FROM domains WHERE domain = ?1 AND org = ?2",
+                params![d.as_str(), org.as_str()],
+            )
+            .map(|n| n == 1)
+            .map_err(db)
+        })
+    }
+
+    fn domain_owner(
+        &self,
+        domain_name: &DomainName,
+    ) -> impl Future<Output = Result<Option<OrgId>, SqliteError>> + Send {
+        let d = domain_name.clone();
+        self.workers.read(move |c| {
+            let owner: Option<String> = c
+                .query_row("SELECT org FROM domains WHERE domain = ?1", [d.as_str()], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(db)?;
+            owner.map(org_id).transpose()
+        })
+    }
+
+    fn claimed_domains(
+        &self,
+        org: &OrgId,
+    ) -> impl Future<Output = Result<Vec<DomainName>, SqliteError>> + Send {
+        let org = org.clone();
+        self.workers.read(move |c| {
+            let mut st = c
+                .prepare_cached("SELECT domain FROM domains WHERE org = ?1 ORDER BY domain")
+                .map_err(db)?;
+            let rows = st
+                .query_map([org.as_str()], |r| r.get::<_, String>(0))
+                .map_err(db)?;
+            rows.map(|r| r.map_err(db).and_then(domain)).collect()
+        })
+    }
+}
+
+impl ScimTokens for SqliteStore {
+    fn insert_token(
+        &self,
+        token: &TokenRecord,
+    ) -> impl Future<Output = Result<(), SqliteError>> + Send {
+        let t = token.clone();
+        self.workers.write(move |c| {
+            let (s, n) = split_time(t.created);
+            c.execute(
+                "INSERT INTO tokens (id, org, secret_hash, label, created_s, created_n, revoked) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    t.id,
+                    t.org.as_str(),
+                    &t.secret_hash[..],
+                    t.label,
+                    s,
+                    n,
+                    i64::from(t.revoked)
+                ],
+            )
+            .map(|_| ())
+            .map_err(db)
+        })
+    }
+
+    fn token(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<TokenRecord>, SqliteError>> + Send {
+        let id = id.to_owned();
+        self.workers.read(move |c| {
+            let mut st = c
+                .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?1"))
+                .map_err(db)?;
+            let mut rows = st.query([id]).map_err(db)?;
+            match rows.next().map_err(db)? {
+                Some(r) => token_from_row(r).map(Some),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn tokens(
+        &self,
+        org: &OrgId,
+    ) -> impl Future<Output = Result<Vec<TokenRecord>, SqliteError>> + Send {
+        let org = org.clone();
+        self.workers.read(move |c| {
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {TOKEN_COLUMNS} FROM tokens WHERE org = ?1 ORDER BY seq"
+                ))
+                .map_err(db)?;
+            let mut rows = st.query([org.as_str()]).map_err(db)?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next().map_err(db)? {
+                out.push(token_from_row(r)?);
+            }
+            Ok(out)
+        })
+    }
+
+    fn revoke_token(
+        &self,
+        org: &OrgId,
+        id: &str,
+    ) -> impl Future<Output = Result<bool, SqliteError>> + Send {
+        let (org, id) = (org.clone(), id.to_owned());
+        self.workers.write(move |c| {
+            c.execute(
+                "UPDATE tokens SET revoked = 1 WHERE id = ?1 AND org = ?2",
+                params![id, org.as_str()],
+            )
+            .map(|n| n == 1)
+            .map_err(db)
+        })
+    }
+}
+
+/// Expired replay entries dropped per consume, at most: purging costs bounded work per call.
+const PURGE_BATCH: i64 = 64;
+
+/// The first whole second at or after `t` (an entry is kept at least until its expiry).
+fn ceil_secs(t: Timestamp) -> i64 {
+    t.unix_seconds() + i64::from(t.subsec_nanos() > 0)
+}
+
+impl ReplayCache for SqliteStore {
+    type Error = SqliteError;
+
+    fn consume_once(
+        &self,
+        key: &ReplayKey,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<bool, SqliteError>> + Send {
+        let k = key.storage_key();
+        let (exp, now) = (ceil_secs(expires_at), now.unix_seconds());
+        self.workers.write(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db)?;
+            tx.execute(
+                "DELETE FROM replay WHERE key IN \
+                 (SELECT key FROM replay WHERE expires_s <= ?1 ORDER BY expires_s LIMIT ?2)",
+                params![now, PURGE_BATCH],
+            )
+            .map_err(db)?;
+            // Inserts a new key, or takes over an expired one; an unexpired key stays as it is.
+            let n = tx
+                .execute(
+                    "INSERT INTO replay (key, expires_s) VALUES (?1, ?2) ON CONFLICT (key) \
+                     DO UPDATE SET expires_s = excluded.expires_s WHERE replay.expires_s <= ?3",
+                    params![k, exp, now],
+                )
+                .map_err(db)?;
+            tx.commit().map_err(db)?;
+            Ok(n == 1)
+        })
+    }
+}

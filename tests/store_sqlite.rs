@@ -1,0 +1,247 @@
+//! `SqliteStore` against the one conformance suite, plus what only a real database shows: races
+//! between separate connections on a multi-threaded runtime, reopening, and schema versions.
+#![cfg(feature = "sqlite")]
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use common::block_on;
+use sso_scim::store::{
+    conformance, AccountId, AccountLink, Accounts, ClaimOutcome, Conflict, DomainClaims,
+    ScimDirectory, SqliteError, SqliteStore,
+};
+use sso_scim::{DomainName, OrgId};
+
+/// A fresh database file under the target directory (removed first if a previous run left it).
+fn db_file(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sqlite-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.sqlite3"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
+}
+
+#[test]
+fn sqlite_store_passes_the_conformance_suite() {
+    let path = db_file("conformance");
+    let store = SqliteStore::open(&path).unwrap();
+    block_on(conformance::run_all(&store, "sqlite"));
+    block_on(conformance::run_all(&store, "sqlite-again"));
+    let org = OrgId::new("sqlite-again-paging-a").unwrap();
+    let before = block_on(store.list_users(&org, 0, 100)).unwrap();
+    assert!(before.total > 0);
+    drop(store);
+    // Reopened, every user is there as it was, and the suite still passes beside them.
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(block_on(store.list_users(&org, 0, 100)).unwrap(), before);
+    block_on(conformance::run_all(&store, "sqlite-reopened"));
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn thirty_two_connections_race_and_each_race_has_one_winner() {
+    let path = db_file("races");
+    // Each contender has its own store, so its own connections and writer thread.
+    let stores: Vec<Arc<SqliteStore>> = (0..32)
+        .map(|_| Arc::new(SqliteStore::open(&path).unwrap()))
+        .collect();
+    let rt = runtime();
+
+    // 32 creates of one userName in different letter cases: one user, 31 conflicts.
+    let org = OrgId::new("race").unwrap();
+    let results: Vec<Result<(), Conflict>> = rt.block_on(async {
+        let mut tasks = Vec::new();
+        for (i, s) in stores.iter().enumerate() {
+            let (s, org) = (s.clone(), org.clone());
+            tasks.push(tokio::spawn(async move {
+                let email = format!("r{i}@race.example");
+                let account = sso_scim::store::Account {
+                    id: AccountId::new(format!("a{i}")).unwrap(),
+                    email: email.clone(),
+                    provisioned_by: Some(org.clone()),
+                };
+                let name = ["Same@Example.com", "same@example.com", "SAME@EXAMPLE.COM"][i % 3];
+                let user =
+                    conformance::sample_user(&org, &format!("u{i}"), &account.id, name, &email);
+                s.create_user(&user, &AccountLink::New(account)).await.unwrap()
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results
+        .iter()
+        .all(|r| matches!(r, Ok(()) | Err(Conflict::UserName))));
+    let page = block_on(stores[0].list_users(&org, 0, 100)).unwrap();
+    assert_eq!((page.total, page.users.len()), (1, 1));
+    let accounts = (0..32)
+        .filter(|i| {
+            block_on(stores[0].account(&AccountId::new(format!("a{i}")).unwrap()))
+                .unwrap()
+                .is_some()
+        })
+        .count();
+    assert_eq!(accounts, 1, "the losers' accounts were not created");
+
+    // 32 organizations claiming one domain: one holds it.
+    let domain = DomainName::parse("contested.example").unwrap();
+    let outcomes: Vec<ClaimOutcome> = rt.block_on(async {
+        let mut tasks = Vec::new();
+        for (i, s) in stores.iter().enumerate() {
+            let (s, d) = (s.clone(), domain.clone());
+            tasks.push(tokio::spawn(async move {
+                let org = OrgId::new(format!("claimant-{i}")).unwrap();
+                s.claim_domain(&org, &d).await.unwrap()
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    let winners = outcomes
+        .iter()
+        .filter(|o| matches!(o, ClaimOutcome::Claimed))
+        .count();
+    assert_eq!(winners, 1, "{outcomes:?}");
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o, ClaimOutcome::Claimed | ClaimOutcome::ClaimedByOther(_))));
+
+    // 32 consumes of one assertion id: one login.
+    let consumed: Vec<bool> = rt.block_on(async {
+        let mut tasks = Vec::new();
+        for s in &stores {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                conformance::consume_assertion_id(&*s, "race-assertion").await
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    assert_eq!(consumed.iter().filter(|c| **c).count(), 1, "{consumed:?}");
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_reopening_is_idempotent() {
+    let path = db_file("schema");
+    drop(SqliteStore::open(&path).unwrap());
+    drop(SqliteStore::open(&path).unwrap());
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = c
+        .query_row("SELECT version FROM sso_scim_schema", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1, "opening twice migrates once");
+    let rows: i64 = c
+        .query_row("SELECT count(*) FROM sso_scim_schema", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 1);
+    c.execute("UPDATE sso_scim_schema SET version = 999", [])
+        .unwrap();
+    drop(c);
+    match SqliteStore::open(&path) {
+        Err(SqliteError::NewerSchema { found, supported }) => {
+            assert_eq!((found, supported), (999, 1))
+        }
+        other => panic!("a newer schema must be refused, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_replay_cache_contract_holds() {
+    let store = SqliteStore::open(db_file("replay")).unwrap();
+    block_on(conformance::replay(&store, "sqlite"));
+    block_on(conformance::replay(&sso_scim::MemoryReplayCache::new(), "memory"));
+}
+
+/// The child process of the kill test (run by it with `--ignored`): creates users until it is
+/// killed, printing each id once its create was acknowledged.
+#[test]
+#[ignore = "the child process of a_killed_writer_loses_no_acknowledged_write..., started by it"]
+fn kill_test_child() {
+    let Ok(path) = std::env::var("SSO_SCIM_SQLITE_KILL_CHILD") else {
+        return;
+    };
+    use std::io::Write;
+    let store = SqliteStore::open(&path).unwrap();
+    let org = OrgId::new("killed").unwrap();
+    let mut out = std::io::stdout().lock();
+    for i in 0.. {
+        let email = format!("k{i}@kill.example");
+        let account = sso_scim::store::Account {
+            id: AccountId::new(format!("k{i}")).unwrap(),
+            email: email.clone(),
+            provisioned_by: Some(org.clone()),
+        };
+        let user = conformance::sample_user(&org, &format!("user-{i}"), &account.id, &email, &email);
+        block_on(store.create_user(&user, &AccountLink::New(account)))
+            .unwrap()
+            .unwrap();
+        writeln!(out, "acked user-{i}").unwrap();
+        out.flush().unwrap();
+    }
+}
+
+#[test]
+fn a_killed_writer_loses_no_acknowledged_write_and_leaves_nothing_half_written() {
+    use std::io::{BufRead, BufReader};
+    let path = db_file("killed");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "kill_test_child", "--ignored", "--nocapture", "--test-threads=1"])
+        .env("SSO_SCIM_SQLITE_KILL_CHILD", &path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut acked = Vec::new();
+    let reader = BufReader::new(child.stdout.take().unwrap());
+    for line in reader.lines() {
+        let line = line.unwrap();
+        if let Some(id) = line.strip_prefix("acked ") {
+            acked.push(id.to_owned());
+            if acked.len() == 150 {
+                // SIGKILL, in the middle of the next write.
+                child.kill().unwrap();
+                break;
+            }
+        }
+    }
+    let _ = child.wait();
+    assert_eq!(acked.len(), 150, "the child wrote under load before it was killed");
+    let store = SqliteStore::open(&path).unwrap();
+    let org = OrgId::new("killed").unwrap();
+    for id in &acked {
+        let u = block_on(store.user(&org, id)).unwrap();
+        assert!(u.is_some(), "acknowledged {id} is lost");
+    }
+    // Whatever is stored is whole: every user reads back with its account and membership, and
+    // the count kept beside them agrees.
+    let page = block_on(store.list_users(&org, 0, 10_000)).unwrap();
+    assert_eq!(page.total, page.users.len());
+    assert!(page.users.len() >= acked.len() && page.users.len() <= acked.len() + 1);
+    for u in &page.users {
+        let account = block_on(store.account(&u.account)).unwrap().unwrap();
+        assert_eq!(account.email, u.emails[0].value);
+        assert!(block_on(store.membership(&org, &u.account)).unwrap().is_some());
+    }
+}
