@@ -1,15 +1,21 @@
-//! `scim_server`: a SCIM 2.0 endpoint for one organization on the in-memory store, served by axum.
+//! `scim_server`: a SCIM 2.0 endpoint for one organization, served by axum, on a durable store.
 //!
 //! ```text
-//! scim_server --listen 127.0.0.1:8080 [--token TOKEN] [--claim-domain example.com]... [--any-domain]
+//! scim_server --listen 127.0.0.1:8080 [--store SPEC] [--token TOKEN] [--claim-domain example.com]... [--any-domain]
 //! ```
 //!
-//! - serves `http://LISTEN/scim/v2/...` (Users, ServiceProviderConfig, ResourceTypes, Schemas);
-//! - without `--token` it generates a bearer token and prints it once;
-//! - `--claim-domain` marks a domain claimed by the organization (repeatable): provisioned
-//!   userNames and emails must be on one of them;
-//! - `--any-domain` turns that rule off, for conformance testers that invent userNames which are
-//!   not emails on a claimed domain. Never use it for a real organization.
+//! - `--store SPEC`: `memory`, `sqlite:PATH` (a file, relative to the working directory, created
+//!   when missing) or a `postgres://` / `postgresql://` URL; default `sqlite:./scim_server.sqlite3`.
+//!   The first line printed is `Store: SPEC` (a password in a URL is redacted). On SQLite a
+//!   restart keeps every user, group, token and claim;
+//! - serves `http://LISTEN/scim/v2/...` (Users, Groups, ServiceProviderConfig, ResourceTypes,
+//!   Schemas);
+//! - `--token T` registers the bearer token `T` (accepted again after a restart); without it a
+//!   token is generated and printed once, but only when the organization has no token yet;
+//! - `--claim-domain` records a *verified* claim of a domain by the organization (repeatable): a
+//!   shortcut for tests and demos, which skips the DNS proof a real organization must give;
+//! - `--any-domain` turns the claimed-domain rule off, for conformance testers that invent
+//!   userNames which are not emails on a claimed domain. Never use it for a real organization.
 //!
 //! The adapter is the dozen lines of `scim`: any framework can do the same with
 //! `ScimService::handle`.
@@ -23,15 +29,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use sso_scim::{
-    MemoryStore, OrgId, OrgSettings, Organization, ScimRequest, ScimService, Timestamp,
-};
-
-type Service = Arc<ScimService<MemoryStore>>;
+use sso_scim::store::SqliteStore;
+use sso_scim::{MemoryStore, OrgId, Organization, ScimRequest, ScimService, ScimStore, Timestamp};
 
 /// The whole framework adapter: request parts in, SCIM response out.
-async fn scim(
-    State(service): State<Service>,
+async fn scim<S: ScimStore>(
+    State(service): State<Arc<ScimService<S>>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -67,6 +70,7 @@ async fn scim(
 
 struct Args {
     listen: SocketAddr,
+    store: StoreSpec,
     token: Option<String>,
     domains: Vec<String>,
     any_domain: bool,
@@ -74,6 +78,7 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut listen = None;
+    let mut store = StoreSpec::parse("sqlite:./scim_server.sqlite3")?;
     let mut token = None;
     let mut domains = Vec::new();
     let mut any_domain = false;
@@ -88,6 +93,7 @@ fn parse_args() -> Result<Args, String> {
                         .map_err(|e| format!("--listen: {e}"))?,
                 )
             }
+            "--store" => store = StoreSpec::parse(&it.next().ok_or("--store needs a SPEC")?)?,
             "--token" => token = Some(it.next().ok_or("--token needs a value")?),
             "--claim-domain" => domains.push(it.next().ok_or("--claim-domain needs a domain")?),
             "--any-domain" => any_domain = true,
@@ -97,10 +103,67 @@ fn parse_args() -> Result<Args, String> {
     }
     Ok(Args {
         listen: listen.ok_or("--listen is required")?,
+        store,
         token,
         domains,
         any_domain,
     })
+}
+
+/// Where the data lives.
+enum StoreSpec {
+    Memory,
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl StoreSpec {
+    fn parse(spec: &str) -> Result<StoreSpec, String> {
+        if spec == "memory" {
+            Ok(StoreSpec::Memory)
+        } else if let Some(path) = spec.strip_prefix("sqlite:") {
+            if path.is_empty() {
+                return Err("--store sqlite: needs a path (sqlite:./data.sqlite3)".into());
+            }
+            Ok(StoreSpec::Sqlite(path.to_owned()))
+        } else if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+            Ok(StoreSpec::Postgres(spec.to_owned()))
+        } else {
+            Err(format!(
+                "--store {spec:?}: expected memory, sqlite:PATH or a postgres:// URL"
+            ))
+        }
+    }
+
+    /// The spec as printed: a URL's password is never shown.
+    fn display(&self) -> String {
+        match self {
+            StoreSpec::Memory => "memory".into(),
+            StoreSpec::Sqlite(p) => format!("sqlite:{p}"),
+            StoreSpec::Postgres(url) => redact_password(url),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find('/').unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: scim_server --listen 127.0.0.1:8080 [--store memory|sqlite:PATH|postgres://URL] [--token TOKEN] [--claim-domain example.com]... [--any-domain]");
+    ExitCode::from(2)
 }
 
 #[tokio::main]
@@ -111,12 +174,29 @@ async fn main() -> ExitCode {
             if !e.is_empty() {
                 eprintln!("scim_server: {e}");
             }
-            eprintln!("usage: scim_server --listen 127.0.0.1:8080 [--token TOKEN] [--claim-domain example.com]... [--any-domain]");
-            return ExitCode::from(2);
+            return usage();
         }
     };
+    println!("Store: {}", args.store.display());
+    match &args.store {
+        StoreSpec::Memory => serve(MemoryStore::new(), &args).await,
+        StoreSpec::Sqlite(path) => match SqliteStore::open(path) {
+            Ok(store) => serve(store, &args).await,
+            Err(e) => {
+                eprintln!("scim_server: cannot open {path}: {e}");
+                ExitCode::from(1)
+            }
+        },
+        StoreSpec::Postgres(_) => {
+            eprintln!("scim_server: the PostgreSQL store is not part of this build yet");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve<S: ScimStore + 'static>(store: S, args: &Args) -> ExitCode {
     let base_url = format!("http://{}/scim/v2", args.listen);
-    let service = match ScimService::new(MemoryStore::new(), &base_url) {
+    let service = match ScimService::new(store, &base_url) {
         Ok(s) => Arc::new(s),
         Err(e) => {
             eprintln!("scim_server: {e}");
@@ -127,7 +207,8 @@ async fn main() -> ExitCode {
     let now = Timestamp::now();
     let settings = Organization::new(org.clone()).with_require_claimed_domain(!args.any_domain);
     if let Err(e) = service.store().put_organization(&settings).await {
-        match e {}
+        eprintln!("scim_server: storage: {e}");
+        return ExitCode::from(1);
     }
     for d in &args.domains {
         if let Err(e) = service.claim_domain(&org, d).await {
@@ -143,13 +224,26 @@ async fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        None => match service.generate_token(&org, "scim_server", now).await {
-            Ok(t) => format!("{} (shown once)", t.expose_secret()),
-            Err(e) => {
-                eprintln!("scim_server: {e}");
-                return ExitCode::from(2);
+        None => {
+            let existing = match service.store().tokens(&org).await {
+                Ok(list) => list.into_iter().filter(|t| !t.revoked).count(),
+                Err(e) => {
+                    eprintln!("scim_server: storage: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            if existing > 0 {
+                format!("(the organization has {existing} token(s) from an earlier start; none generated)")
+            } else {
+                match service.generate_token(&org, "scim_server", now).await {
+                    Ok(t) => format!("{} (shown once)", t.expose_secret()),
+                    Err(e) => {
+                        eprintln!("scim_server: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
             }
-        },
+        }
     };
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
@@ -172,7 +266,7 @@ async fn main() -> ExitCode {
             }
         );
     }
-    let app = Router::new().fallback(scim).with_state(service);
+    let app = Router::new().fallback(scim::<S>).with_state(service);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -34,22 +34,38 @@ impl Drop for Server {
 }
 
 fn start(args: &[&str]) -> Server {
+    start_in(args, None)
+}
+
+/// A scratch directory for one test (emptied first).
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("scim-server-cli")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn start_in(args: &[&str], cwd: Option<&std::path::Path>) -> Server {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let listen = format!("127.0.0.1:{port}");
-    let mut child = Command::new(binary())
-        .args(["--listen", &listen])
+    let mut cmd = Command::new(binary());
+    cmd.args(["--listen", &listen])
         .args(args)
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    let mut child = cmd.spawn().unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut first_lines = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         let mut line = String::new();
         out.read_line(&mut line).unwrap();
         first_lines.push(line.trim_end().to_owned());
@@ -100,9 +116,17 @@ fn user(name: &str) -> String {
 
 #[test]
 fn serves_scim_with_the_given_token_and_claimed_domains() {
-    let srv = start(&["--token", TOKEN, "--claim-domain", "example.com"]);
+    let srv = start(&[
+        "--store",
+        "memory",
+        "--token",
+        TOKEN,
+        "--claim-domain",
+        "example.com",
+    ]);
+    assert_eq!(srv.first_lines[0], "Store: memory");
     assert!(
-        srv.first_lines[0].ends_with(&format!("127.0.0.1:{}/scim/v2", srv.port)),
+        srv.first_lines[1].ends_with(&format!("127.0.0.1:{}/scim/v2", srv.port)),
         "{:?}",
         srv.first_lines
     );
@@ -135,7 +159,7 @@ fn serves_scim_with_the_given_token_and_claimed_domains() {
 
 #[test]
 fn generates_a_token_and_any_domain_turns_the_rule_off() {
-    let srv = start(&["--any-domain"]);
+    let srv = start(&["--store", "memory", "--any-domain"]);
     let token_line = srv
         .first_lines
         .iter()
@@ -169,4 +193,92 @@ fn usage_errors_exit_2() {
         let out = Command::new(binary()).args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
+}
+
+#[test]
+fn sqlite_is_the_default_store_and_a_restart_keeps_everything() {
+    let dir = scratch("restart");
+    let args = ["--token", TOKEN, "--claim-domain", "example.com"];
+    let srv = start_in(&args, Some(&dir));
+    assert_eq!(srv.first_lines[0], "Store: sqlite:./scim_server.sqlite3");
+    assert!(dir.join("scim_server.sqlite3").exists());
+    let (status, body) = http(
+        srv.port,
+        "POST",
+        "/scim/v2/Users",
+        TOKEN,
+        &user("x@example.com"),
+    );
+    assert_eq!(status, 201, "{body}");
+    let id = body
+        .split("\"id\":\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+    drop(srv);
+
+    // Same flags again: the token is accepted again, the claim and the user are still there.
+    let srv = start_in(&args, Some(&dir));
+    let (status, body) = http(srv.port, "GET", &format!("/scim/v2/Users/{id}"), TOKEN, "");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("x@example.com"), "{body}");
+    let (status, _) = http(
+        srv.port,
+        "POST",
+        "/scim/v2/Users",
+        TOKEN,
+        &user("x@example.com"),
+    );
+    assert_eq!(status, 409, "the user exists after the restart");
+    drop(srv);
+
+    // Without --token, no new token is minted for an organization that has one.
+    let srv = start_in(&[], Some(&dir));
+    let token_line = srv
+        .first_lines
+        .iter()
+        .find(|l| l.starts_with("Bearer token:"))
+        .unwrap();
+    assert!(token_line.contains("none generated"), "{token_line}");
+    let (status, _) = http(srv.port, "GET", "/scim/v2/Users", TOKEN, "");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn a_store_url_is_printed_without_its_password() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = Command::new(binary())
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--store",
+            "postgres://sso:s3cret@127.0.0.1:1/sso",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().next(),
+        Some("Store: postgres://sso:***@127.0.0.1:1/sso")
+    );
+    assert!(!stdout.contains("s3cret") && !String::from_utf8_lossy(&out.stderr).contains("s3cret"));
+    let bad = Command::new(binary())
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--store",
+            "mysql://x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "an unknown store spec is a usage error"
+    );
 }

@@ -36,9 +36,12 @@ pub enum AdminError<E: std::error::Error + 'static> {
     /// The system random generator failed.
     #[error("the system random generator failed")]
     Random,
+    /// The token to import is already stored for another organization, or revoked.
+    #[error("this token is already in use (by another organization, or revoked)")]
+    TokenInUse,
 }
 
-/// The SCIM 2.0 service provider for every organization of the host, over a [`Store`].
+/// The SCIM 2.0 service provider for every organization of the host, over a [`ScimStore`].
 ///
 /// A request's organization is the one its bearer token was generated for; nothing of another
 /// organization is ever read or changed with it.
@@ -220,6 +223,8 @@ impl<S: ScimStore> ScimService<S> {
     }
 
     /// Registers a token made elsewhere (at least 20 printable ASCII characters) for `org`.
+    /// Importing a token already stored for `org` returns the stored record; one stored for another
+    /// organization, or revoked, is refused with [`AdminError::TokenInUse`].
     pub async fn import_token(
         &self,
         org: &OrgId,
@@ -234,6 +239,14 @@ impl<S: ScimStore> ScimService<S> {
             return Err(AdminError::WeakToken);
         }
         let r = token::import(org, token, label, now);
+        // Importing the same token again (a restart with the same configuration) is a no-op.
+        if let Some(stored) = self.store.token(&r.id).await.map_err(AdminError::Store)? {
+            return if stored.org == *org && token::verify(&stored, token::split(token).1) {
+                Ok(stored)
+            } else {
+                Err(AdminError::TokenInUse)
+            };
+        }
         self.store
             .insert_token(&r)
             .await

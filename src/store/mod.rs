@@ -33,8 +33,6 @@ pub use crate::resource::{
     OrgId, ScimGroup, ScimUser, UserNameKey,
 };
 pub use memory::{MemoryStore, MemoryStoreError};
-#[cfg(feature = "sqlite")]
-pub use sqlite::{SqliteError, SqliteOptions, SqliteStore};
 pub use ports::{
     Accounts, DomainClaims, OrgSettings, ScimDirectory, ScimStore, ScimTokens, Storage,
 };
@@ -42,3 +40,5 @@ pub use records::{
     email_key, Account, AccountLink, ClaimOutcome, Conflict, EmailKey, GroupPage, Membership,
     OrgRole, Organization, Query, Sort, TokenRecord, UserPage,
 };
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteError, SqliteOptions, SqliteStore};

@@ -86,7 +86,9 @@ pub(super) fn user_from_row(r: &Row<'_>) -> Result<ScimUser, SqliteError> {
     let (org, account) = ids(get_s(0)?, get_s(2)?)?;
     let data: String = get_s(11)?;
     let doc: Value = serde_json::from_str(&data).map_err(|e| corrupt(e.to_string()))?;
-    let m = doc.as_object().ok_or_else(|| corrupt("user data is not an object"))?;
+    let m = doc
+        .as_object()
+        .ok_or_else(|| corrupt("user data is not an object"))?;
     let emails = m
         .get("emails")
         .and_then(Value::as_array)
@@ -108,10 +110,13 @@ pub(super) fn user_from_row(r: &Row<'_>) -> Result<ScimUser, SqliteError> {
             organization: text(x, "organization"),
             division: text(x, "division"),
             department: text(x, "department"),
-            manager: x.get("manager").and_then(Value::as_object).map(|g| Manager {
-                value: text(g, "value"),
-                display_name: text(g, "display_name"),
-            }),
+            manager: x
+                .get("manager")
+                .and_then(Value::as_object)
+                .map(|g| Manager {
+                    value: text(g, "value"),
+                    display_name: text(g, "display_name"),
+                }),
         },
         None => Enterprise::default(),
     };
@@ -143,8 +148,7 @@ pub(super) const GROUP_COLUMNS: &str =
 pub(super) fn group_from_row(r: &Row<'_>, members: Vec<String>) -> Result<ScimGroup, SqliteError> {
     let get_i = |i: usize| r.get::<_, i64>(i).map_err(db);
     Ok(ScimGroup {
-        org: OrgId::new(r.get::<_, String>(0).map_err(db)?)
-            .map_err(|e| corrupt(e.to_string()))?,
+        org: OrgId::new(r.get::<_, String>(0).map_err(db)?).map_err(|e| corrupt(e.to_string()))?,
         id: r.get(1).map_err(db)?,
         display_name: r.get(2).map_err(db)?,
         external_id: r.get(3).map_err(db)?,
@@ -199,8 +203,7 @@ pub(super) fn token_from_row(r: &Row<'_>) -> Result<TokenRecord, SqliteError> {
     let hash: Vec<u8> = r.get(2).map_err(db)?;
     Ok(TokenRecord {
         id: r.get(0).map_err(db)?,
-        org: OrgId::new(r.get::<_, String>(1).map_err(db)?)
-            .map_err(|e| corrupt(e.to_string()))?,
+        org: OrgId::new(r.get::<_, String>(1).map_err(db)?).map_err(|e| corrupt(e.to_string()))?,
         secret_hash: hash
             .try_into()
             .map_err(|_| corrupt("a token hash is not 32 bytes"))?,

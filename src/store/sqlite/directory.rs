@@ -124,7 +124,11 @@ fn set_membership_active(tx: &Connection, org: &str, account: &str, active: bool
     .map_err(db)
 }
 
-fn create_user_tx(c: &mut Connection, user: &ScimUser, link: &AccountLink) -> Res<Result<(), Conflict>> {
+fn create_user_tx(
+    c: &mut Connection,
+    user: &ScimUser,
+    link: &AccountLink,
+) -> Res<Result<(), Conflict>> {
     let tx = immediate(c)?;
     let org = user.org.as_str();
     let key = user_name_key(&user.user_name);
@@ -183,7 +187,12 @@ fn create_user_tx(c: &mut Connection, user: &ScimUser, link: &AccountLink) -> Re
         .map_err(db)?;
         tx.execute(
             "INSERT INTO memberships (org, account, role, active) VALUES (?1, ?2, ?3, ?4)",
-            params![org, a.id.as_str(), role_code(OrgRole::Member), i64::from(user.active)],
+            params![
+                org,
+                a.id.as_str(),
+                role_code(OrgRole::Member),
+                i64::from(user.active)
+            ],
         )
         .map_err(db)?;
     } else {
@@ -247,8 +256,11 @@ fn delete_user_tx(c: &mut Connection, org: &OrgId, id: &str, delete_account: boo
     let Some(user) = load_user(&tx, o, id)? else {
         return Ok(false);
     };
-    tx.execute("DELETE FROM users WHERE org = ?1 AND id = ?2", params![o, id])
-        .map_err(db)?;
+    tx.execute(
+        "DELETE FROM users WHERE org = ?1 AND id = ?2",
+        params![o, id],
+    )
+    .map_err(db)?;
     tx.execute("UPDATE user_counts SET n = n - 1 WHERE org = ?1", [o])
         .map_err(db)?;
     tx.execute(
@@ -269,7 +281,11 @@ fn delete_user_tx(c: &mut Connection, org: &OrgId, id: &str, delete_account: boo
     )
     .map_err(db)?;
     if delete_account
-        && !exists(&tx, "SELECT 1 FROM memberships WHERE account = ?1", [account])?
+        && !exists(
+            &tx,
+            "SELECT 1 FROM memberships WHERE account = ?1",
+            [account],
+        )?
     {
         tx.execute(
             "DELETE FROM accounts WHERE id = ?1 AND provisioned_by IS NOT NULL",
@@ -333,7 +349,12 @@ fn indexed_users(c: &Connection, org: &str, f: &Filter) -> Res<Option<Vec<ScimUs
         {
             if p.is("userName") {
                 let key = user_name_key(v);
-                users_where(c, "org = ?1 AND user_name_key = ?2", params![org, key.as_str()]).map(Some)
+                users_where(
+                    c,
+                    "org = ?1 AND user_name_key = ?2",
+                    params![org, key.as_str()],
+                )
+                .map(Some)
             } else if p.is("externalId") {
                 users_where(c, "org = ?1 AND external_id = ?2", params![org, v]).map(Some)
             } else if p.is("id") {
@@ -352,7 +373,9 @@ fn indexed_users(c: &Connection, org: &str, f: &Filter) -> Res<Option<Vec<ScimUs
 
 fn count_users(c: &Connection, org: &str) -> Res<usize> {
     let n: Option<i64> = c
-        .query_row("SELECT n FROM user_counts WHERE org = ?1", [org], |r| r.get(0))
+        .query_row("SELECT n FROM user_counts WHERE org = ?1", [org], |r| {
+            r.get(0)
+        })
         .optional()
         .map_err(db)?;
     Ok(usize::try_from(n.unwrap_or(0)).unwrap_or(0))
@@ -382,7 +405,11 @@ fn list_users(c: &Connection, org: &str, start: usize, count: usize) -> Res<User
     Ok(UserPage { users, total })
 }
 
-fn page<T>(mut hits: Vec<T>, q: &Query, sort_key: impl Fn(&T) -> Option<resource::SortKey>) -> (Vec<T>, usize) {
+fn page<T>(
+    mut hits: Vec<T>,
+    q: &Query,
+    sort_key: impl Fn(&T) -> Option<resource::SortKey>,
+) -> (Vec<T>, usize) {
     if let Some(sort) = &q.sort {
         hits = resource::sort_by_key(hits, sort.descending, sort_key);
     }
@@ -420,7 +447,9 @@ fn query_users(c: &Connection, org: &OrgId, q: &Query) -> Res<UserPage> {
 }
 
 fn sort_user(u: &ScimUser, q: &Query) -> Option<resource::SortKey> {
-    q.sort.as_ref().and_then(|s| resource::user_sort_key(u, &s.by))
+    q.sort
+        .as_ref()
+        .and_then(|s| resource::user_sort_key(u, &s.by))
 }
 
 fn members_of(c: &Connection, org: &str, group: &str) -> Res<Vec<String>> {
@@ -435,7 +464,12 @@ fn members_of(c: &Connection, org: &str, group: &str) -> Res<Vec<String>> {
     rows.map(|r| r.map_err(db)).collect()
 }
 
-fn groups_where(c: &Connection, clause: &str, p: impl rusqlite::Params, org: &str) -> Res<Vec<ScimGroup>> {
+fn groups_where(
+    c: &Connection,
+    clause: &str,
+    p: impl rusqlite::Params,
+    org: &str,
+) -> Res<Vec<ScimGroup>> {
     let mut st = c
         .prepare_cached(&format!(
             "SELECT {GROUP_COLUMNS} FROM groups WHERE {clause} ORDER BY seq"
@@ -575,7 +609,10 @@ fn delete_group_tx(c: &mut Connection, org: &OrgId, id: &str) -> Res<bool> {
     let tx = immediate(c)?;
     let o = org.as_str();
     let n = tx
-        .execute("DELETE FROM groups WHERE org = ?1 AND id = ?2", params![o, id])
+        .execute(
+            "DELETE FROM groups WHERE org = ?1 AND id = ?2",
+            params![o, id],
+        )
         .map_err(db)?;
     tx.execute(
         "DELETE FROM group_members WHERE org = ?1 AND group_id = ?2",
@@ -591,7 +628,12 @@ fn query_groups(c: &Connection, org: &OrgId, q: &Query) -> Res<GroupPage> {
     let indexed = match &q.filter {
         Some(Filter::Compare(p, CompareOp::Eq, CompValue::Str(v))) if p.is("displayName") => {
             let key = group_name_key(v);
-            Some(groups_where(c, "org = ?1 AND name_key = ?2", params![o, key.as_str()], o)?)
+            Some(groups_where(
+                c,
+                "org = ?1 AND name_key = ?2",
+                params![o, key.as_str()],
+                o,
+            )?)
         }
         Some(Filter::Compare(p, CompareOp::Eq, CompValue::Str(v))) if p.is("id") => {
             Some(groups_where(c, "org = ?1 AND id = ?2", params![o, v], o)?)
@@ -618,11 +660,16 @@ fn query_groups(c: &Connection, org: &OrgId, q: &Query) -> Res<GroupPage> {
 }
 
 impl Accounts for SqliteStore {
-    fn account_by_email(&self, key: &EmailKey) -> impl Future<Output = Res<Option<Account>>> + Send {
+    fn account_by_email(
+        &self,
+        key: &EmailKey,
+    ) -> impl Future<Output = Res<Option<Account>>> + Send {
         let key = key.clone();
         self.workers.read(move |c| {
             let mut st = c
-                .prepare_cached("SELECT id, email, provisioned_by FROM accounts WHERE email_key = ?1")
+                .prepare_cached(
+                    "SELECT id, email, provisioned_by FROM accounts WHERE email_key = ?1",
+                )
                 .map_err(db)?;
             let mut rows = st.query([key.as_str()]).map_err(db)?;
             match rows.next().map_err(db)? {
@@ -640,9 +687,13 @@ impl Accounts for SqliteStore {
         let (org, account) = (org.clone(), account.clone());
         self.workers.read(move |c| {
             let mut st = c
-                .prepare_cached("SELECT role, active FROM memberships WHERE org = ?1 AND account = ?2")
+                .prepare_cached(
+                    "SELECT role, active FROM memberships WHERE org = ?1 AND account = ?2",
+                )
                 .map_err(db)?;
-            let mut rows = st.query(params![org.as_str(), account.as_str()]).map_err(db)?;
+            let mut rows = st
+                .query(params![org.as_str(), account.as_str()])
+                .map_err(db)?;
             match rows.next().map_err(db)? {
                 Some(r) => membership_from_row(r).map(Some),
                 None => Ok(None),
@@ -650,7 +701,10 @@ impl Accounts for SqliteStore {
         })
     }
 
-    fn create_account(&self, account: &Account) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
+    fn create_account(
+        &self,
+        account: &Account,
+    ) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
         let a = account.clone();
         self.workers.write(move |c| {
             let tx = immediate(c)?;
@@ -711,7 +765,11 @@ impl Accounts for SqliteStore {
 }
 
 impl ScimDirectory for SqliteStore {
-    fn create_user(&self, user: &ScimUser, link: &AccountLink) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
+    fn create_user(
+        &self,
+        user: &ScimUser,
+        link: &AccountLink,
+    ) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
         let (u, l) = (user.clone(), link.clone());
         self.workers.write(move |c| create_user_tx(c, &u, &l))
     }
@@ -721,40 +779,78 @@ impl ScimDirectory for SqliteStore {
         self.workers.read(move |c| load_user(c, org.as_str(), &id))
     }
 
-    fn user_by_user_name(&self, org: &OrgId, key: &UserNameKey) -> impl Future<Output = Res<Option<ScimUser>>> + Send {
+    fn user_by_user_name(
+        &self,
+        org: &OrgId,
+        key: &UserNameKey,
+    ) -> impl Future<Output = Res<Option<ScimUser>>> + Send {
         let (org, key) = (org.clone(), key.clone());
         self.workers.read(move |c| {
-            users_where(c, "org = ?1 AND user_name_key = ?2", params![org.as_str(), key.as_str()])
-                .map(|v| v.into_iter().next())
+            users_where(
+                c,
+                "org = ?1 AND user_name_key = ?2",
+                params![org.as_str(), key.as_str()],
+            )
+            .map(|v| v.into_iter().next())
         })
     }
 
-    fn update_user(&self, user: &ScimUser, account_email: &str, expected_version: u64) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
+    fn update_user(
+        &self,
+        user: &ScimUser,
+        account_email: &str,
+        expected_version: u64,
+    ) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
         let (u, e) = (user.clone(), account_email.to_owned());
-        self.workers.write(move |c| update_user_tx(c, &u, &e, expected_version))
+        self.workers
+            .write(move |c| update_user_tx(c, &u, &e, expected_version))
     }
 
-    fn delete_user(&self, org: &OrgId, id: &str, delete_account_if_orphan: bool) -> impl Future<Output = Res<bool>> + Send {
+    fn delete_user(
+        &self,
+        org: &OrgId,
+        id: &str,
+        delete_account_if_orphan: bool,
+    ) -> impl Future<Output = Res<bool>> + Send {
         let (org, id) = (org.clone(), id.to_owned());
-        self.workers.write(move |c| delete_user_tx(c, &org, &id, delete_account_if_orphan))
+        self.workers
+            .write(move |c| delete_user_tx(c, &org, &id, delete_account_if_orphan))
     }
 
-    fn list_users(&self, org: &OrgId, start: usize, count: usize) -> impl Future<Output = Res<UserPage>> + Send {
+    fn list_users(
+        &self,
+        org: &OrgId,
+        start: usize,
+        count: usize,
+    ) -> impl Future<Output = Res<UserPage>> + Send {
         let org = org.clone();
-        self.workers.read(move |c| list_users(c, org.as_str(), start, count))
+        self.workers
+            .read(move |c| list_users(c, org.as_str(), start, count))
     }
 
-    fn query_users(&self, org: &OrgId, query: &Query) -> impl Future<Output = Res<UserPage>> + Send {
+    fn query_users(
+        &self,
+        org: &OrgId,
+        query: &Query,
+    ) -> impl Future<Output = Res<UserPage>> + Send {
         let (org, q) = (org.clone(), query.clone());
         self.workers.read(move |c| query_users(c, &org, &q))
     }
 
-    fn groups_of_user(&self, org: &OrgId, user_id: &str) -> impl Future<Output = Res<Vec<(String, String)>>> + Send {
+    fn groups_of_user(
+        &self,
+        org: &OrgId,
+        user_id: &str,
+    ) -> impl Future<Output = Res<Vec<(String, String)>>> + Send {
         let (org, id) = (org.clone(), user_id.to_owned());
-        self.workers.read(move |c| groups_of_user(c, org.as_str(), &id))
+        self.workers
+            .read(move |c| groups_of_user(c, org.as_str(), &id))
     }
 
-    fn create_group(&self, group: &ScimGroup) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
+    fn create_group(
+        &self,
+        group: &ScimGroup,
+    ) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
         let g = group.clone();
         self.workers.write(move |c| create_group_tx(c, &g))
     }
@@ -767,9 +863,14 @@ impl ScimDirectory for SqliteStore {
         })
     }
 
-    fn update_group(&self, group: &ScimGroup, expected_version: u64) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
+    fn update_group(
+        &self,
+        group: &ScimGroup,
+        expected_version: u64,
+    ) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
         let g = group.clone();
-        self.workers.write(move |c| update_group_tx(c, &g, expected_version))
+        self.workers
+            .write(move |c| update_group_tx(c, &g, expected_version))
     }
 
     fn delete_group(&self, org: &OrgId, id: &str) -> impl Future<Output = Res<bool>> + Send {
@@ -777,7 +878,11 @@ impl ScimDirectory for SqliteStore {
         self.workers.write(move |c| delete_group_tx(c, &org, &id))
     }
 
-    fn query_groups(&self, org: &OrgId, query: &Query) -> impl Future<Output = Res<GroupPage>> + Send {
+    fn query_groups(
+        &self,
+        org: &OrgId,
+        query: &Query,
+    ) -> impl Future<Output = Res<GroupPage>> + Send {
         let (org, q) = (org.clone(), query.clone());
         self.workers.read(move |c| query_groups(c, &org, &q))
     }

@@ -40,7 +40,9 @@ pub enum SqliteError {
     #[error("SQLite: {0}")]
     Database(String),
     /// The file was written by a newer version of this crate.
-    #[error("the database schema is version {found}; this version of sso-scim knows up to {supported}")]
+    #[error(
+        "the database schema is version {found}; this version of sso-scim knows up to {supported}"
+    )]
     NewerSchema {
         /// The file's schema version.
         found: i64,

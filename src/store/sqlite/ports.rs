@@ -9,7 +9,9 @@ use super::{db, SqliteError, SqliteStore};
 use crate::domain::DomainName;
 use crate::resource::OrgId;
 use crate::saml::{ReplayCache, ReplayKey};
-use crate::store::{ClaimOutcome, DomainClaims, OrgSettings, Organization, ScimTokens, Storage, TokenRecord};
+use crate::store::{
+    ClaimOutcome, DomainClaims, OrgSettings, Organization, ScimTokens, Storage, TokenRecord,
+};
 use crate::time::Timestamp;
 
 impl Storage for SqliteStore {
@@ -125,9 +127,11 @@ impl DomainClaims for SqliteStore {
         let d = domain_name.clone();
         self.workers.read(move |c| {
             let owner: Option<String> = c
-                .query_row("SELECT org FROM domains WHERE domain = ?1", [d.as_str()], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "SELECT org FROM domains WHERE domain = ?1",
+                    [d.as_str()],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(db)?;
             owner.map(org_id).transpose()

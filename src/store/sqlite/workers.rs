@@ -122,7 +122,10 @@ fn serve_shared(rx: Arc<Mutex<Receiver<Job>>>, mut conn: Connection) {
 
 impl Workers {
     /// Starts one writer thread on `writer` and one reader thread per connection of `readers`.
-    pub(super) fn start(writer: Connection, readers: Vec<Connection>) -> Result<Workers, SqliteError> {
+    pub(super) fn start(
+        writer: Connection,
+        readers: Vec<Connection>,
+    ) -> Result<Workers, SqliteError> {
         let (wtx, wrx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sso-scim-sqlite-writer".into())
