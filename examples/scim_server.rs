@@ -187,8 +187,17 @@ async fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        #[cfg(feature = "postgres")]
+        StoreSpec::Postgres(url) => match sso_scim::store::PostgresStore::connect(url).await {
+            Ok(store) => serve(store, &args).await,
+            Err(e) => {
+                eprintln!("scim_server: cannot use {}: {e}", args.store.display());
+                ExitCode::from(1)
+            }
+        },
+        #[cfg(not(feature = "postgres"))]
         StoreSpec::Postgres(_) => {
-            eprintln!("scim_server: the PostgreSQL store is not part of this build yet");
+            eprintln!("scim_server: built without the postgres feature (cargo run --features postgres --example scim_server)");
             ExitCode::from(2)
         }
     }

@@ -65,7 +65,10 @@ fn inspect(dir: &Path, file: &Path, request_id: Option<&str>) -> (i32, serde_jso
 #[test]
 fn pysaml2_signed_responses_validate_and_tampering_fails() {
     let Ok(python) = std::env::var("SSO_SCIM_PYSAML2_PYTHON") else {
-        eprintln!("SKIPPED: set SSO_SCIM_PYSAML2_PYTHON to a Python with pysaml2 (and install xmlsec1) to run the pysaml2 interop test; .ci/run does");
+        common::skipped(
+            "pysaml2 interop",
+            "set SSO_SCIM_PYSAML2_PYTHON to a Python with pysaml2 (and install xmlsec1); .ci/run does",
+        );
         return;
     };
     for sign in ["assertion", "response", "both"] {

@@ -282,3 +282,78 @@ fn a_store_url_is_printed_without_its_password() {
         "an unknown store spec is a usage error"
     );
 }
+
+#[test]
+fn two_servers_on_one_postgres_database_create_each_user_once() {
+    let url = match std::env::var("SSO_SCIM_PG_URL") {
+        Ok(u) if !u.is_empty() && cfg!(feature = "postgres") => u,
+        _ => {
+            assert!(
+                !(cfg!(feature = "postgres") && std::env::var("CI").as_deref() == Ok("true")),
+                "CI=true but SSO_SCIM_PG_URL is not set"
+            );
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED two_servers_on_one_postgres_database_create_each_user_once: needs --features postgres and SSO_SCIM_PG_URL"
+            );
+            return;
+        }
+    };
+    let args = [
+        "--store",
+        url.as_str(),
+        "--token",
+        TOKEN,
+        "--claim-domain",
+        "example.com",
+    ];
+    let a = start(&args);
+    let b = start(&args);
+    assert!(
+        a.first_lines[0].starts_with("Store: postgres"),
+        "{:?}",
+        a.first_lines
+    );
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let names: Vec<String> = (0..20)
+        .map(|i| format!("race{i}-{run}@example.com"))
+        .collect();
+    let handles: Vec<_> = names
+        .iter()
+        .flat_map(|n| [(a.port, n.clone()), (b.port, n.clone())])
+        .map(|(port, name)| {
+            std::thread::spawn(move || {
+                let body = format!(
+                    r#"{{"userName":"{name}","name":{{"givenName":"G","familyName":"F"}},"emails":[{{"value":"{name}"}}],"active":true}}"#
+                );
+                (name.clone(), http(port, "POST", "/scim/v2/Users", TOKEN, &body).0)
+            })
+        })
+        .collect();
+    let mut by_name: std::collections::HashMap<String, Vec<u16>> = Default::default();
+    for h in handles {
+        let (name, status) = h.join().unwrap();
+        by_name.entry(name).or_default().push(status);
+    }
+    for (name, mut statuses) in by_name {
+        statuses.sort_unstable();
+        assert_eq!(
+            statuses,
+            [201, 409],
+            "{name}: one create wins, the other is a conflict"
+        );
+        let filter = format!("filter=userName%20eq%20%22{}%22", name.replace('@', "%40"));
+        for port in [a.port, b.port] {
+            let (status, body) = http(port, "GET", &format!("/scim/v2/Users?{filter}"), TOKEN, "");
+            assert_eq!(status, 200);
+            assert!(
+                body.contains("\"totalResults\":1"),
+                "{name} stored once: {body}"
+            );
+        }
+    }
+}

@@ -3,16 +3,17 @@
 #![cfg(feature = "sqlite")]
 
 mod common;
+#[path = "store_races/mod.rs"]
+mod store_races;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use common::block_on;
 use sso_scim::store::{
-    conformance, AccountId, AccountLink, Accounts, ClaimOutcome, Conflict, DomainClaims,
-    ScimDirectory, SqliteError, SqliteStore,
+    conformance, AccountId, AccountLink, Accounts, ScimDirectory, SqliteError, SqliteStore,
 };
-use sso_scim::{DomainName, OrgId};
+use sso_scim::OrgId;
 
 /// A fresh database file under the target directory (removed first if a previous run left it).
 fn db_file(name: &str) -> PathBuf {
@@ -57,95 +58,12 @@ fn thirty_two_connections_race_and_each_race_has_one_winner() {
         .map(|_| Arc::new(SqliteStore::open(&path).unwrap()))
         .collect();
     let rt = runtime();
-
-    // 32 creates of one userName in different letter cases: one user, 31 conflicts.
-    let org = OrgId::new("race").unwrap();
-    let results: Vec<Result<(), Conflict>> = rt.block_on(async {
-        let mut tasks = Vec::new();
-        for (i, s) in stores.iter().enumerate() {
-            let (s, org) = (s.clone(), org.clone());
-            tasks.push(tokio::spawn(async move {
-                let email = format!("r{i}@race.example");
-                let account = sso_scim::store::Account {
-                    id: AccountId::new(format!("a{i}")).unwrap(),
-                    email: email.clone(),
-                    provisioned_by: Some(org.clone()),
-                };
-                let name = ["Same@Example.com", "same@example.com", "SAME@EXAMPLE.COM"][i % 3];
-                let user =
-                    conformance::sample_user(&org, &format!("u{i}"), &account.id, name, &email);
-                s.create_user(&user, &AccountLink::New(account))
-                    .await
-                    .unwrap()
-            }));
-        }
-        let mut out = Vec::new();
-        for t in tasks {
-            out.push(t.await.unwrap());
-        }
-        out
-    });
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        1,
-        "{results:?}"
-    );
-    assert!(results
-        .iter()
-        .all(|r| matches!(r, Ok(()) | Err(Conflict::UserName))));
-    let page = block_on(stores[0].list_users(&org, 0, 100)).unwrap();
-    assert_eq!((page.total, page.users.len()), (1, 1));
-    let accounts = (0..32)
-        .filter(|i| {
-            block_on(stores[0].account(&AccountId::new(format!("a{i}")).unwrap()))
-                .unwrap()
-                .is_some()
-        })
-        .count();
-    assert_eq!(accounts, 1, "the losers' accounts were not created");
-
-    // 32 organizations claiming one domain: one holds it.
-    let domain = DomainName::parse("contested.example").unwrap();
-    let outcomes: Vec<ClaimOutcome> = rt.block_on(async {
-        let mut tasks = Vec::new();
-        for (i, s) in stores.iter().enumerate() {
-            let (s, d) = (s.clone(), domain.clone());
-            tasks.push(tokio::spawn(async move {
-                let org = OrgId::new(format!("claimant-{i}")).unwrap();
-                s.claim_domain(&org, &d).await.unwrap()
-            }));
-        }
-        let mut out = Vec::new();
-        for t in tasks {
-            out.push(t.await.unwrap());
-        }
-        out
-    });
-    let winners = outcomes
-        .iter()
-        .filter(|o| matches!(o, ClaimOutcome::Claimed))
-        .count();
-    assert_eq!(winners, 1, "{outcomes:?}");
-    assert!(outcomes
-        .iter()
-        .all(|o| matches!(o, ClaimOutcome::Claimed | ClaimOutcome::ClaimedByOther(_))));
-
-    // 32 consumes of one assertion id: one login.
-    let consumed: Vec<bool> = rt.block_on(async {
-        let mut tasks = Vec::new();
-        for s in &stores {
-            let s = s.clone();
-            tasks.push(tokio::spawn(async move {
-                conformance::consume_assertion_id(&*s, "race-assertion").await
-            }));
-        }
-        let mut out = Vec::new();
-        for t in tasks {
-            out.push(t.await.unwrap());
-        }
-        out
-    });
-    assert_eq!(consumed.iter().filter(|c| **c).count(), 1, "{consumed:?}");
+    rt.block_on(store_races::one_user_name(
+        &stores,
+        &OrgId::new("race").unwrap(),
+    ));
+    rt.block_on(store_races::one_domain_owner(&stores, "contested.example"));
+    rt.block_on(store_races::one_consume(&stores, "race-assertion"));
 }
 
 #[test]

@@ -16,7 +16,10 @@ mod common;
 #[cfg(not(feature = "xmlsec"))]
 #[test]
 fn differential_against_libxmlsec1() {
-    eprintln!("SKIPPED: build with --features xmlsec (needs libxmlsec1-dev and libclang-dev) to run the libxmlsec1 differential test; .ci/run does");
+    common::skipped(
+        "differential_against_libxmlsec1",
+        "build with --features xmlsec (needs libxmlsec1-dev and libclang-dev); .ci/run does",
+    );
 }
 
 #[cfg(feature = "xmlsec")]

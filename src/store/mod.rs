@@ -21,7 +21,11 @@
 
 mod memory;
 mod ports;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod records;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql_rows;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
@@ -36,6 +40,8 @@ pub use memory::{MemoryStore, MemoryStoreError};
 pub use ports::{
     Accounts, DomainClaims, OrgSettings, ScimDirectory, ScimStore, ScimTokens, Storage,
 };
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresError, PostgresOptions, PostgresStore};
 pub use records::{
     email_key, Account, AccountLink, ClaimOutcome, Conflict, EmailKey, GroupPage, Membership,
     OrgRole, Organization, Query, Sort, TokenRecord, UserPage,

@@ -9,6 +9,13 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sso_scim::{AssertionValidator, SsoConfig, Timestamp};
 
+/// Says that a test is skipped, visibly: written to the stderr handle, which the test harness
+/// does not capture (it captures `println!`/`eprintln!` of passing tests).
+pub fn skipped(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
 /// Polls a future to completion on this thread (the crate's in-memory stores never block).
 pub fn block_on<F: Future>(f: F) -> F::Output {
     let mut f = std::pin::pin!(f);

@@ -1,71 +1,21 @@
 //! Records to rows and back. Indexed attributes have columns; the rest of a user is one JSON
 //! document in `data`, written and read only here.
 
-use std::time::Duration;
-
 use rusqlite::Row;
-use serde_json::{json, Map, Value};
 
 use super::{db, SqliteError};
-use crate::resource::{AccountId, Email, Enterprise, Manager, OrgId, ScimGroup, ScimUser};
+use crate::resource::{AccountId, Enterprise, OrgId, ScimGroup, ScimUser};
 use crate::store::{Account, Membership, OrgRole, TokenRecord};
-use crate::time::Timestamp;
 
-/// A timestamp as two integer columns.
-pub(super) fn split_time(t: Timestamp) -> (i64, i64) {
-    (t.unix_seconds(), i64::from(t.subsec_nanos()))
-}
-
-pub(super) fn join_time(secs: i64, nanos: i64) -> Timestamp {
-    Timestamp::from_unix_seconds(secs)
-        .saturating_add(Duration::from_nanos(u64::try_from(nanos).unwrap_or(0)))
-}
+pub(super) use crate::store::sql_rows::{join_time, split_time};
 
 fn corrupt(what: impl Into<String>) -> SqliteError {
     SqliteError::Corrupt(what.into())
 }
 
-fn opt(m: &mut Map<String, Value>, k: &str, v: &Option<String>) {
-    if let Some(v) = v {
-        m.insert(k.to_owned(), Value::String(v.clone()));
-    }
-}
-
 /// The `data` document of a user.
 pub(super) fn user_data(u: &ScimUser) -> String {
-    let mut m = Map::new();
-    opt(&mut m, "given_name", &u.given_name);
-    opt(&mut m, "family_name", &u.family_name);
-    opt(&mut m, "formatted_name", &u.formatted_name);
-    opt(&mut m, "display_name", &u.display_name);
-    opt(&mut m, "locale", &u.locale);
-    let emails: Vec<Value> = u
-        .emails
-        .iter()
-        .map(|e| json!({"value": e.value, "kind": e.kind, "primary": e.primary}))
-        .collect();
-    m.insert("emails".into(), Value::Array(emails));
-    let e = &u.enterprise;
-    if !e.is_empty() {
-        let mut x = Map::new();
-        opt(&mut x, "employee_number", &e.employee_number);
-        opt(&mut x, "cost_center", &e.cost_center);
-        opt(&mut x, "organization", &e.organization);
-        opt(&mut x, "division", &e.division);
-        opt(&mut x, "department", &e.department);
-        if let Some(mgr) = &e.manager {
-            x.insert(
-                "manager".into(),
-                json!({"value": mgr.value, "display_name": mgr.display_name}),
-            );
-        }
-        m.insert("enterprise".into(), Value::Object(x));
-    }
-    Value::Object(m).to_string()
-}
-
-fn text(m: &Map<String, Value>, k: &str) -> Option<String> {
-    m.get(k).and_then(Value::as_str).map(str::to_owned)
+    crate::store::sql_rows::encode(u)
 }
 
 /// The columns `SELECT`ed for a user, in the order [`user_from_row`] reads them.
@@ -85,59 +35,26 @@ pub(super) fn user_from_row(r: &Row<'_>) -> Result<ScimUser, SqliteError> {
     let get_i = |i: usize| r.get::<_, i64>(i).map_err(db);
     let (org, account) = ids(get_s(0)?, get_s(2)?)?;
     let data: String = get_s(11)?;
-    let doc: Value = serde_json::from_str(&data).map_err(|e| corrupt(e.to_string()))?;
-    let m = doc
-        .as_object()
-        .ok_or_else(|| corrupt("user data is not an object"))?;
-    let emails = m
-        .get("emails")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_object)
-                .map(|e| Email {
-                    value: text(e, "value").unwrap_or_default(),
-                    kind: text(e, "kind"),
-                    primary: e.get("primary").and_then(Value::as_bool).unwrap_or(false),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let enterprise = match m.get("enterprise").and_then(Value::as_object) {
-        Some(x) => Enterprise {
-            employee_number: text(x, "employee_number"),
-            cost_center: text(x, "cost_center"),
-            organization: text(x, "organization"),
-            division: text(x, "division"),
-            department: text(x, "department"),
-            manager: x
-                .get("manager")
-                .and_then(Value::as_object)
-                .map(|g| Manager {
-                    value: text(g, "value"),
-                    display_name: text(g, "display_name"),
-                }),
-        },
-        None => Enterprise::default(),
-    };
-    Ok(ScimUser {
+    let mut u = ScimUser {
         org,
         id: get_s(1)?,
         account,
         user_name: get_s(3)?,
         external_id: r.get(4).map_err(db)?,
-        given_name: text(m, "given_name"),
-        family_name: text(m, "family_name"),
-        formatted_name: text(m, "formatted_name"),
-        display_name: text(m, "display_name"),
-        locale: text(m, "locale"),
-        emails,
+        given_name: None,
+        family_name: None,
+        formatted_name: None,
+        display_name: None,
+        locale: None,
+        emails: Vec::new(),
         active: get_i(5)? != 0,
-        enterprise,
+        enterprise: Enterprise::default(),
         created: join_time(get_i(6)?, get_i(7)?),
         last_modified: join_time(get_i(8)?, get_i(9)?),
         version: u64::try_from(get_i(10)?).map_err(|_| corrupt("negative version"))?,
-    })
+    };
+    crate::store::sql_rows::decode_into(&data, &mut u).map_err(corrupt)?;
+    Ok(u)
 }
 
 /// The columns `SELECT`ed for a group, in the order [`group_from_row`] reads them.

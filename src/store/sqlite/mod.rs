@@ -83,6 +83,20 @@ impl Default for SqliteOptions {
     }
 }
 
+impl SqliteOptions {
+    /// With `n` reader threads.
+    pub fn with_readers(mut self, n: usize) -> SqliteOptions {
+        self.readers = n;
+        self
+    }
+
+    /// With this busy timeout.
+    pub fn with_busy_timeout(mut self, t: Duration) -> SqliteOptions {
+        self.busy_timeout = t;
+        self
+    }
+}
+
 /// Every store port in one SQLite file. Cheap to share (`&SqliteStore` or an `Arc`); dropping
 /// the last handle ends its threads after the queued work.
 #[derive(Debug)]

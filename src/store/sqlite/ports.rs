@@ -9,6 +9,7 @@ use super::{db, SqliteError, SqliteStore};
 use crate::domain::DomainName;
 use crate::resource::OrgId;
 use crate::saml::{ReplayCache, ReplayKey};
+use crate::store::sql_rows::ceil_secs;
 use crate::store::{
     ClaimOutcome, DomainClaims, OrgSettings, Organization, ScimTokens, Storage, TokenRecord,
 };
@@ -237,11 +238,6 @@ impl ScimTokens for SqliteStore {
 
 /// Expired replay entries dropped per consume, at most: purging costs bounded work per call.
 const PURGE_BATCH: i64 = 64;
-
-/// The first whole second at or after `t` (an entry is kept at least until its expiry).
-fn ceil_secs(t: Timestamp) -> i64 {
-    t.unix_seconds() + i64::from(t.subsec_nanos() > 0)
-}
 
 impl ReplayCache for SqliteStore {
     type Error = SqliteError;

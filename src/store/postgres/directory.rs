@@ -1,0 +1,901 @@
+//! The directory and the accounts on PostgreSQL. Every change is one transaction; uniqueness is
+//! the database's (a violated constraint rolls the transaction back and names the conflict).
+
+use std::collections::HashMap;
+
+use tokio_postgres::{GenericClient, Row, Transaction};
+
+use super::ports::{corrupt, org_id};
+use super::{db, unique_violation, PostgresError, PostgresStore};
+use crate::resource::{
+    self, group_name_key, user_name_key, AccountId, CompValue, CompareOp, Filter, OrgId, ScimGroup,
+    ScimUser, UserNameKey,
+};
+use crate::store::sql_rows::{decode_into, encode, join_time, split_time};
+use crate::store::{
+    email_key, Account, AccountLink, Accounts, Conflict, EmailKey, GroupPage, Membership, OrgRole,
+    Query, ScimDirectory, UserPage,
+};
+
+type Res<T> = Result<T, PostgresError>;
+
+const USER_COLUMNS: &str =
+    "org, id, account, user_name, external_id, active, created_s, created_n, \
+     modified_s, modified_n, version, data";
+const GROUP_COLUMNS: &str =
+    "org, id, display_name, external_id, created_s, created_n, modified_s, modified_n, version";
+
+fn user_from_row(r: &Row) -> Res<ScimUser> {
+    let mut u = ScimUser {
+        org: org_id(r.get(0))?,
+        id: r.get(1),
+        account: AccountId::new(r.get::<_, String>(2)).map_err(corrupt)?,
+        user_name: r.get(3),
+        external_id: r.get(4),
+        given_name: None,
+        family_name: None,
+        formatted_name: None,
+        display_name: None,
+        locale: None,
+        emails: Vec::new(),
+        active: r.get(5),
+        enterprise: Default::default(),
+        created: join_time(r.get(6), r.get(7)),
+        last_modified: join_time(r.get(8), r.get(9)),
+        version: u64::try_from(r.get::<_, i64>(10)).map_err(corrupt)?,
+    };
+    decode_into(r.get(11), &mut u).map_err(corrupt)?;
+    Ok(u)
+}
+
+fn role_code(r: OrgRole) -> i16 {
+    match r {
+        OrgRole::Member => 0,
+        OrgRole::Admin => 1,
+        OrgRole::Owner => 2,
+    }
+}
+
+fn role(code: i16) -> Res<OrgRole> {
+    Ok(match code {
+        0 => OrgRole::Member,
+        1 => OrgRole::Admin,
+        2 => OrgRole::Owner,
+        other => return Err(corrupt(format!("unknown role {other}"))),
+    })
+}
+
+fn version(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// A statement's error: a unique violation is the conflict it stands for (the transaction is
+/// rolled back when dropped), anything else a storage failure.
+fn conflict_or(e: tokio_postgres::Error) -> Res<Conflict> {
+    match unique_violation(&e).as_deref() {
+        Some("sso_scim_users_name_key" | "sso_scim_users_pkey") => Ok(Conflict::UserName),
+        Some("sso_scim_users_account_key") => Ok(Conflict::AccountLinked),
+        Some("sso_scim_accounts_email_key" | "sso_scim_accounts_pkey") => Ok(Conflict::Email),
+        Some("sso_scim_groups_name_key" | "sso_scim_groups_pkey") => Ok(Conflict::DisplayName),
+        _ => Err(db(e)),
+    }
+}
+
+/// Runs a write; a unique violation returns early from the enclosing function as that conflict.
+macro_rules! write {
+    ($e:expr) => {
+        match $e.await {
+            Ok(n) => n,
+            Err(e) => return conflict_or(e).map(Err),
+        }
+    };
+}
+
+async fn exists<C: GenericClient>(
+    c: &C,
+    sql: &str,
+    p: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Res<bool> {
+    c.query_opt(sql, p).await.map(|r| r.is_some()).map_err(db)
+}
+
+async fn users_where<C: GenericClient>(
+    c: &C,
+    clause: &str,
+    p: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Res<Vec<ScimUser>> {
+    let rows = c
+        .query(
+            &format!("SELECT {USER_COLUMNS} FROM sso_scim_users WHERE {clause} ORDER BY seq"),
+            p,
+        )
+        .await
+        .map_err(db)?;
+    rows.iter().map(user_from_row).collect()
+}
+
+async fn write_emails(tx: &Transaction<'_>, u: &ScimUser) -> Res<()> {
+    let o = u.org.as_str();
+    tx.execute(
+        "DELETE FROM sso_scim_user_emails WHERE org = $1 AND user_id = $2",
+        &[&o, &u.id],
+    )
+    .await
+    .map_err(db)?;
+    for e in &u.emails {
+        tx.execute(
+            "INSERT INTO sso_scim_user_emails (org, user_id, email_key) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+            &[&o, &u.id, &e.value.to_lowercase()],
+        )
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+async fn create_user_tx(
+    tx: Transaction<'_>,
+    user: &ScimUser,
+    link: &AccountLink,
+) -> Res<Result<(), Conflict>> {
+    let org = user.org.as_str();
+    let account = match link {
+        AccountLink::Existing(id) => {
+            let a = id.as_str();
+            if !exists(
+                &tx,
+                "SELECT 1 FROM sso_scim_accounts WHERE id = $1 FOR SHARE",
+                &[&a],
+            )
+            .await?
+            {
+                return Ok(Err(Conflict::NotFound));
+            }
+            if !exists(
+                &tx,
+                "SELECT 1 FROM sso_scim_memberships WHERE org = $1 AND account = $2 FOR UPDATE",
+                &[&org, &a],
+            )
+            .await?
+            {
+                return Ok(Err(Conflict::NotMember));
+            }
+            id.clone()
+        }
+        AccountLink::New(a) => a.id.clone(),
+    };
+    if account != user.account {
+        return Ok(Err(Conflict::NotFound));
+    }
+    if let AccountLink::New(a) = link {
+        write!(tx.execute(
+            "INSERT INTO sso_scim_accounts (id, email, email_key, provisioned_by) VALUES ($1, $2, $3, $4)",
+            &[&a.id.as_str(), &a.email, &email_key(&a.email).as_str(), &a.provisioned_by.as_ref().map(OrgId::as_str)],
+        ));
+        tx.execute(
+            "INSERT INTO sso_scim_memberships (org, account, role, active) VALUES ($1, $2, $3, $4)",
+            &[
+                &org,
+                &a.id.as_str(),
+                &role_code(OrgRole::Member),
+                &user.active,
+            ],
+        )
+        .await
+        .map_err(db)?;
+    } else {
+        tx.execute(
+            "UPDATE sso_scim_memberships SET active = $3 WHERE org = $1 AND account = $2",
+            &[&org, &account.as_str(), &user.active],
+        )
+        .await
+        .map_err(db)?;
+    }
+    let (cs, cn) = split_time(user.created);
+    let (ms, mn) = split_time(user.last_modified);
+    let key = user_name_key(&user.user_name);
+    write!(tx.execute(
+        "INSERT INTO sso_scim_users (org, id, account, user_name, user_name_key, external_id, active, \
+         created_s, created_n, modified_s, modified_n, version, data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        &[&org, &user.id, &account.as_str(), &user.user_name, &key.as_str(), &user.external_id,
+          &user.active, &cs, &cn, &ms, &mn, &version(user.version), &encode(user)],
+    ));
+    tx.execute(
+        "INSERT INTO sso_scim_user_counts (org, n) VALUES ($1, 1) ON CONFLICT (org) DO UPDATE SET n = sso_scim_user_counts.n + 1",
+        &[&org],
+    )
+    .await
+    .map_err(db)?;
+    write_emails(&tx, user).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(Ok(()))
+}
+
+async fn update_user_tx(
+    tx: Transaction<'_>,
+    user: &ScimUser,
+    account_email: &str,
+    expected: u64,
+) -> Res<Result<(), Conflict>> {
+    let org = user.org.as_str();
+    let current = tx
+        .query_opt(
+            &format!(
+                "SELECT {USER_COLUMNS} FROM sso_scim_users WHERE org = $1 AND id = $2 FOR UPDATE"
+            ),
+            &[&org, &user.id],
+        )
+        .await
+        .map_err(db)?;
+    let Some(current) = current.as_ref().map(user_from_row).transpose()? else {
+        return Ok(Err(Conflict::NotFound));
+    };
+    if current.version != expected {
+        return Ok(Err(Conflict::Version {
+            current: current.version,
+        }));
+    }
+    let ek = email_key(account_email);
+    write!(tx.execute(
+        "UPDATE sso_scim_accounts SET email = $2, email_key = $3 WHERE id = $1",
+        &[&current.account.as_str(), &account_email, &ek.as_str()],
+    ));
+    tx.execute(
+        "UPDATE sso_scim_memberships SET active = $3 WHERE org = $1 AND account = $2",
+        &[&org, &current.account.as_str(), &user.active],
+    )
+    .await
+    .map_err(db)?;
+    let (ms, mn) = split_time(user.last_modified);
+    let key = user_name_key(&user.user_name);
+    let mut stored = user.clone();
+    stored.account = current.account.clone();
+    stored.created = current.created;
+    stored.version = expected + 1;
+    write!(tx.execute(
+        "UPDATE sso_scim_users SET user_name = $3, user_name_key = $4, external_id = $5, active = $6, \
+         modified_s = $7, modified_n = $8, version = $9, data = $10 WHERE org = $1 AND id = $2",
+        &[&org, &user.id, &user.user_name, &key.as_str(), &user.external_id, &user.active,
+          &ms, &mn, &version(stored.version), &encode(&stored)],
+    ));
+    write_emails(&tx, &stored).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(Ok(()))
+}
+
+async fn delete_user_tx(
+    tx: Transaction<'_>,
+    org: &OrgId,
+    id: &str,
+    delete_account: bool,
+) -> Res<bool> {
+    let o = org.as_str();
+    let row = tx
+        .query_opt(
+            "DELETE FROM sso_scim_users WHERE org = $1 AND id = $2 RETURNING account",
+            &[&o, &id],
+        )
+        .await
+        .map_err(db)?;
+    let Some(row) = row else {
+        return Ok(false);
+    };
+    let account: String = row.get(0);
+    tx.execute(
+        "UPDATE sso_scim_user_counts SET n = n - 1 WHERE org = $1",
+        &[&o],
+    )
+    .await
+    .map_err(db)?;
+    tx.execute(
+        "DELETE FROM sso_scim_user_emails WHERE org = $1 AND user_id = $2",
+        &[&o, &id],
+    )
+    .await
+    .map_err(db)?;
+    tx.execute(
+        "UPDATE sso_scim_groups SET version = version + 1 WHERE org = $1 AND id IN \
+         (SELECT group_id FROM sso_scim_group_members WHERE org = $1 AND user_id = $2)",
+        &[&o, &id],
+    )
+    .await
+    .map_err(db)?;
+    tx.execute(
+        "DELETE FROM sso_scim_group_members WHERE org = $1 AND user_id = $2",
+        &[&o, &id],
+    )
+    .await
+    .map_err(db)?;
+    tx.execute(
+        "DELETE FROM sso_scim_memberships WHERE org = $1 AND account = $2",
+        &[&o, &account],
+    )
+    .await
+    .map_err(db)?;
+    if delete_account
+        && !exists(
+            &tx,
+            "SELECT 1 FROM sso_scim_memberships WHERE account = $1",
+            &[&account],
+        )
+        .await?
+    {
+        tx.execute(
+            "DELETE FROM sso_scim_accounts WHERE id = $1 AND provisioned_by IS NOT NULL",
+            &[&account],
+        )
+        .await
+        .map_err(db)?;
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(true)
+}
+
+fn mentions_groups(f: &Filter) -> bool {
+    match f {
+        Filter::And(a, b) | Filter::Or(a, b) => mentions_groups(a) || mentions_groups(b),
+        Filter::Not(a) => mentions_groups(a),
+        Filter::ValuePath(p, _) | Filter::Present(p) | Filter::Compare(p, _, _) => {
+            p.attr.eq_ignore_ascii_case("groups")
+        }
+    }
+}
+
+/// `emails.value eq "x"` or `emails[value eq "x"]`: the email an index finds.
+fn email_lookup(f: &Filter) -> Option<&str> {
+    match f {
+        Filter::Compare(p, CompareOp::Eq, CompValue::Str(v))
+            if p.schema.is_none()
+                && p.attr.eq_ignore_ascii_case("emails")
+                && p.sub
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("value")) =>
+        {
+            Some(v)
+        }
+        Filter::ValuePath(p, inner) if p.attr.eq_ignore_ascii_case("emails") && p.sub.is_none() => {
+            match inner.as_ref() {
+                Filter::Compare(q, CompareOp::Eq, CompValue::Str(v))
+                    if q.schema.is_none()
+                        && q.sub.is_none()
+                        && q.attr.eq_ignore_ascii_case("value") =>
+                {
+                    Some(v)
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The users an indexed filter designates (a superset of the matches), or `None` for a scan.
+async fn indexed_users<C: GenericClient>(
+    c: &C,
+    org: &str,
+    f: &Filter,
+) -> Res<Option<Vec<ScimUser>>> {
+    if let Some(email) = email_lookup(f) {
+        let k = email.to_lowercase();
+        return users_where(
+            c,
+            "org = $1 AND id IN (SELECT user_id FROM sso_scim_user_emails WHERE org = $1 AND email_key = $2)",
+            &[&org, &k],
+        )
+        .await
+        .map(Some);
+    }
+    match f {
+        Filter::Compare(p, CompareOp::Eq, CompValue::Str(v))
+            if p.sub.is_none()
+                && p.schema
+                    .as_deref()
+                    .is_none_or(|s| s.eq_ignore_ascii_case(resource::USER_SCHEMA)) =>
+        {
+            if p.is("userName") {
+                let key = user_name_key(v);
+                users_where(c, "org = $1 AND user_name_key = $2", &[&org, &key.as_str()])
+                    .await
+                    .map(Some)
+            } else if p.is("externalId") {
+                users_where(c, "org = $1 AND external_id = $2", &[&org, v])
+                    .await
+                    .map(Some)
+            } else if p.is("id") {
+                users_where(c, "org = $1 AND id = $2", &[&org, v])
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        Filter::And(a, b) => match Box::pin(indexed_users(c, org, a)).await? {
+            Some(hits) => Ok(Some(hits)),
+            None => Box::pin(indexed_users(c, org, b)).await,
+        },
+        _ => Ok(None),
+    }
+}
+
+async fn memberships_by_user<C: GenericClient>(
+    c: &C,
+    org: &str,
+) -> Res<HashMap<String, Vec<(String, String)>>> {
+    let rows = c
+        .query(
+            "SELECT m.user_id, g.id, g.display_name FROM sso_scim_group_members m JOIN sso_scim_groups g \
+             ON g.org = m.org AND g.id = m.group_id WHERE m.org = $1 ORDER BY g.id",
+            &[&org],
+        )
+        .await
+        .map_err(db)?;
+    let mut out: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for r in rows {
+        out.entry(r.get(0)).or_default().push((r.get(1), r.get(2)));
+    }
+    Ok(out)
+}
+
+async fn list_users<C: GenericClient>(
+    c: &C,
+    org: &str,
+    start: usize,
+    count: usize,
+) -> Res<UserPage> {
+    let total: i64 = c
+        .query_opt("SELECT n FROM sso_scim_user_counts WHERE org = $1", &[&org])
+        .await
+        .map_err(db)?
+        .map(|r| r.get(0))
+        .unwrap_or(0);
+    let total = usize::try_from(total).unwrap_or(0);
+    if count == 0 || start >= total {
+        return Ok(UserPage {
+            users: Vec::new(),
+            total,
+        });
+    }
+    let (limit, offset) = (
+        i64::try_from(count).unwrap_or(i64::MAX),
+        i64::try_from(start).unwrap_or(i64::MAX),
+    );
+    let rows = c
+        .query(
+            &format!("SELECT {USER_COLUMNS} FROM sso_scim_users WHERE org = $1 ORDER BY seq LIMIT $2 OFFSET $3"),
+            &[&org, &limit, &offset],
+        )
+        .await
+        .map_err(db)?;
+    let users = rows.iter().map(user_from_row).collect::<Res<Vec<_>>>()?;
+    Ok(UserPage { users, total })
+}
+
+fn page<T>(
+    mut hits: Vec<T>,
+    q: &Query,
+    sort_key: impl Fn(&T) -> Option<resource::SortKey>,
+) -> (Vec<T>, usize) {
+    if let Some(sort) = &q.sort {
+        hits = resource::sort_by_key(hits, sort.descending, sort_key);
+    }
+    let total = hits.len();
+    let out = hits.into_iter().skip(q.start).take(q.count).collect();
+    (out, total)
+}
+
+async fn members_of<C: GenericClient>(c: &C, org: &str, group: &str) -> Res<Vec<String>> {
+    let rows = c
+        .query(
+            "SELECT user_id FROM sso_scim_group_members WHERE org = $1 AND group_id = $2 ORDER BY pos",
+            &[&org, &group],
+        )
+        .await
+        .map_err(db)?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+async fn groups_where<C: GenericClient>(
+    c: &C,
+    clause: &str,
+    p: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    org: &str,
+) -> Res<Vec<ScimGroup>> {
+    let rows = c
+        .query(
+            &format!("SELECT {GROUP_COLUMNS} FROM sso_scim_groups WHERE {clause} ORDER BY seq"),
+            p,
+        )
+        .await
+        .map_err(db)?;
+    let mut out = Vec::new();
+    for r in rows {
+        let id: String = r.get(1);
+        let members = members_of(c, org, &id).await?;
+        out.push(ScimGroup {
+            org: org_id(r.get(0))?,
+            id,
+            display_name: r.get(2),
+            external_id: r.get(3),
+            members,
+            created: join_time(r.get(4), r.get(5)),
+            last_modified: join_time(r.get(6), r.get(7)),
+            version: u64::try_from(r.get::<_, i64>(8)).map_err(corrupt)?,
+        });
+    }
+    Ok(out)
+}
+
+async fn members_exist(tx: &Transaction<'_>, g: &ScimGroup) -> Res<bool> {
+    for m in &g.members {
+        if !exists(
+            tx,
+            "SELECT 1 FROM sso_scim_users WHERE org = $1 AND id = $2 FOR SHARE",
+            &[&g.org.as_str(), m],
+        )
+        .await?
+        {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+async fn write_members(tx: &Transaction<'_>, g: &ScimGroup) -> Res<()> {
+    let o = g.org.as_str();
+    tx.execute(
+        "DELETE FROM sso_scim_group_members WHERE org = $1 AND group_id = $2",
+        &[&o, &g.id],
+    )
+    .await
+    .map_err(db)?;
+    for (i, m) in g.members.iter().enumerate() {
+        let pos = i32::try_from(i).unwrap_or(i32::MAX);
+        tx.execute(
+            "INSERT INTO sso_scim_group_members (org, group_id, user_id, pos) VALUES ($1, $2, $3, $4)",
+            &[&o, &g.id, m, &pos],
+        )
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+async fn create_group_tx(tx: Transaction<'_>, g: &ScimGroup) -> Res<Result<(), Conflict>> {
+    if !members_exist(&tx, g).await? {
+        return Ok(Err(Conflict::UnknownMember));
+    }
+    let (cs, cn) = split_time(g.created);
+    let (ms, mn) = split_time(g.last_modified);
+    let key = group_name_key(&g.display_name);
+    write!(tx.execute(
+        "INSERT INTO sso_scim_groups (org, id, display_name, name_key, external_id, created_s, created_n, \
+         modified_s, modified_n, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[&g.org.as_str(), &g.id, &g.display_name, &key.as_str(), &g.external_id, &cs, &cn, &ms, &mn, &version(g.version)],
+    ));
+    write_members(&tx, g).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(Ok(()))
+}
+
+async fn update_group_tx(
+    tx: Transaction<'_>,
+    g: &ScimGroup,
+    expected: u64,
+) -> Res<Result<(), Conflict>> {
+    let o = g.org.as_str();
+    let current = tx
+        .query_opt(
+            "SELECT version FROM sso_scim_groups WHERE org = $1 AND id = $2 FOR UPDATE",
+            &[&o, &g.id],
+        )
+        .await
+        .map_err(db)?;
+    let Some(current) = current else {
+        return Ok(Err(Conflict::NotFound));
+    };
+    let current = u64::try_from(current.get::<_, i64>(0)).unwrap_or(0);
+    if current != expected {
+        return Ok(Err(Conflict::Version { current }));
+    }
+    if !members_exist(&tx, g).await? {
+        return Ok(Err(Conflict::UnknownMember));
+    }
+    let (ms, mn) = split_time(g.last_modified);
+    let key = group_name_key(&g.display_name);
+    write!(tx.execute(
+        "UPDATE sso_scim_groups SET display_name = $3, name_key = $4, external_id = $5, modified_s = $6, \
+         modified_n = $7, version = $8 WHERE org = $1 AND id = $2",
+        &[&o, &g.id, &g.display_name, &key.as_str(), &g.external_id, &ms, &mn, &version(expected + 1)],
+    ));
+    write_members(&tx, g).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(Ok(()))
+}
+
+impl Accounts for PostgresStore {
+    async fn account_by_email(&self, key: &EmailKey) -> Res<Option<Account>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT id, email, provisioned_by FROM sso_scim_accounts WHERE email_key = $1",
+                &[&key.as_str()],
+            )
+            .await
+            .map_err(db)?;
+        row.map(|r| account_from_row(&r)).transpose()
+    }
+
+    async fn membership(&self, org: &OrgId, account: &AccountId) -> Res<Option<Membership>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT role, active FROM sso_scim_memberships WHERE org = $1 AND account = $2",
+                &[&org.as_str(), &account.as_str()],
+            )
+            .await
+            .map_err(db)?;
+        row.map(|r| {
+            Ok(Membership {
+                role: role(r.get(0))?,
+                active: r.get(1),
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_account(&self, account: &Account) -> Res<Result<(), Conflict>> {
+        let c = self.client().await?;
+        let r = c
+            .execute(
+                "INSERT INTO sso_scim_accounts (id, email, email_key, provisioned_by) VALUES ($1, $2, $3, $4)",
+                &[&account.id.as_str(), &account.email, &email_key(&account.email).as_str(), &account.provisioned_by.as_ref().map(OrgId::as_str)],
+            )
+            .await;
+        match r {
+            Ok(_) => Ok(Ok(())),
+            Err(e) => conflict_or(e).map(Err),
+        }
+    }
+
+    async fn account(&self, id: &AccountId) -> Res<Option<Account>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT id, email, provisioned_by FROM sso_scim_accounts WHERE id = $1",
+                &[&id.as_str()],
+            )
+            .await
+            .map_err(db)?;
+        row.map(|r| account_from_row(&r)).transpose()
+    }
+
+    async fn put_membership(
+        &self,
+        org: &OrgId,
+        account: &AccountId,
+        membership: &Membership,
+    ) -> Res<Result<(), Conflict>> {
+        let mut c = self.client().await?;
+        let tx = tokio_postgres::Client::transaction(&mut c)
+            .await
+            .map_err(db)?;
+        if !exists(
+            &tx,
+            "SELECT 1 FROM sso_scim_accounts WHERE id = $1 FOR SHARE",
+            &[&account.as_str()],
+        )
+        .await?
+        {
+            return Ok(Err(Conflict::NotFound));
+        }
+        tx.execute(
+            "INSERT INTO sso_scim_memberships (org, account, role, active) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (org, account) DO UPDATE SET role = EXCLUDED.role, active = EXCLUDED.active",
+            &[&org.as_str(), &account.as_str(), &role_code(membership.role), &membership.active],
+        )
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(Ok(()))
+    }
+}
+
+fn account_from_row(r: &Row) -> Res<Account> {
+    Ok(Account {
+        id: AccountId::new(r.get::<_, String>(0)).map_err(corrupt)?,
+        email: r.get(1),
+        provisioned_by: r.get::<_, Option<String>>(2).map(org_id).transpose()?,
+    })
+}
+
+impl ScimDirectory for PostgresStore {
+    async fn create_user(&self, user: &ScimUser, link: &AccountLink) -> Res<Result<(), Conflict>> {
+        let mut c = self.client().await?;
+        let tx = tokio_postgres::Client::transaction(&mut c)
+            .await
+            .map_err(db)?;
+        create_user_tx(tx, user, link).await
+    }
+
+    async fn user(&self, org: &OrgId, id: &str) -> Res<Option<ScimUser>> {
+        let c = self.client().await?;
+        Ok(
+            users_where(&**c, "org = $1 AND id = $2", &[&org.as_str(), &id])
+                .await?
+                .into_iter()
+                .next(),
+        )
+    }
+
+    async fn user_by_user_name(&self, org: &OrgId, key: &UserNameKey) -> Res<Option<ScimUser>> {
+        let c = self.client().await?;
+        Ok(users_where(
+            &**c,
+            "org = $1 AND user_name_key = $2",
+            &[&org.as_str(), &key.as_str()],
+        )
+        .await?
+        .into_iter()
+        .next())
+    }
+
+    async fn update_user(
+        &self,
+        user: &ScimUser,
+        account_email: &str,
+        expected_version: u64,
+    ) -> Res<Result<(), Conflict>> {
+        let mut c = self.client().await?;
+        let tx = tokio_postgres::Client::transaction(&mut c)
+            .await
+            .map_err(db)?;
+        update_user_tx(tx, user, account_email, expected_version).await
+    }
+
+    async fn delete_user(
+        &self,
+        org: &OrgId,
+        id: &str,
+        delete_account_if_orphan: bool,
+    ) -> Res<bool> {
+        let mut c = self.client().await?;
+        let tx = tokio_postgres::Client::transaction(&mut c)
+            .await
+            .map_err(db)?;
+        delete_user_tx(tx, org, id, delete_account_if_orphan).await
+    }
+
+    async fn list_users(&self, org: &OrgId, start: usize, count: usize) -> Res<UserPage> {
+        let c = self.client().await?;
+        list_users(&**c, org.as_str(), start, count).await
+    }
+
+    async fn query_users(&self, org: &OrgId, q: &Query) -> Res<UserPage> {
+        let c = self.client().await?;
+        let o = org.as_str();
+        let sort = |u: &ScimUser| {
+            q.sort
+                .as_ref()
+                .and_then(|s| resource::user_sort_key(u, &s.by))
+        };
+        let Some(f) = &q.filter else {
+            if q.sort.is_none() {
+                return list_users(&**c, o, q.start, q.count).await;
+            }
+            let all = users_where(&**c, "org = $1", &[&o]).await?;
+            let (users, total) = page(all, q, sort);
+            return Ok(UserPage { users, total });
+        };
+        let candidates = match indexed_users(&**c, o, f).await? {
+            Some(hits) => hits,
+            None => users_where(&**c, "org = $1", &[&o]).await?,
+        };
+        let groups = if mentions_groups(f) {
+            memberships_by_user(&**c, o).await?
+        } else {
+            HashMap::new()
+        };
+        let none = Vec::new();
+        let hits: Vec<ScimUser> = candidates
+            .into_iter()
+            .filter(|u| resource::user_matches(f, u, groups.get(&u.id).unwrap_or(&none)))
+            .collect();
+        let (users, total) = page(hits, q, sort);
+        Ok(UserPage { users, total })
+    }
+
+    async fn groups_of_user(&self, org: &OrgId, user_id: &str) -> Res<Vec<(String, String)>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT g.id, g.display_name FROM sso_scim_group_members m JOIN sso_scim_groups g \
+                 ON g.org = m.org AND g.id = m.group_id WHERE m.org = $1 AND m.user_id = $2 ORDER BY g.id",
+                &[&org.as_str(), &user_id],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn create_group(&self, group: &ScimGroup) -> Res<Result<(), Conflict>> {
+        let mut c = self.client().await?;
+        let tx = tokio_postgres::Client::transaction(&mut c)
+            .await
+            .map_err(db)?;
+        create_group_tx(tx, group).await
+    }
+
+    async fn group(&self, org: &OrgId, id: &str) -> Res<Option<ScimGroup>> {
+        let c = self.client().await?;
+        let o = org.as_str();
+        Ok(groups_where(&**c, "org = $1 AND id = $2", &[&o, &id], o)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn update_group(
+        &self,
+        group: &ScimGroup,
+        expected_version: u64,
+    ) -> Res<Result<(), Conflict>> {
+        let mut c = self.client().await?;
+        let tx = tokio_postgres::Client::transaction(&mut c)
+            .await
+            .map_err(db)?;
+        update_group_tx(tx, group, expected_version).await
+    }
+
+    async fn delete_group(&self, org: &OrgId, id: &str) -> Res<bool> {
+        let mut c = self.client().await?;
+        let tx = tokio_postgres::Client::transaction(&mut c)
+            .await
+            .map_err(db)?;
+        let o = org.as_str();
+        let n = tx
+            .execute(
+                "DELETE FROM sso_scim_groups WHERE org = $1 AND id = $2",
+                &[&o, &id],
+            )
+            .await
+            .map_err(db)?;
+        tx.execute(
+            "DELETE FROM sso_scim_group_members WHERE org = $1 AND group_id = $2",
+            &[&o, &id],
+        )
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(n == 1)
+    }
+
+    async fn query_groups(&self, org: &OrgId, q: &Query) -> Res<GroupPage> {
+        let c = self.client().await?;
+        let o = org.as_str();
+        let candidates = match &q.filter {
+            Some(Filter::Compare(p, CompareOp::Eq, CompValue::Str(v))) if p.is("displayName") => {
+                let key = group_name_key(v);
+                groups_where(&**c, "org = $1 AND name_key = $2", &[&o, &key.as_str()], o).await?
+            }
+            Some(Filter::Compare(p, CompareOp::Eq, CompValue::Str(v))) if p.is("id") => {
+                groups_where(&**c, "org = $1 AND id = $2", &[&o, v], o).await?
+            }
+            _ => groups_where(&**c, "org = $1", &[&o], o).await?,
+        };
+        let hits: Vec<ScimGroup> = match &q.filter {
+            Some(f) => candidates
+                .into_iter()
+                .filter(|g| resource::group_matches(f, g))
+                .collect(),
+            None => candidates,
+        };
+        let (groups, total) = page(hits, q, |g| {
+            q.sort
+                .as_ref()
+                .and_then(|s| resource::group_sort_key(g, &s.by))
+        });
+        Ok(GroupPage { groups, total })
+    }
+}

@@ -1,0 +1,241 @@
+//! The small ports on PostgreSQL: organization settings, domain claims, tokens, the replay cache.
+
+use tokio_postgres::Row;
+
+use super::{db, PostgresError, PostgresStore};
+use crate::domain::DomainName;
+use crate::resource::OrgId;
+use crate::saml::{ReplayCache, ReplayKey};
+use crate::store::sql_rows::{ceil_secs, join_time, split_time};
+use crate::store::{
+    ClaimOutcome, DomainClaims, OrgSettings, Organization, ScimTokens, Storage, TokenRecord,
+};
+use crate::time::Timestamp;
+
+type Res<T> = Result<T, PostgresError>;
+
+impl Storage for PostgresStore {
+    type Error = PostgresError;
+}
+
+pub(super) fn corrupt(e: impl std::fmt::Display) -> PostgresError {
+    PostgresError::Corrupt(e.to_string())
+}
+
+pub(super) fn org_id(s: String) -> Res<OrgId> {
+    OrgId::new(s).map_err(corrupt)
+}
+
+impl OrgSettings for PostgresStore {
+    async fn organization(&self, org: &OrgId) -> Res<Option<Organization>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT delete_on_deactivate, require_claimed_domain FROM sso_scim_orgs WHERE id = $1",
+                &[&org.as_str()],
+            )
+            .await
+            .map_err(db)?;
+        Ok(row.map(|r| {
+            Organization::new(org.clone())
+                .with_delete_on_deactivate(r.get(0))
+                .with_require_claimed_domain(r.get(1))
+        }))
+    }
+
+    async fn put_organization(&self, org: &Organization) -> Res<()> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO sso_scim_orgs (id, delete_on_deactivate, require_claimed_domain) \
+             VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET \
+             delete_on_deactivate = EXCLUDED.delete_on_deactivate, \
+             require_claimed_domain = EXCLUDED.require_claimed_domain",
+            &[
+                &org.id.as_str(),
+                &org.delete_on_deactivate,
+                &org.require_claimed_domain,
+            ],
+        )
+        .await
+        .map(|_| ())
+        .map_err(db)
+    }
+}
+
+impl DomainClaims for PostgresStore {
+    async fn claim_domain(&self, org: &OrgId, domain: &DomainName) -> Res<ClaimOutcome> {
+        let c = self.client().await?;
+        // The primary key decides between concurrent claims, on every replica.
+        let n = c
+            .execute(
+                "INSERT INTO sso_scim_domains (domain, org) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&domain.as_str(), &org.as_str()],
+            )
+            .await
+            .map_err(db)?;
+        if n == 1 {
+            return Ok(ClaimOutcome::Claimed);
+        }
+        let owner: String = c
+            .query_one(
+                "SELECT org FROM sso_scim_domains WHERE domain = $1",
+                &[&domain.as_str()],
+            )
+            .await
+            .map_err(db)?
+            .get(0);
+        let owner = org_id(owner)?;
+        Ok(if &owner == org {
+            ClaimOutcome::AlreadyClaimed
+        } else {
+            ClaimOutcome::ClaimedByOther(owner)
+        })
+    }
+
+    async fn release_domain(&self, org: &OrgId, domain: &DomainName) -> Res<bool> {
+        let c = self.client().await?;
+        c.execute(
+            "DELETE FROM sso_scim_domains WHERE domain = $1 AND org = $2",
+            &[&domain.as_str(), &org.as_str()],
+        )
+        .await
+        .map(|n| n == 1)
+        .map_err(db)
+    }
+
+    async fn domain_owner(&self, domain: &DomainName) -> Res<Option<OrgId>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT org FROM sso_scim_domains WHERE domain = $1",
+                &[&domain.as_str()],
+            )
+            .await
+            .map_err(db)?;
+        row.map(|r| org_id(r.get(0))).transpose()
+    }
+
+    async fn claimed_domains(&self, org: &OrgId) -> Res<Vec<DomainName>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT domain FROM sso_scim_domains WHERE org = $1 ORDER BY domain",
+                &[&org.as_str()],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| DomainName::parse(r.get::<_, &str>(0)).map_err(corrupt))
+            .collect()
+    }
+}
+
+const TOKEN_COLUMNS: &str = "id, org, secret_hash, label, created_s, created_n, revoked";
+
+fn token_from_row(r: &Row) -> Res<TokenRecord> {
+    let hash: Vec<u8> = r.get(2);
+    Ok(TokenRecord {
+        id: r.get(0),
+        org: org_id(r.get(1))?,
+        secret_hash: hash
+            .try_into()
+            .map_err(|_| corrupt("a token hash is not 32 bytes"))?,
+        label: r.get(3),
+        created: join_time(r.get(4), r.get(5)),
+        revoked: r.get(6),
+    })
+}
+
+impl ScimTokens for PostgresStore {
+    async fn insert_token(&self, token: &TokenRecord) -> Res<()> {
+        let c = self.client().await?;
+        let (s, n) = split_time(token.created);
+        c.execute(
+            "INSERT INTO sso_scim_tokens (id, org, secret_hash, label, created_s, created_n, revoked) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &token.id,
+                &token.org.as_str(),
+                &&token.secret_hash[..],
+                &token.label,
+                &s,
+                &n,
+                &token.revoked,
+            ],
+        )
+        .await
+        .map(|_| ())
+        .map_err(db)
+    }
+
+    async fn token(&self, id: &str) -> Res<Option<TokenRecord>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                &format!("SELECT {TOKEN_COLUMNS} FROM sso_scim_tokens WHERE id = $1"),
+                &[&id],
+            )
+            .await
+            .map_err(db)?;
+        row.as_ref().map(token_from_row).transpose()
+    }
+
+    async fn tokens(&self, org: &OrgId) -> Res<Vec<TokenRecord>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                &format!("SELECT {TOKEN_COLUMNS} FROM sso_scim_tokens WHERE org = $1 ORDER BY seq"),
+                &[&org.as_str()],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    async fn revoke_token(&self, org: &OrgId, id: &str) -> Res<bool> {
+        let c = self.client().await?;
+        c.execute(
+            "UPDATE sso_scim_tokens SET revoked = TRUE WHERE id = $1 AND org = $2",
+            &[&id, &org.as_str()],
+        )
+        .await
+        .map(|n| n == 1)
+        .map_err(db)
+    }
+}
+
+/// Expired replay entries dropped per consume, at most: purging costs bounded work per call.
+const PURGE_BATCH: i64 = 64;
+
+impl ReplayCache for PostgresStore {
+    type Error = PostgresError;
+
+    async fn consume_once(
+        &self,
+        key: &ReplayKey,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Res<bool> {
+        let k = key.storage_key();
+        let (exp, now) = (ceil_secs(expires_at), now.unix_seconds());
+        let c = self.client().await?;
+        c.execute(
+            "DELETE FROM sso_scim_replay WHERE key IN (SELECT key FROM sso_scim_replay \
+             WHERE expires_s <= $1 ORDER BY expires_s LIMIT $2 FOR UPDATE SKIP LOCKED)",
+            &[&now, &PURGE_BATCH],
+        )
+        .await
+        .map_err(db)?;
+        // One statement: a new key is inserted, an expired one taken over, a live one kept;
+        // the primary key makes concurrent consumes of one key have one winner.
+        let n = c
+            .execute(
+                "INSERT INTO sso_scim_replay (key, expires_s) VALUES ($1, $2) ON CONFLICT (key) \
+                 DO UPDATE SET expires_s = EXCLUDED.expires_s WHERE sso_scim_replay.expires_s <= $3",
+                &[&k, &exp, &now],
+            )
+            .await
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+}
