@@ -91,9 +91,10 @@ pub use error::{
     ReplayError, SamlError, SignatureError, SignedPart, StructureError, UsageError, XmlError,
 };
 pub use saml::{
-    AssertionOverview, AssertionValidator, ConfigWarning, IdpCertificate, MemoryReplayCache,
-    MemoryReplayError, PendingLogin, ReplayCache, ReplayKey, RequestState, ResponseOverview,
-    SignatureOverview, SsoConfig, SsoConfigBuilder, VerifiedAssertion,
+    AssertionOverview, AssertionValidator, AuthnRequestStore, ConfigWarning, IdpCertificate,
+    MemoryAuthnRequests, MemoryReplayCache, MemoryReplayError, PendingLogin, ReplayCache,
+    ReplayKey, RequestId, RequestState, ResponseOverview, SignatureOverview, SsoConfig,
+    SsoConfigBuilder, VerifiedAssertion,
 };
 pub use time::{Timestamp, TimestampError};
 

@@ -61,3 +61,15 @@ fn thirty_two_threads_creating_one_user_name_one_wins() {
         .count();
     assert_eq!(accounts, 1);
 }
+
+#[test]
+fn memory_caches_keep_the_replay_and_request_contracts() {
+    block_on(conformance::replay(
+        &sso_scim::MemoryReplayCache::new(),
+        "memory",
+    ));
+    block_on(conformance::authn_requests(
+        &sso_scim::MemoryAuthnRequests::new(),
+        "memory",
+    ));
+}

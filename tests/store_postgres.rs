@@ -89,6 +89,7 @@ mod pg {
             conformance::run_all(&store, &p).await;
             conformance::run_all(&store, &format!("{p}-again")).await;
             conformance::replay(&store, &p).await;
+            conformance::authn_requests(&store, &p).await;
         });
     }
 
@@ -112,6 +113,7 @@ mod pg {
             store_races::one_user_name(&stores, &OrgId::new(&p).unwrap()).await;
             store_races::one_domain_owner(&stores, &format!("{p}.example")).await;
             store_races::one_consume(&stores, &p).await;
+            store_races::one_request_consume(&stores, &p).await;
         });
     }
 
@@ -143,7 +145,7 @@ mod pg {
                 .unwrap();
             assert_eq!(
                 rows.iter().map(|r| r.get::<_, i64>(0)).collect::<Vec<_>>(),
-                [1]
+                [2]
             );
             client
                 .execute("UPDATE sso_scim_schema SET version = 999", &[])
@@ -151,7 +153,7 @@ mod pg {
                 .unwrap();
             match PostgresStore::connect(&db).await {
                 Err(PostgresError::NewerSchema { found, supported }) => {
-                    assert_eq!((found, supported), (999, 1))
+                    assert_eq!((found, supported), (999, 2))
                 }
                 other => panic!("a newer schema must be refused, got {other:?}"),
             }

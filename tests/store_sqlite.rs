@@ -64,6 +64,7 @@ fn thirty_two_connections_race_and_each_race_has_one_winner() {
     ));
     rt.block_on(store_races::one_domain_owner(&stores, "contested.example"));
     rt.block_on(store_races::one_consume(&stores, "race-assertion"));
+    rt.block_on(store_races::one_request_consume(&stores, "race-request"));
 }
 
 #[test]
@@ -75,7 +76,10 @@ fn a_newer_schema_is_refused_and_reopening_is_idempotent() {
     let version: i64 = c
         .query_row("SELECT version FROM sso_scim_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 1, "opening twice migrates once");
+    assert_eq!(
+        version, 2,
+        "opening twice migrates once, to the latest version"
+    );
     let rows: i64 = c
         .query_row("SELECT count(*) FROM sso_scim_schema", [], |r| r.get(0))
         .unwrap();
@@ -85,7 +89,7 @@ fn a_newer_schema_is_refused_and_reopening_is_idempotent() {
     drop(c);
     match SqliteStore::open(&path) {
         Err(SqliteError::NewerSchema { found, supported }) => {
-            assert_eq!((found, supported), (999, 1))
+            assert_eq!((found, supported), (999, 2))
         }
         other => panic!("a newer schema must be refused, got {other:?}"),
     }
@@ -95,6 +99,7 @@ fn a_newer_schema_is_refused_and_reopening_is_idempotent() {
 fn the_replay_cache_contract_holds() {
     let store = SqliteStore::open(db_file("replay")).unwrap();
     block_on(conformance::replay(&store, "sqlite"));
+    block_on(conformance::authn_requests(&store, "sqlite"));
     block_on(conformance::replay(
         &sso_scim::MemoryReplayCache::new(),
         "memory",
@@ -211,5 +216,57 @@ fn processes_opening_a_new_file_at_once_migrate_it_once() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(rows, [1]);
+    assert_eq!(rows, [2]);
+}
+
+#[test]
+fn a_version_one_file_is_upgraded_in_place() {
+    let path = db_file("upgrade");
+    drop(SqliteStore::open(&path).unwrap());
+    // Make it what version 1 wrote: no requests table.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch("DROP TABLE requests; UPDATE sso_scim_schema SET version = 1")
+        .unwrap();
+    drop(c);
+    let store = SqliteStore::open(&path).unwrap();
+    block_on(conformance::authn_requests(&store, "upgraded"));
+}
+
+#[test]
+fn expired_ids_are_purged_a_bounded_batch_at_a_time() {
+    let path = db_file("purge");
+    let store = SqliteStore::open(&path).unwrap();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < 200)
+         INSERT INTO replay (key, expires_s) SELECT 'expired-' || i, 1 FROM s;
+         WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < 200)
+         INSERT INTO requests (key, expires_s) SELECT 'expired-' || i, 1 FROM s;",
+    )
+    .unwrap();
+    let count = |t: &str| -> i64 {
+        c.query_row(
+            &format!("SELECT count(*) FROM {t} WHERE expires_s = 1"),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert!(block_on(conformance::consume_assertion_id(
+        &store, "purge-1"
+    )));
+    assert_eq!(
+        count("replay"),
+        200 - 64,
+        "one consume purges at most 64 expired ids"
+    );
+    block_on(conformance::insert_request_id(&store, "purge-2"));
+    assert_eq!(count("requests"), 200 - 64);
+    for i in 0..4 {
+        assert!(block_on(conformance::consume_assertion_id(
+            &store,
+            &format!("purge-more-{i}")
+        )));
+    }
+    assert_eq!(count("replay"), 0, "later calls finish the purge");
 }

@@ -7,6 +7,7 @@ mod decode;
 mod overview;
 mod read;
 mod replay;
+mod requests;
 mod url_match;
 mod validator;
 #[cfg(test)]
@@ -16,6 +17,7 @@ pub use assertion::{PendingLogin, VerifiedAssertion};
 pub use config::{ConfigWarning, IdpCertificate, SsoConfig, SsoConfigBuilder};
 pub use overview::{AssertionOverview, ResponseOverview, SignatureOverview};
 pub use replay::{MemoryReplayCache, MemoryReplayError, ReplayCache, ReplayKey};
+pub use requests::{AuthnRequestStore, MemoryAuthnRequests, MemoryRequestError, RequestId};
 pub use validator::{AssertionValidator, RequestState};
 
 pub(crate) use validator::is_email;

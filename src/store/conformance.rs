@@ -28,7 +28,7 @@ use super::{
 use super::{Accounts, DomainClaims, OrgSettings, ScimDirectory, ScimStore, ScimTokens};
 use crate::domain::DomainName;
 use crate::resource::{group_matches, parse_filter, parse_patch_path, user_matches};
-use crate::saml::ReplayCache;
+use crate::saml::{AuthnRequestStore, ReplayCache, RequestId};
 use crate::time::Timestamp;
 
 /// Polls many futures concurrently on the caller's task.
@@ -1110,4 +1110,65 @@ pub async fn replay<R: ReplayCache>(cache: &R, p: &str) {
         "an expired entry may be taken again"
     );
     assert!(!ok("consume", cache.consume_once(&k, exp2, after)).await);
+}
+
+/// Records request id `id` for an hour from now (for races: then consume it from many tasks).
+pub async fn insert_request_id<R: AuthnRequestStore>(store: &R, id: &str) {
+    let now = Timestamp::now();
+    store
+        .insert_request(
+            &RequestId::new(id),
+            now.saturating_add(std::time::Duration::from_secs(3600)),
+            now,
+        )
+        .await
+        .unwrap();
+}
+
+/// Consumes request id `id` now: `true` for the one consumer that got it.
+pub async fn consume_request_id<R: AuthnRequestStore>(store: &R, id: &str) -> bool {
+    store
+        .consume_request(&RequestId::new(id), Timestamp::now())
+        .await
+        .unwrap()
+}
+
+/// The AuthnRequest-id contract: consumed at most once, never after expiry, unknown ids never;
+/// expired ids are purged by later calls.
+pub async fn authn_requests<R: AuthnRequestStore>(store: &R, p: &str) {
+    let t0 = Timestamp::now();
+    let hour = std::time::Duration::from_secs(3600);
+    let (a, b, c) = (
+        RequestId::new(format!("{p}-a")),
+        RequestId::new(format!("{p}-b")),
+        RequestId::new(format!("{p}-unknown")),
+    );
+    ok(
+        "insert",
+        store.insert_request(&a, t0.saturating_add(hour), t0),
+    )
+    .await;
+    ok(
+        "insert",
+        store.insert_request(
+            &b,
+            t0.saturating_add(std::time::Duration::from_secs(60)),
+            t0,
+        ),
+    )
+    .await;
+    assert!(
+        !ok("consume", store.consume_request(&c, t0)).await,
+        "an unknown id is not outstanding"
+    );
+    assert!(ok("consume", store.consume_request(&a, t0)).await);
+    assert!(
+        !ok("consume", store.consume_request(&a, t0)).await,
+        "an id is consumed once"
+    );
+    let late = t0.saturating_add(std::time::Duration::from_secs(120));
+    assert!(
+        !ok("consume", store.consume_request(&b, late)).await,
+        "an expired id is not consumable"
+    );
 }

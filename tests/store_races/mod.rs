@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use sso_scim::saml::ReplayCache;
+use sso_scim::saml::{AuthnRequestStore, ReplayCache};
 use sso_scim::store::{
     conformance, Account, AccountId, AccountLink, ClaimOutcome, Conflict, DomainClaims,
     ScimDirectory,
@@ -111,6 +111,23 @@ where
         .map(|s| {
             let (s, id) = (s.clone(), id.to_owned());
             tokio::spawn(async move { conformance::consume_assertion_id(&*s, &id).await })
+        })
+        .collect();
+    let consumed = all(tasks).await;
+    assert_eq!(consumed.iter().filter(|c| **c).count(), 1, "{consumed:?}");
+}
+
+/// One outstanding request id, 32 consumers: one login answers it.
+pub async fn one_request_consume<S>(stores: &[Arc<S>], id: &str)
+where
+    S: AuthnRequestStore + Send + Sync + 'static,
+{
+    conformance::insert_request_id(&*stores[0], id).await;
+    let tasks = stores
+        .iter()
+        .map(|s| {
+            let (s, id) = (s.clone(), id.to_owned());
+            tokio::spawn(async move { conformance::consume_request_id(&*s, &id).await })
         })
         .collect();
     let consumed = all(tasks).await;

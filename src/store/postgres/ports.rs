@@ -5,7 +5,7 @@ use tokio_postgres::Row;
 use super::{db, PostgresError, PostgresStore};
 use crate::domain::DomainName;
 use crate::resource::OrgId;
-use crate::saml::{ReplayCache, ReplayKey};
+use crate::saml::{AuthnRequestStore, ReplayCache, ReplayKey, RequestId};
 use crate::store::sql_rows::{ceil_secs, join_time, split_time};
 use crate::store::{
     ClaimOutcome, DomainClaims, OrgSettings, Organization, ScimTokens, Storage, TokenRecord,
@@ -237,5 +237,49 @@ impl ReplayCache for PostgresStore {
             .await
             .map_err(db)?;
         Ok(n == 1)
+    }
+}
+
+impl AuthnRequestStore for PostgresStore {
+    type Error = PostgresError;
+
+    async fn insert_request(
+        &self,
+        id: &RequestId,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Res<()> {
+        let k = id.storage_key();
+        let (exp, now) = (ceil_secs(expires_at), now.unix_seconds());
+        let c = self.client().await?;
+        c.execute(
+            "DELETE FROM sso_scim_requests WHERE key IN (SELECT key FROM sso_scim_requests \
+             WHERE expires_s <= $1 ORDER BY expires_s LIMIT $2 FOR UPDATE SKIP LOCKED)",
+            &[&now, &PURGE_BATCH],
+        )
+        .await
+        .map_err(db)?;
+        c.execute(
+            "INSERT INTO sso_scim_requests (key, expires_s) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET expires_s = EXCLUDED.expires_s",
+            &[&k, &exp],
+        )
+        .await
+        .map(|_| ())
+        .map_err(db)
+    }
+
+    async fn consume_request(&self, id: &RequestId, now: Timestamp) -> Res<bool> {
+        let k = id.storage_key();
+        let now = now.unix_seconds();
+        let c = self.client().await?;
+        // One statement: of concurrent consumers, one deletes the row.
+        c.execute(
+            "DELETE FROM sso_scim_requests WHERE key = $1 AND expires_s > $2",
+            &[&k, &now],
+        )
+        .await
+        .map(|n| n == 1)
+        .map_err(db)
     }
 }

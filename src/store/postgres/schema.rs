@@ -104,6 +104,14 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX sso_scim_replay_by_expiry ON sso_scim_replay (expires_s);
     ",
+    // 2: outstanding AuthnRequest ids.
+    "
+    CREATE TABLE sso_scim_requests (
+        key TEXT PRIMARY KEY,
+        expires_s BIGINT NOT NULL
+    );
+    CREATE INDEX sso_scim_requests_by_expiry ON sso_scim_requests (expires_s);
+    ",
 ];
 
 /// The schema version this crate writes.

@@ -8,7 +8,7 @@ use super::codec::{split_time, token_from_row, TOKEN_COLUMNS};
 use super::{db, SqliteError, SqliteStore};
 use crate::domain::DomainName;
 use crate::resource::OrgId;
-use crate::saml::{ReplayCache, ReplayKey};
+use crate::saml::{AuthnRequestStore, ReplayCache, ReplayKey, RequestId};
 use crate::store::sql_rows::ceil_secs;
 use crate::store::{
     ClaimOutcome, DomainClaims, OrgSettings, Organization, ScimTokens, Storage, TokenRecord,
@@ -270,6 +270,56 @@ impl ReplayCache for SqliteStore {
                 .map_err(db)?;
             tx.commit().map_err(db)?;
             Ok(n == 1)
+        })
+    }
+}
+
+impl AuthnRequestStore for SqliteStore {
+    type Error = SqliteError;
+
+    fn insert_request(
+        &self,
+        id: &RequestId,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<(), SqliteError>> + Send {
+        let k = id.storage_key();
+        let (exp, now) = (ceil_secs(expires_at), now.unix_seconds());
+        self.workers.write(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db)?;
+            tx.execute(
+                "DELETE FROM requests WHERE key IN \
+                 (SELECT key FROM requests WHERE expires_s <= ?1 ORDER BY expires_s LIMIT ?2)",
+                params![now, PURGE_BATCH],
+            )
+            .map_err(db)?;
+            tx.execute(
+                "INSERT INTO requests (key, expires_s) VALUES (?1, ?2) \
+                 ON CONFLICT (key) DO UPDATE SET expires_s = excluded.expires_s",
+                params![k, exp],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)
+        })
+    }
+
+    fn consume_request(
+        &self,
+        id: &RequestId,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<bool, SqliteError>> + Send {
+        let k = id.storage_key();
+        let now = now.unix_seconds();
+        // One statement: the row goes, or was not there (or expired); one consumer sees it go.
+        self.workers.write(move |c| {
+            c.execute(
+                "DELETE FROM requests WHERE key = ?1 AND expires_s > ?2",
+                params![k, now],
+            )
+            .map(|n| n == 1)
+            .map_err(db)
         })
     }
 }

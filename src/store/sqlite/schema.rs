@@ -100,6 +100,14 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX replay_by_expiry ON replay (expires_s);
     ",
+    // 2: outstanding AuthnRequest ids.
+    "
+    CREATE TABLE requests (
+        key TEXT PRIMARY KEY,
+        expires_s INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX requests_by_expiry ON requests (expires_s);
+    ",
 ];
 
 /// The schema version this crate writes.
