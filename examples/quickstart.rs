@@ -5,9 +5,10 @@
 //! issued, consumes it through the replay cache, shows that posting it again is refused, and prints
 //! what a host application does next.
 
+use sso_scim::store::SqliteStore;
 use sso_scim::{
-    AssertionValidator, MemoryReplayCache, MemoryStore, OrgId, RequestState, ScimRequest,
-    ScimService, SsoConfig, Timestamp,
+    AssertionValidator, MemoryReplayCache, OrgId, RequestState, ScimRequest, ScimService,
+    SsoConfig, Timestamp,
 };
 
 /// Okta's "Download certificate" of the bundled test IdP.
@@ -134,7 +135,15 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 /// SCIM: the organization admin generates a token, Okta provisions a user with it.
 fn scim_step(now: Timestamp) -> Result<(), Box<dyn std::error::Error>> {
     println!("\n--- SCIM provisioning ---");
-    let scim = ScimService::new(MemoryStore::new(), "https://sp.example.com/scim/v2")?;
+    // The SQLite store keeps organizations, tokens, claims and users in one file (here a fresh
+    // temporary one); a host passes its own database behind the store ports instead.
+    let path = std::env::temp_dir().join(format!(
+        "sso-scim-quickstart-{}.sqlite3",
+        std::process::id()
+    ));
+    let store = SqliteStore::open(&path)?;
+    println!("Store: sqlite:{}", path.display());
+    let scim = ScimService::new(store, "https://sp.example.com/scim/v2")?;
     let org = OrgId::new("org_acme")?;
     // The organization proved it owns example.com (DNS TXT); SCIM accepts users on it only.
     block_on(scim.claim_domain(&org, "example.com"))?;
@@ -212,5 +221,9 @@ fn scim_step(now: Timestamp) -> Result<(), Box<dyn std::error::Error>> {
         "POST /Users for an unclaimed domain -> {}: {detail}",
         refused.status
     );
+    drop(scim);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
     Ok(())
 }

@@ -186,6 +186,7 @@ static NONE: AttrDef = AttrDef {
     case_exact: false,
     mutability: super::schema::Mutability::ReadOnly,
     unique: false,
+    returned: super::schema::Returned::Default,
     description: "",
     sub: &[],
     reference_types: &[],

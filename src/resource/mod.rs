@@ -25,8 +25,8 @@ pub(crate) use group::group_sort_key;
 pub use group::{group_matches, group_name_key, GroupNameKey, ScimGroup};
 pub use ids::{AccountId, InvalidId, OrgId};
 pub use schema::{
-    lookup, AttrDef, AttrType, Mutability, SchemaDef, ENTERPRISE_SCHEMA, ENTERPRISE_USER, GROUP,
-    GROUP_SCHEMA, USER, USER_SCHEMA,
+    lookup, AttrDef, AttrType, Mutability, Returned, SchemaDef, ENTERPRISE_SCHEMA, ENTERPRISE_USER,
+    GROUP, GROUP_SCHEMA, USER, USER_SCHEMA,
 };
 pub(crate) use user::user_sort_key;
 pub use user::{user_matches, user_name_key, Email, Enterprise, Manager, ScimUser, UserNameKey};

@@ -52,6 +52,25 @@ impl Mutability {
     }
 }
 
+/// When an attribute is returned (RFC 7643 §7 `returned`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Returned {
+    /// Always, whatever `attributes` / `excludedAttributes` ask (`id`).
+    Always,
+    /// By default, unless excluded.
+    Default,
+}
+
+impl Returned {
+    /// The name RFC 7643 gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Returned::Always => "always",
+            Returned::Default => "default",
+        }
+    }
+}
+
 /// An attribute definition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AttrDef {
@@ -69,6 +88,8 @@ pub struct AttrDef {
     pub mutability: Mutability,
     /// `server` when unique in the organization.
     pub unique: bool,
+    /// When it is returned.
+    pub returned: Returned,
     /// Published description.
     pub description: &'static str,
     /// Sub-attributes of a complex attribute.
@@ -88,6 +109,7 @@ const fn attr(name: &'static str, kind: AttrType, description: &'static str) -> 
         case_exact: false,
         mutability: Mutability::ReadWrite,
         unique: false,
+        returned: Returned::Default,
         description,
         sub: &[],
         reference_types: &[],
@@ -128,6 +150,10 @@ impl AttrDef {
         self.reference_types = types;
         self
     }
+    const fn always(mut self) -> AttrDef {
+        self.returned = Returned::Always;
+        self
+    }
     const fn common(mut self) -> AttrDef {
         self.published = false;
         self
@@ -153,6 +179,15 @@ pub struct SchemaDef {
 }
 
 impl SchemaDef {
+    /// The attributes returned whatever a request's `attributes` say (`id`).
+    pub fn always_returned(&self) -> Vec<&'static str> {
+        self.attributes
+            .iter()
+            .filter(|a| a.returned == Returned::Always)
+            .map(|a| a.name)
+            .collect()
+    }
+
     /// The attribute `name` (case-insensitively).
     pub fn attribute(&self, name: &str) -> Option<&'static AttrDef> {
         self.attributes
@@ -187,6 +222,7 @@ const META: AttrDef = attr("meta", Complex, "Resource metadata.")
 const ID: AttrDef = attr("id", Str, "Server-issued identifier.")
     .exact()
     .read_only()
+    .always()
     .common();
 const EXTERNAL_ID: AttrDef = attr("externalId", Str, "The IdP's identifier.")
     .exact()

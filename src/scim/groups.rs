@@ -35,7 +35,7 @@ impl<S: ScimStore> ScimService<S> {
     ) -> Result<Value, Failure> {
         let mut v = group_json(g, &self.base_url);
         if !projection.is_empty() {
-            projection.apply(&mut v, GROUP_SCHEMA, &["id"]);
+            projection.apply(&mut v, GROUP_SCHEMA, &GROUP.always_returned());
         }
         Ok(v)
     }

@@ -13,7 +13,9 @@ use super::error::ScimError;
 use super::json::{self, get};
 use super::json_filter::{matches, CaseExact};
 use super::urn::PATCH_SCHEMA;
-use crate::resource::{parse_patch_path, CompValue, CompareOp, Filter, PatchPath};
+use crate::resource::{
+    parse_patch_path, CompValue, CompareOp, Filter, Mutability, PatchPath, SchemaDef,
+};
 
 /// At most this many operations per request.
 const MAX_OPERATIONS: usize = 256;
@@ -36,18 +38,46 @@ pub(crate) struct Operation {
 
 /// What the engine needs to know about a resource type.
 pub(crate) struct ResourceShape {
-    /// Schema URNs of extensions, whose attributes live in an object under that key.
-    pub extensions: &'static [&'static str],
-    /// The core schema URN.
-    pub core: &'static str,
-    /// Multi-valued attributes (lowercase).
-    pub multi_valued: &'static [&'static str],
-    /// Attributes clients may not change (lowercase).
-    pub read_only: &'static [&'static str],
-    /// Canonical spellings of known attributes, used when adding a new key.
-    pub canonical: &'static [&'static str],
+    /// The core schema's attribute table.
+    pub core: &'static SchemaDef,
+    /// The extensions' tables; their attributes live in an object under the extension's URN.
+    pub extensions: &'static [&'static SchemaDef],
     /// How values compare in value filters.
     pub case_exact: CaseExact,
+}
+
+impl ResourceShape {
+    /// The URN of the extension `urn` names (case-insensitively).
+    fn extension(&self, urn: &str) -> Option<&'static str> {
+        self.extensions
+            .iter()
+            .find(|e| e.id.eq_ignore_ascii_case(urn))
+            .map(|e| e.id)
+    }
+
+    /// A core attribute clients may not change (`schemas` aside, which clients echo).
+    fn is_read_only(&self, name: &str) -> bool {
+        !name.eq_ignore_ascii_case("schemas")
+            && self
+                .core
+                .attribute(name)
+                .is_some_and(|a| a.mutability == Mutability::ReadOnly)
+    }
+
+    /// A multi-valued core attribute.
+    fn is_multi_valued(&self, name: &str) -> bool {
+        !name.eq_ignore_ascii_case("schemas") && self.core.attribute(name).is_some_and(|a| a.multi)
+    }
+
+    /// The table's spelling of an attribute or sub-attribute name, for a new key.
+    fn canonical(&self, name: &str) -> Option<&'static str> {
+        std::iter::once(self.core)
+            .chain(self.extensions.iter().copied())
+            .flat_map(|s| s.attributes.iter())
+            .flat_map(|a| std::iter::once(a).chain(a.sub.iter()))
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+            .map(|a| a.name)
+    }
 }
 
 /// Reads a PatchOp request body.
@@ -139,18 +169,8 @@ pub(crate) fn apply(
     for op in ops {
         match &op.path {
             // The path is an extension's URN itself: its whole object.
-            Some((text, _))
-                if shape
-                    .extensions
-                    .iter()
-                    .any(|e| text.eq_ignore_ascii_case(e)) =>
-            {
-                let ext = shape
-                    .extensions
-                    .iter()
-                    .find(|e| text.eq_ignore_ascii_case(e))
-                    .copied()
-                    .unwrap_or_default();
+            Some((text, _)) if shape.extension(text).is_some() => {
+                let ext = shape.extension(text).unwrap_or_default();
                 match (op.op, &op.value) {
                     (Op::Remove, _) => {
                         if let Some(m) = work.as_object_mut() {
@@ -182,9 +202,7 @@ pub(crate) fn apply(
                     ));
                 };
                 for (key, v) in values {
-                    if shape.read_only.iter().any(|r| key.eq_ignore_ascii_case(r))
-                        || key.eq_ignore_ascii_case("schemas")
-                    {
+                    if shape.is_read_only(key) || key.eq_ignore_ascii_case("schemas") {
                         // Clients echo read-only attributes (Okta sends the group's id): ignore
                         // them when unchanged, refuse a change.
                         let current = work
@@ -196,11 +214,7 @@ pub(crate) fn apply(
                         }
                         continue;
                     }
-                    if let Some(ext) = shape
-                        .extensions
-                        .iter()
-                        .find(|e| key.eq_ignore_ascii_case(e))
-                    {
+                    if let Some(ext) = shape.extension(key) {
                         // The extension object itself: merge its attributes.
                         let Value::Object(inner) = v else {
                             return Err(ScimError::invalid_value(format!(
@@ -235,10 +249,8 @@ fn key_for(m: &Map<String, Value>, name: &str, shape: &ResourceShape) -> String 
         return k.clone();
     }
     shape
-        .canonical
-        .iter()
-        .find(|c| c.eq_ignore_ascii_case(name))
-        .map_or_else(|| name.to_owned(), |c| (*c).to_owned())
+        .canonical(name)
+        .map_or_else(|| name.to_owned(), str::to_owned)
 }
 
 fn apply_path(
@@ -252,9 +264,9 @@ fn apply_path(
     let attr = &path.attr;
     // Which object holds the attribute: the resource, or an extension's object.
     let container_key = match &attr.schema {
-        Some(s) if s.eq_ignore_ascii_case(shape.core) => None,
-        Some(s) => match shape.extensions.iter().find(|e| s.eq_ignore_ascii_case(e)) {
-            Some(e) => Some(*e),
+        Some(s) if s.eq_ignore_ascii_case(shape.core.id) => None,
+        Some(s) => match shape.extension(s) {
+            Some(e) => Some(e),
             None => {
                 return Err(ScimError::invalid_path(format!(
                     "unknown schema in path {text:?}"
@@ -264,7 +276,7 @@ fn apply_path(
         None => None,
     };
     let lower = attr.attr.to_ascii_lowercase();
-    if container_key.is_none() && shape.read_only.contains(&lower.as_str()) {
+    if container_key.is_none() && shape.is_read_only(&lower) {
         return Err(ScimError::mutability(format!("{} is read-only", attr.attr)));
     }
     let root = obj_mut(doc, "the resource")?;
@@ -283,7 +295,7 @@ fn apply_path(
         }
     };
     let key = key_for(container, &attr.attr, shape);
-    let multi = container_key.is_none() && shape.multi_valued.contains(&lower.as_str());
+    let multi = container_key.is_none() && shape.is_multi_valued(&lower);
 
     if let Some(filter) = &path.filter {
         if !multi {

@@ -25,7 +25,7 @@ fn attribute_json(a: &AttrDef) -> Value {
         "description": a.description,
         "required": a.required,
         "mutability": a.mutability.name(),
-        "returned": "default",
+        "returned": a.returned.name(),
     });
     if matches!(a.kind, AttrType::String | AttrType::Reference) {
         v["caseExact"] = json!(a.case_exact);

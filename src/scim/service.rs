@@ -13,7 +13,7 @@ use super::schema;
 use super::token::{self, GeneratedToken, MAX_TOKEN_LEN, MIN_IMPORTED_LEN};
 use super::urn::LIST_SCHEMA;
 use crate::domain::{DomainError, DomainName};
-use crate::resource::{ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
+use crate::resource::{ENTERPRISE_SCHEMA, ENTERPRISE_USER, GROUP, USER};
 use crate::store::{ClaimOutcome, OrgId, Organization, ScimStore, TokenRecord};
 use crate::time::Timestamp;
 
@@ -82,32 +82,10 @@ pub struct ScimService<S> {
 #[error("the SCIM base URL {0:?} must be an absolute http(s) URL without query or fragment")]
 pub struct BaseUrlError(String);
 
+/// The User as PATCH sees it: the attribute tables.
 pub(crate) static USER_SHAPE: ResourceShape = ResourceShape {
-    extensions: &[ENTERPRISE_SCHEMA],
-    core: USER_SCHEMA,
-    multi_valued: &["emails"],
-    read_only: &["id", "meta", "groups"],
-    canonical: &[
-        "userName",
-        "externalId",
-        "name",
-        "givenName",
-        "familyName",
-        "formatted",
-        "displayName",
-        "locale",
-        "active",
-        "emails",
-        "value",
-        "type",
-        "primary",
-        "employeeNumber",
-        "costCenter",
-        "organization",
-        "division",
-        "department",
-        "manager",
-    ],
+    core: &USER,
+    extensions: &[&ENTERPRISE_USER],
     case_exact: user_case_exact,
 };
 
@@ -155,20 +133,10 @@ pub(super) fn method_not_allowed(allow: &'static str) -> ScimError {
     )
 }
 
+/// The Group as PATCH sees it.
 pub(crate) static GROUP_SHAPE: ResourceShape = ResourceShape {
+    core: &GROUP,
     extensions: &[],
-    core: GROUP_SCHEMA,
-    multi_valued: &["members"],
-    read_only: &["id", "meta"],
-    canonical: &[
-        "displayName",
-        "externalId",
-        "members",
-        "value",
-        "display",
-        "type",
-        "$ref",
-    ],
     case_exact: group_case_exact,
 };
 

@@ -42,7 +42,7 @@ impl<S: ScimStore> ScimService<S> {
             .map_err(store_failure)?;
         let mut v = user_json(u, &self.base_url, &groups);
         if !projection.is_empty() {
-            projection.apply(&mut v, USER_SCHEMA, &["id"]);
+            projection.apply(&mut v, USER_SCHEMA, &USER.always_returned());
         }
         Ok(v)
     }
