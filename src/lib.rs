@@ -105,12 +105,20 @@ pub use dsig::libxmlsec_verifies;
 
 pub use domain::{email_domain, normalize_domain, DomainError, DomainName};
 #[cfg(feature = "scim")]
-pub use scim::{AdminError, GeneratedToken, ScimError, ScimRequest, ScimResponse, ScimService};
+pub use scim::{
+    AdminError, GeneratedToken, ScimError, ScimErrorKind, ScimRequest, ScimResponse, ScimService,
+    Served,
+};
 #[cfg(feature = "scim")]
 pub use store::{
     AccountId, Accounts, ClaimOutcome, DomainClaims, Membership, MemoryStore, OrgId, OrgRole,
-    OrgSettings, Organization, ScimDirectory, ScimStore, ScimTokens, ScimUser, Storage,
+    OrgSettings, Organization, ScimDirectory, ScimGroup, ScimStore, ScimTokens, ScimUser, Storage,
 };
+
+#[cfg(feature = "postgres")]
+pub use store::PostgresStore;
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
 
 /// Compiles the README's code blocks as doc tests.
 #[cfg(doctest)]

@@ -5,42 +5,118 @@ use serde_json::json;
 use super::http::ScimResponse;
 use super::urn::ERROR_SCHEMA;
 
-/// An error answered to a SCIM client.
+/// What went wrong, as SCIM answers it: each kind knows its HTTP status and `scimType`.
 ///
-/// Every error carries a `scimType` keyword: the RFC 7644 keywords (`invalidFilter`, `tooMany`,
-/// `uniqueness`, `mutability`, `invalidSyntax`, `invalidPath`, `noTarget`, `invalidValue`,
-/// `invalidVers`, `sensitive`) where they apply, and for the other statuses a stable keyword of
-/// our own (`unauthorized`, `notFound`, `methodNotAllowed`, `unsupportedMediaType`,
-/// `tooLarge`, `internal`).
+/// The RFC 7644 §3.12 keywords where they apply; for the other statuses a stable keyword of our
+/// own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScimErrorKind {
+    /// 400 `invalidValue`: a value is missing, malformed or not allowed.
+    InvalidValue,
+    /// 400 `invalidSyntax`: the request body is not what the endpoint reads.
+    InvalidSyntax,
+    /// 400 `invalidFilter`: the filter is malformed or compares what it cannot.
+    InvalidFilter,
+    /// 400 `invalidPath`: the PATCH path is malformed or names nothing known.
+    InvalidPath,
+    /// 400 `noTarget`: a PATCH path's filter matched nothing.
+    NoTarget,
+    /// 400 `mutability`: a read-only or immutable attribute was to change.
+    Mutability,
+    /// 400 `tooMany`: the request asks for more than the service does at once.
+    TooMany,
+    /// 409 `uniqueness`: the resource (or its email) exists.
+    Uniqueness,
+    /// 409 `invalidVers`: the resource changed concurrently.
+    InvalidVers,
+    /// 401 `unauthorized`: no valid bearer token.
+    Unauthorized,
+    /// 404 `notFound`.
+    NotFound,
+    /// 405 `methodNotAllowed` (with `Allow`).
+    MethodNotAllowed,
+    /// 412 `preconditionFailed`: `If-Match` names another version.
+    PreconditionFailed,
+    /// 413 `tooLarge`: the body is over the limit.
+    TooLarge,
+    /// 415 `unsupportedMediaType`.
+    UnsupportedMediaType,
+    /// 500 `internal`: storage or the system failed; nothing was changed.
+    Internal,
+}
+
+impl ScimErrorKind {
+    /// The HTTP status.
+    pub fn status(self) -> u16 {
+        use ScimErrorKind::*;
+        match self {
+            InvalidValue | InvalidSyntax | InvalidFilter | InvalidPath | NoTarget | Mutability
+            | TooMany => 400,
+            Unauthorized => 401,
+            NotFound => 404,
+            MethodNotAllowed => 405,
+            Uniqueness | InvalidVers => 409,
+            PreconditionFailed => 412,
+            TooLarge => 413,
+            UnsupportedMediaType => 415,
+            Internal => 500,
+        }
+    }
+
+    /// The `scimType` keyword.
+    pub fn scim_type(self) -> &'static str {
+        use ScimErrorKind::*;
+        match self {
+            InvalidValue => "invalidValue",
+            InvalidSyntax => "invalidSyntax",
+            InvalidFilter => "invalidFilter",
+            InvalidPath => "invalidPath",
+            NoTarget => "noTarget",
+            Mutability => "mutability",
+            TooMany => "tooMany",
+            Uniqueness => "uniqueness",
+            InvalidVers => "invalidVers",
+            Unauthorized => "unauthorized",
+            NotFound => "notFound",
+            MethodNotAllowed => "methodNotAllowed",
+            PreconditionFailed => "preconditionFailed",
+            TooLarge => "tooLarge",
+            UnsupportedMediaType => "unsupportedMediaType",
+            Internal => "internal",
+        }
+    }
+}
+
+/// An error answered to a SCIM client: its [`ScimErrorKind`] and a detail for humans.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{status} {scim_type}: {detail}")]
+#[error("{} {}: {detail}", .kind.status(), .kind.scim_type())]
 pub struct ScimError {
-    status: u16,
-    scim_type: &'static str,
+    kind: ScimErrorKind,
     detail: String,
 }
 
 impl ScimError {
-    pub(crate) fn new(
-        status: u16,
-        scim_type: &'static str,
-        detail: impl Into<String>,
-    ) -> ScimError {
+    pub(crate) fn new(kind: ScimErrorKind, detail: impl Into<String>) -> ScimError {
         ScimError {
-            status,
-            scim_type,
+            kind,
             detail: detail.into(),
         }
     }
 
+    /// What went wrong.
+    pub fn kind(&self) -> ScimErrorKind {
+        self.kind
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> u16 {
-        self.status
+        self.kind.status()
     }
 
     /// The `scimType` keyword.
     pub fn scim_type(&self) -> &'static str {
-        self.scim_type
+        self.kind.scim_type()
     }
 
     /// The human-readable detail.
@@ -49,39 +125,38 @@ impl ScimError {
     }
 
     pub(crate) fn invalid_value(detail: impl Into<String>) -> ScimError {
-        ScimError::new(400, "invalidValue", detail)
+        ScimError::new(ScimErrorKind::InvalidValue, detail)
     }
     pub(crate) fn invalid_syntax(detail: impl Into<String>) -> ScimError {
-        ScimError::new(400, "invalidSyntax", detail)
+        ScimError::new(ScimErrorKind::InvalidSyntax, detail)
     }
     pub(crate) fn invalid_filter(detail: impl Into<String>) -> ScimError {
-        ScimError::new(400, "invalidFilter", detail)
+        ScimError::new(ScimErrorKind::InvalidFilter, detail)
     }
     pub(crate) fn invalid_path(detail: impl Into<String>) -> ScimError {
-        ScimError::new(400, "invalidPath", detail)
+        ScimError::new(ScimErrorKind::InvalidPath, detail)
     }
     pub(crate) fn no_target(detail: impl Into<String>) -> ScimError {
-        ScimError::new(400, "noTarget", detail)
+        ScimError::new(ScimErrorKind::NoTarget, detail)
     }
     pub(crate) fn mutability(detail: impl Into<String>) -> ScimError {
-        ScimError::new(400, "mutability", detail)
+        ScimError::new(ScimErrorKind::Mutability, detail)
     }
     pub(crate) fn too_many(detail: impl Into<String>) -> ScimError {
-        ScimError::new(400, "tooMany", detail)
+        ScimError::new(ScimErrorKind::TooMany, detail)
     }
     pub(crate) fn uniqueness(detail: impl Into<String>) -> ScimError {
-        ScimError::new(409, "uniqueness", detail)
+        ScimError::new(ScimErrorKind::Uniqueness, detail)
     }
     pub(crate) fn not_found(detail: impl Into<String>) -> ScimError {
-        ScimError::new(404, "notFound", detail)
+        ScimError::new(ScimErrorKind::NotFound, detail)
     }
     pub(crate) fn unauthorized(detail: impl Into<String>) -> ScimError {
-        ScimError::new(401, "unauthorized", detail)
+        ScimError::new(ScimErrorKind::Unauthorized, detail)
     }
     pub(crate) fn internal() -> ScimError {
         ScimError::new(
-            500,
-            "internal",
+            ScimErrorKind::Internal,
             "the service could not complete the request; nothing was changed",
         )
     }
@@ -90,12 +165,12 @@ impl ScimError {
     pub fn to_response(&self) -> ScimResponse {
         let body = json!({
             "schemas": [ERROR_SCHEMA],
-            "status": self.status.to_string(),
-            "scimType": self.scim_type,
+            "status": self.status().to_string(),
+            "scimType": self.scim_type(),
             "detail": self.detail,
         });
-        let mut r = ScimResponse::json(self.status, &body);
-        if self.status == 401 {
+        let mut r = ScimResponse::json(self.status(), &body);
+        if self.kind == ScimErrorKind::Unauthorized {
             r.headers
                 .push(("WWW-Authenticate", "Bearer realm=\"SCIM\"".to_owned()));
         }
@@ -105,6 +180,10 @@ impl ScimError {
 
 impl From<crate::resource::FilterError> for ScimError {
     fn from(e: crate::resource::FilterError) -> ScimError {
-        ScimError::new(400, e.scim_type(), e.detail())
+        let kind = match e {
+            crate::resource::FilterError::InvalidPath(_) => ScimErrorKind::InvalidPath,
+            _ => ScimErrorKind::InvalidFilter,
+        };
+        ScimError::new(kind, e.detail())
     }
 }

@@ -3,13 +3,13 @@
 
 use serde_json::Value;
 
-use super::error::ScimError;
+use super::error::{ScimError, ScimErrorKind};
 use super::model::{etag, group_json, GroupInput};
 use super::patch;
 use super::query::{ListParams, Projection};
 use super::service::{
     check_if_match, json_body, list_response, not_modified, resource_response, store_failure, uuid,
-    Failure, ScimRequest, ScimResponse, ScimService, GROUP_SHAPE,
+    Fail, Failure, ScimRequest, ScimResponse, ScimService, GROUP_SHAPE,
 };
 use crate::resource::{check_types, GROUP, GROUP_SCHEMA};
 use crate::store::{Conflict, OrgId, ScimGroup, ScimStore};
@@ -19,7 +19,7 @@ use crate::time::Timestamp;
 const ATTEMPTS: usize = 4;
 
 impl<S: ScimStore> ScimService<S> {
-    async fn load_group(&self, org: &OrgId, id: &str) -> Result<ScimGroup, Failure> {
+    async fn load_group(&self, org: &OrgId, id: &str) -> Result<ScimGroup, Fail<S>> {
         self.store
             .group(org, id)
             .await
@@ -32,7 +32,7 @@ impl<S: ScimStore> ScimService<S> {
         &self,
         g: &ScimGroup,
         projection: &Projection,
-    ) -> Result<Value, Failure> {
+    ) -> Result<Value, Fail<S>> {
         let mut v = group_json(g, &self.base_url);
         if !projection.is_empty() {
             projection.apply(&mut v, GROUP_SCHEMA, &GROUP.always_returned());
@@ -40,7 +40,7 @@ impl<S: ScimStore> ScimService<S> {
         Ok(v)
     }
 
-    async fn group_response(&self, status: u16, g: &ScimGroup) -> Result<ScimResponse, Failure> {
+    async fn group_response(&self, status: u16, g: &ScimGroup) -> Result<ScimResponse, Fail<S>> {
         let body = self.group_resource(g, &Projection::default()).await?;
         let location = (self.base_url.as_str(), "Groups", g.id.as_str());
         Ok(resource_response(status, &body, g.version, location))
@@ -50,7 +50,7 @@ impl<S: ScimStore> ScimService<S> {
         &self,
         org: &OrgId,
         params: &ListParams,
-    ) -> Result<(Vec<Value>, usize), Failure> {
+    ) -> Result<(Vec<Value>, usize), Fail<S>> {
         if let Some(f) = &params.filter {
             check_types(f, &GROUP, &[]).map_err(ScimError::from)?;
         }
@@ -70,7 +70,7 @@ impl<S: ScimStore> ScimService<S> {
         &self,
         org: &OrgId,
         params: &ListParams,
-    ) -> Result<ScimResponse, Failure> {
+    ) -> Result<ScimResponse, Fail<S>> {
         let (resources, total) = self.group_resources(org, params).await?;
         Ok(list_response(resources, total, params.start_index))
     }
@@ -80,7 +80,7 @@ impl<S: ScimStore> ScimService<S> {
         org: &OrgId,
         id: &str,
         req: &ScimRequest<'_>,
-    ) -> Result<ScimResponse, Failure> {
+    ) -> Result<ScimResponse, Fail<S>> {
         let g = self.load_group(org, id).await?;
         if not_modified(req, g.version) {
             return Ok(ScimResponse::empty(304).with_header("ETag", etag(g.version)));
@@ -90,7 +90,7 @@ impl<S: ScimStore> ScimService<S> {
         Ok(ScimResponse::json(200, &body).with_header("ETag", etag(g.version)))
     }
 
-    fn conflict(e: Conflict, g: &ScimGroup) -> Failure {
+    fn conflict(e: Conflict, g: &ScimGroup) -> Fail<S> {
         match e {
             Conflict::DisplayName => ScimError::uniqueness(format!(
                 "a group named {:?} already exists in this organization",
@@ -104,7 +104,7 @@ impl<S: ScimStore> ScimService<S> {
             Conflict::NotFound => {
                 ScimError::not_found(format!("no group with id {:?}", g.id)).into()
             }
-            other => Failure::Store(format!("unexpected conflict on a group: {other}")),
+            other => Failure::Internal(format!("unexpected conflict on a group: {other}")),
         }
     }
 
@@ -113,11 +113,11 @@ impl<S: ScimStore> ScimService<S> {
         org: &OrgId,
         req: &ScimRequest<'_>,
         now: Timestamp,
-    ) -> Result<ScimResponse, Failure> {
+    ) -> Result<ScimResponse, Fail<S>> {
         let input = GroupInput::from_json(&json_body(req)?)?;
         let g = ScimGroup {
             id: uuid(&self.rng)
-                .ok_or_else(|| Failure::Store("the system random generator failed".into()))?,
+                .ok_or_else(|| Failure::Internal("the system random generator failed".into()))?,
             org: org.clone(),
             display_name: input.display_name,
             external_id: input.external_id,
@@ -140,7 +140,7 @@ impl<S: ScimStore> ScimService<S> {
         req: &ScimRequest<'_>,
         now: Timestamp,
         next: F,
-    ) -> Result<ScimResponse, Failure>
+    ) -> Result<ScimResponse, Fail<S>>
     where
         F: Fn(&ScimGroup) -> Result<GroupInput, ScimError> + Send + Sync,
     {
@@ -171,8 +171,7 @@ impl<S: ScimStore> ScimService<S> {
             }
         }
         Err(ScimError::new(
-            409,
-            "invalidVers",
+            ScimErrorKind::InvalidVers,
             "the group was changed concurrently several times; retry",
         )
         .into())
@@ -184,7 +183,7 @@ impl<S: ScimStore> ScimService<S> {
         id: &str,
         req: &ScimRequest<'_>,
         now: Timestamp,
-    ) -> Result<ScimResponse, Failure> {
+    ) -> Result<ScimResponse, Fail<S>> {
         let input = GroupInput::from_json(&json_body(req)?)?;
         self.update_group(org, id, req, now, |_| Ok(input.clone()))
             .await
@@ -196,7 +195,7 @@ impl<S: ScimStore> ScimService<S> {
         id: &str,
         req: &ScimRequest<'_>,
         now: Timestamp,
-    ) -> Result<ScimResponse, Failure> {
+    ) -> Result<ScimResponse, Fail<S>> {
         let ops = patch::parse(&json_body(req)?)?;
         self.update_group(org, id, req, now, move |current| {
             let mut doc = group_json(current, "");
@@ -214,7 +213,7 @@ impl<S: ScimStore> ScimService<S> {
         org: &OrgId,
         id: &str,
         req: &ScimRequest<'_>,
-    ) -> Result<ScimResponse, Failure> {
+    ) -> Result<ScimResponse, Fail<S>> {
         if req.header("if-match").is_some() {
             let current = self.load_group(org, id).await?;
             check_if_match(req, current.version)?;

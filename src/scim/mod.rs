@@ -25,9 +25,9 @@ mod urn;
 mod users;
 
 pub use crate::resource::{ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
-pub use error::ScimError;
+pub use error::{ScimError, ScimErrorKind};
 pub use service::{
-    AdminError, BaseUrlError, ScimRequest, ScimResponse, ScimService, MAX_BODY_BYTES,
+    AdminError, BaseUrlError, ScimRequest, ScimResponse, ScimService, Served, MAX_BODY_BYTES,
 };
 pub use token::GeneratedToken;
 pub use urn::{ERROR_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, SEARCH_SCHEMA};

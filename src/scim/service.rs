@@ -4,7 +4,7 @@
 use ring::rand::SystemRandom;
 use serde_json::{json, Value};
 
-use super::error::ScimError;
+use super::error::{ScimError, ScimErrorKind};
 pub use super::http::{ScimRequest, ScimResponse};
 use super::model::{group_case_exact, user_case_exact};
 use super::patch::ResourceShape;
@@ -19,6 +19,16 @@ use crate::time::Timestamp;
 
 /// Largest request body accepted (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What [`ScimService::respond`] returns: the response to send and, when it is a 500 because the
+/// store failed, the store's error.
+#[derive(Debug)]
+pub struct Served<E> {
+    /// Send this as it is.
+    pub response: ScimResponse,
+    /// The storage failure behind a 500, if that is what it is.
+    pub storage_error: Option<E>,
+}
 
 /// Why an admin operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -127,8 +137,7 @@ pub(super) fn uuid(rng: &SystemRandom) -> Option<String> {
 
 pub(super) fn method_not_allowed(allow: &'static str) -> ScimError {
     ScimError::new(
-        405,
-        "methodNotAllowed",
+        ScimErrorKind::MethodNotAllowed,
         format!("this endpoint allows {allow}"),
     )
 }
@@ -248,13 +257,37 @@ impl<S: ScimStore> ScimService<S> {
     /// Answers one SCIM request at instant `now`. Never panics; storage failures become a 500
     /// (with [`ScimResponse::internal_error`] set for the host's logs) and change nothing.
     pub async fn handle(&self, req: &ScimRequest<'_>, now: Timestamp) -> ScimResponse {
+        self.respond(req, now).await.response
+    }
+
+    /// As [`handle`](ScimService::handle), and on a storage failure (a 500 with a SCIM error
+    /// body; nothing was changed) also the store's own error, typed, for the host's logs and
+    /// alerts.
+    pub async fn respond(&self, req: &ScimRequest<'_>, now: Timestamp) -> Served<S::Error> {
         match self.dispatch(req, now).await {
-            Ok(r) => r,
-            Err(Failure::Scim(e)) => e.to_response(),
-            Err(Failure::Store(msg)) => {
-                let mut r = ScimError::internal().to_response();
-                r.internal_error = Some(msg);
-                r
+            Ok(response) => Served {
+                response,
+                storage_error: None,
+            },
+            Err(Failure::Scim(e)) => Served {
+                response: e.to_response(),
+                storage_error: None,
+            },
+            Err(Failure::Store(e)) => {
+                let mut response = ScimError::internal().to_response();
+                response.internal_error = Some(format!("storage: {e}"));
+                Served {
+                    response,
+                    storage_error: Some(e),
+                }
+            }
+            Err(Failure::Internal(why)) => {
+                let mut response = ScimError::internal().to_response();
+                response.internal_error = Some(why);
+                Served {
+                    response,
+                    storage_error: None,
+                }
             }
         }
     }
@@ -263,7 +296,7 @@ impl<S: ScimStore> ScimService<S> {
         &self,
         req: &ScimRequest<'_>,
         now: Timestamp,
-    ) -> Result<ScimResponse, Failure> {
+    ) -> Result<ScimResponse, Fail<S>> {
         let path = req.path.split('?').next().unwrap_or("");
         let rest = path
             .strip_prefix(self.base_path.as_str())
@@ -277,8 +310,7 @@ impl<S: ScimStore> ScimService<S> {
         let org = self.authenticate(req).await?;
         if req.body.len() > MAX_BODY_BYTES {
             return Err(ScimError::new(
-                413,
-                "tooLarge",
+                ScimErrorKind::TooLarge,
                 format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
             )
             .into());
@@ -377,7 +409,7 @@ impl<S: ScimStore> ScimService<S> {
         }
     }
 
-    async fn authenticate(&self, req: &ScimRequest<'_>) -> Result<OrgId, Failure> {
+    async fn authenticate(&self, req: &ScimRequest<'_>) -> Result<OrgId, Fail<S>> {
         let refuse = || {
             Failure::Scim(ScimError::unauthorized("a valid bearer token is required (Authorization: Bearer <token>); generate one in the organization's SCIM settings"))
         };
@@ -403,7 +435,7 @@ impl<S: ScimStore> ScimService<S> {
         Ok(record.org)
     }
 
-    async fn settings(&self, org: &OrgId) -> Result<Organization, Failure> {
+    async fn settings(&self, org: &OrgId) -> Result<Organization, Fail<S>> {
         Ok(self
             .store
             .organization(org)
@@ -413,7 +445,7 @@ impl<S: ScimStore> ScimService<S> {
     }
 
     /// `POST /.search`: users then groups matching the filter, one page over both.
-    async fn search_all(&self, org: &OrgId, params: &ListParams) -> Result<ScimResponse, Failure> {
+    async fn search_all(&self, org: &OrgId, params: &ListParams) -> Result<ScimResponse, Fail<S>> {
         // The users come first, then the groups: fetch only the part of each the page covers.
         let offset = params.start_index - 1;
         let counting = ListParams {
@@ -502,8 +534,7 @@ pub(super) fn check_if_match(req: &ScimRequest<'_>, version: u64) -> Result<(), 
     } else {
         let current = super::model::etag(version);
         Err(ScimError::new(
-            412,
-            "preconditionFailed",
+            ScimErrorKind::PreconditionFailed,
             format!(
                 "the resource's version is {current}, not {h}; read it again before changing it"
             ),
@@ -530,8 +561,7 @@ pub(super) fn json_body(
         let ct = ct.to_ascii_lowercase();
         if !ct.contains("json") {
             return Err(ScimError::new(
-                415,
-                "unsupportedMediaType",
+                ScimErrorKind::UnsupportedMediaType,
                 format!("the body must be application/scim+json or application/json, not {ct}"),
             ));
         }
@@ -540,19 +570,25 @@ pub(super) fn json_body(
 }
 
 /// Internal: a SCIM error to answer, or a storage failure (500).
-pub(super) enum Failure {
+/// Why a request failed: a SCIM error to answer, or the store's own error (answered as a 500).
+pub(super) enum Failure<E> {
     Scim(ScimError),
-    Store(String),
+    Store(E),
+    /// Not the store's fault, still nothing the client can change (the random generator).
+    Internal(String),
 }
 
-impl From<ScimError> for Failure {
-    fn from(e: ScimError) -> Failure {
+/// The failure of a request to the service over `S`.
+pub(super) type Fail<S> = Failure<<S as crate::store::Storage>::Error>;
+
+impl<E> From<ScimError> for Failure<E> {
+    fn from(e: ScimError) -> Failure<E> {
         Failure::Scim(e)
     }
 }
 
-pub(super) fn store_failure<E: std::error::Error>(e: E) -> Failure {
-    Failure::Store(e.to_string())
+pub(super) fn store_failure<E>(e: E) -> Failure<E> {
+    Failure::Store(e)
 }
 
 #[cfg(test)]

@@ -2,13 +2,13 @@
 
 use serde_json::Value;
 
-use super::error::ScimError;
+use super::error::{ScimError, ScimErrorKind};
 use super::model::{etag, user_json, UserInput};
 use super::patch;
 use super::query::{ListParams, Projection};
 use super::service::{
     check_if_match, json_body, list_response, not_member, not_modified, resource_response,
-    store_failure, uuid, Failure, ScimRequest, ScimResponse, ScimService, USER_SHAPE,
+    store_failure, uuid, Fail, Failure, ScimRequest, ScimResponse, ScimService, USER_SHAPE,
 };
 use crate::domain::email_domain;
 use crate::resource::{check_types, ENTERPRISE_USER, USER, USER_SCHEMA};
@@ -25,7 +25,7 @@ enum Attempt {
 }
 
 impl<S: ScimStore> ScimService<S> {
-    pub(super) async fn load_user(&self, org: &OrgId, id: &str) -> Result<ScimUser, Failure> {
+    pub(super) async fn load_user(&self, org: &OrgId, id: &str) -> Result<ScimUser, Fail<S>> {
         self.store
             .user(org, id)
             .await
@@ -34,7 +34,7 @@ impl<S: ScimStore> ScimService<S> {
     }
 
     /// The user's representation: its groups, the projection, nothing secret.
-    async fn user_resource(&self, u: &ScimUser, projection: &Projection) -> Result<Value, Failure> {
+    async fn user_resource(&self, u: &ScimUser, projection: &Projection) -> Result<Value, Fail<S>> {
         let groups = self
             .store
             .groups_of_user(&u.org, &u.id)
@@ -52,7 +52,7 @@ impl<S: ScimStore> ScimService<S> {
         status: u16,
         u: &ScimUser,
         projection: &Projection,
-    ) -> Result<ScimResponse, Failure> {
+    ) -> Result<ScimResponse, Fail<S>> {
         let body = self.user_resource(u, projection).await?;
         let location = (self.base_url.as_str(), "Users", u.id.as_str());
         Ok(resource_response(status, &body, u.version, location))
@@ -63,7 +63,7 @@ impl<S: ScimStore> ScimService<S> {
         &self,
         org: &OrgId,
         params: &ListParams,
-    ) -> Result<(Vec<Value>, usize), Failure> {
+    ) -> Result<(Vec<Value>, usize), Fail<S>> {
         if let Some(f) = &params.filter {
             check_types(f, &USER, &[&ENTERPRISE_USER]).map_err(ScimError::from)?;
         }
@@ -83,7 +83,7 @@ impl<S: ScimStore> ScimService<S> {
         &self,
         org: &OrgId,
         params: &ListParams,
-    ) -> Result<ScimResponse, Failure> {
+    ) -> Result<ScimResponse, Fail<S>> {
         let (resources, total) = self.user_resources(org, params).await?;
         Ok(list_response(resources, total, params.start_index))
     }
@@ -93,7 +93,7 @@ impl<S: ScimStore> ScimService<S> {
         org: &OrgId,
         id: &str,
         req: &ScimRequest<'_>,
-    ) -> Result<ScimResponse, Failure> {
+    ) -> Result<ScimResponse, Fail<S>> {
         let user = self.load_user(org, id).await?;
         if not_modified(req, user.version) {
             return Ok(ScimResponse::empty(304).with_header("ETag", etag(user.version)));
@@ -108,7 +108,7 @@ impl<S: ScimStore> ScimService<S> {
         id: &str,
         req: &ScimRequest<'_>,
         now: Timestamp,
-    ) -> Result<ScimResponse, Failure> {
+    ) -> Result<ScimResponse, Fail<S>> {
         let input = UserInput::from_json(&json_body(req)?)?;
         self.update(settings, id, now, Some(req), |_current| Ok(input.clone()))
             .await
@@ -120,7 +120,7 @@ impl<S: ScimStore> ScimService<S> {
         id: &str,
         req: &ScimRequest<'_>,
         now: Timestamp,
-    ) -> Result<ScimResponse, Failure> {
+    ) -> Result<ScimResponse, Fail<S>> {
         let ops = patch::parse(&json_body(req)?)?;
         self.update(settings, id, now, Some(req), move |current| {
             let mut doc = user_json(current, "", &[]);
@@ -144,7 +144,7 @@ impl<S: ScimStore> ScimService<S> {
         org: &OrgId,
         id: &str,
         req: &ScimRequest<'_>,
-    ) -> Result<ScimResponse, Failure> {
+    ) -> Result<ScimResponse, Fail<S>> {
         if req.header("if-match").is_some() {
             let current = self.load_user(org, id).await?;
             check_if_match(req, current.version)?;
@@ -166,7 +166,7 @@ impl<S: ScimStore> ScimService<S> {
         &self,
         settings: &Organization,
         input: &UserInput,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), Fail<S>> {
         if !settings.require_claimed_domain {
             return Ok(());
         }
@@ -214,7 +214,7 @@ impl<S: ScimStore> ScimService<S> {
         settings: &Organization,
         req: &ScimRequest<'_>,
         now: Timestamp,
-    ) -> Result<ScimResponse, Failure> {
+    ) -> Result<ScimResponse, Fail<S>> {
         let input = UserInput::from_json(&json_body(req)?)?;
         self.check_domains(settings, &input).await?;
         let org = &settings.id;
@@ -247,7 +247,7 @@ impl<S: ScimStore> ScimService<S> {
             return Ok(restored);
         }
         let email = input.primary_email().to_owned();
-        let random_failure = || Failure::Store("the system random generator failed".into());
+        let random_failure = || Failure::Internal("the system random generator failed".into());
         let link = match self
             .store
             .account_by_email(&email_key(&email))
@@ -265,7 +265,7 @@ impl<S: ScimStore> ScimService<S> {
             },
             None => AccountLink::New(Account {
                 id: AccountId::new(uuid(&self.rng).ok_or_else(random_failure)?)
-                    .map_err(|e| Failure::Store(e.to_string()))?,
+                    .map_err(|e| Failure::Internal(e.to_string()))?,
                 email: email.clone(),
                 provisioned_by: Some(org.clone()),
             }),
@@ -300,7 +300,7 @@ impl<S: ScimStore> ScimService<S> {
             Err(Conflict::AccountLinked) => {
                 Err(ScimError::uniqueness(format!("the account with email {email:?} is already provisioned in this organization under another userName")).into())
             }
-            Err(other) => Err(Failure::Store(format!("unexpected conflict on create: {other}"))),
+            Err(other) => Err(Failure::Internal(format!("unexpected conflict on create: {other}"))),
         }
     }
 
@@ -314,7 +314,7 @@ impl<S: ScimStore> ScimService<S> {
         now: Timestamp,
         req: Option<&ScimRequest<'_>>,
         next: F,
-    ) -> Result<ScimResponse, Failure>
+    ) -> Result<ScimResponse, Fail<S>>
     where
         F: Fn(&ScimUser) -> Result<UserInput, ScimError> + Send + Sync,
     {
@@ -333,8 +333,7 @@ impl<S: ScimStore> ScimService<S> {
             }
         }
         Err(ScimError::new(
-            409,
-            "invalidVers",
+            ScimErrorKind::InvalidVers,
             "the user was changed concurrently several times; retry",
         )
         .into())
@@ -346,7 +345,7 @@ impl<S: ScimStore> ScimService<S> {
         current: ScimUser,
         input: UserInput,
         now: Timestamp,
-    ) -> Result<Attempt, Failure> {
+    ) -> Result<Attempt, Fail<S>> {
         let email = input.primary_email().to_owned();
         let version = current.version;
         let mut next = Self::record_from(input, current, now);
@@ -366,7 +365,7 @@ impl<S: ScimStore> ScimService<S> {
             Err(Conflict::UserName) => Err(ScimError::uniqueness(format!("another user of this organization has userName {:?}", next.user_name)).into()),
             Err(Conflict::Email) => Err(ScimError::uniqueness(format!("another account already has the email {email:?}; it cannot become this user's email")).into()),
             Err(Conflict::NotFound) => Err(ScimError::not_found(format!("no user with id {:?}", next.id)).into()),
-            Err(other) => Err(Failure::Store(format!("unexpected conflict on update: {other}"))),
+            Err(other) => Err(Failure::Internal(format!("unexpected conflict on update: {other}"))),
         }
     }
 }
