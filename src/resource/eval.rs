@@ -219,7 +219,8 @@ fn compare_strings(a: &str, op: CompareOp, b: &str, exact: bool) -> bool {
     }
 }
 
-fn compare(
+/// Compares one value with a filter's literal (`exact`: case-sensitively).
+pub(crate) fn compare(
     actual: &Val<'_>,
     op: CompareOp,
     expected: &CompValue,

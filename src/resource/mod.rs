@@ -16,7 +16,7 @@ mod ids;
 mod schema;
 mod user;
 
-pub(crate) use eval::{check_types, sort_by_key, SortKey};
+pub(crate) use eval::{check_types, compare as compare_value, sort_by_key, SortKey, Val};
 pub use filter::{
     parse_filter, parse_patch_path, AttrPath, CompValue, CompareOp, Filter, FilterError, PatchPath,
     MAX_DEPTH, MAX_FILTER_LEN, MAX_LOGICAL_OPERATORS,

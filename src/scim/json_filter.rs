@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::error::ScimError;
-use crate::resource::{AttrPath, CompValue, CompareOp, Filter};
+use crate::resource::{AttrPath, CompValue, CompareOp, Filter, Val};
 
 /// How values of an attribute compare: `case_exact(dotted_lowercase_name)`.
 pub(crate) type CaseExact = fn(&str) -> bool;
@@ -111,63 +111,18 @@ pub(crate) fn matches(
     })
 }
 
+/// Compares one JSON value as the typed evaluation compares the same value of a resource.
 fn compare(
     actual: &Value,
     op: CompareOp,
     expected: &CompValue,
     exact: bool,
 ) -> Result<bool, ScimError> {
-    use std::cmp::Ordering;
-    let ordering_op = matches!(
-        op,
-        CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le
-    );
-    let ord_ok = |o: Ordering| match op {
-        CompareOp::Gt => o == Ordering::Greater,
-        CompareOp::Ge => o != Ordering::Less,
-        CompareOp::Lt => o == Ordering::Less,
-        CompareOp::Le => o != Ordering::Greater,
-        CompareOp::Eq => o == Ordering::Equal,
-        CompareOp::Ne => o != Ordering::Equal,
-        _ => false,
+    let v = match actual {
+        Value::String(s) => Val::Str(s),
+        Value::Bool(b) => Val::Bool(*b),
+        // No attribute of ours is a number.
+        _ => return Ok(false),
     };
-    Ok(match (actual, expected) {
-        (Value::String(a), CompValue::Str(b)) => {
-            let (a, b) = if exact {
-                (a.clone(), b.clone())
-            } else {
-                (a.to_lowercase(), b.to_lowercase())
-            };
-            match op {
-                CompareOp::Co => a.contains(&b),
-                CompareOp::Sw => a.starts_with(&b),
-                CompareOp::Ew => a.ends_with(&b),
-                _ => ord_ok(a.cmp(&b)),
-            }
-        }
-        (Value::Bool(a), CompValue::Bool(b)) => {
-            if ordering_op || matches!(op, CompareOp::Co | CompareOp::Sw | CompareOp::Ew) {
-                return Err(ScimError::invalid_filter(format!(
-                    "{op:?} cannot compare booleans"
-                )));
-            }
-            ord_ok(a.cmp(b))
-        }
-        // Entra and others send booleans as strings.
-        (Value::String(a), CompValue::Bool(b))
-            if a.eq_ignore_ascii_case("true") || a.eq_ignore_ascii_case("false") =>
-        {
-            if ordering_op {
-                return Err(ScimError::invalid_filter(format!(
-                    "{op:?} cannot compare booleans"
-                )));
-            }
-            ord_ok(a.eq_ignore_ascii_case("true").cmp(b))
-        }
-        (Value::Number(a), CompValue::Num(b)) => match a.as_f64().and_then(|a| a.partial_cmp(b)) {
-            Some(o) if !matches!(op, CompareOp::Co | CompareOp::Sw | CompareOp::Ew) => ord_ok(o),
-            _ => false,
-        },
-        _ => false,
-    })
+    crate::resource::compare_value(&v, op, expected, exact).map_err(ScimError::from)
 }

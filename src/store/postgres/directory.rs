@@ -12,6 +12,7 @@ use crate::resource::{
     ScimUser, UserNameKey,
 };
 use crate::store::sql_rows::{decode_into, encode, join_time, split_time};
+use crate::store::sql_rows::{mentions_groups, page};
 use crate::store::{
     email_key, Account, AccountLink, Accounts, Conflict, EmailKey, GroupPage, Membership, OrgRole,
     Query, ScimDirectory, UserPage,
@@ -333,16 +334,6 @@ async fn delete_user_tx(
     Ok(true)
 }
 
-fn mentions_groups(f: &Filter) -> bool {
-    match f {
-        Filter::And(a, b) | Filter::Or(a, b) => mentions_groups(a) || mentions_groups(b),
-        Filter::Not(a) => mentions_groups(a),
-        Filter::ValuePath(p, _) | Filter::Present(p) | Filter::Compare(p, _, _) => {
-            p.attr.eq_ignore_ascii_case("groups")
-        }
-    }
-}
-
 /// `emails.value eq "x"` or `emails[value eq "x"]`: the email an index finds.
 fn email_lookup(f: &Filter) -> Option<&str> {
     match f {
@@ -470,19 +461,6 @@ async fn list_users<C: GenericClient>(
         .map_err(db)?;
     let users = rows.iter().map(user_from_row).collect::<Res<Vec<_>>>()?;
     Ok(UserPage { users, total })
-}
-
-fn page<T>(
-    mut hits: Vec<T>,
-    q: &Query,
-    sort_key: impl Fn(&T) -> Option<resource::SortKey>,
-) -> (Vec<T>, usize) {
-    if let Some(sort) = &q.sort {
-        hits = resource::sort_by_key(hits, sort.descending, sort_key);
-    }
-    let total = hits.len();
-    let out = hits.into_iter().skip(q.start).take(q.count).collect();
-    (out, total)
 }
 
 async fn members_of<C: GenericClient>(c: &C, org: &str, group: &str) -> Res<Vec<String>> {

@@ -15,6 +15,7 @@ use crate::resource::{
     self, group_name_key, user_name_key, AccountId, CompValue, CompareOp, Filter, OrgId, ScimGroup,
     ScimUser, UserNameKey,
 };
+use crate::store::sql_rows::{mentions_groups, page};
 use crate::store::{
     email_key, Account, AccountLink, Accounts, Conflict, EmailKey, GroupPage, Membership, OrgRole,
     Query, ScimDirectory, UserPage,
@@ -328,16 +329,6 @@ fn memberships_by_user(c: &Connection, org: &str) -> Res<HashMap<String, Vec<(St
     Ok(out)
 }
 
-fn mentions_groups(f: &Filter) -> bool {
-    match f {
-        Filter::And(a, b) | Filter::Or(a, b) => mentions_groups(a) || mentions_groups(b),
-        Filter::Not(a) => mentions_groups(a),
-        Filter::ValuePath(p, _) | Filter::Present(p) | Filter::Compare(p, _, _) => {
-            p.attr.eq_ignore_ascii_case("groups")
-        }
-    }
-}
-
 /// The users an indexed filter designates (a superset of the matches), or `None` for a scan.
 fn indexed_users(c: &Connection, org: &str, f: &Filter) -> Res<Option<Vec<ScimUser>>> {
     match f {
@@ -403,19 +394,6 @@ fn list_users(c: &Connection, org: &str, start: usize, count: usize) -> Res<User
         out
     };
     Ok(UserPage { users, total })
-}
-
-fn page<T>(
-    mut hits: Vec<T>,
-    q: &Query,
-    sort_key: impl Fn(&T) -> Option<resource::SortKey>,
-) -> (Vec<T>, usize) {
-    if let Some(sort) = &q.sort {
-        hits = resource::sort_by_key(hits, sort.descending, sort_key);
-    }
-    let total = hits.len();
-    let out = hits.into_iter().skip(q.start).take(q.count).collect();
-    (out, total)
 }
 
 fn query_users(c: &Connection, org: &OrgId, q: &Query) -> Res<UserPage> {

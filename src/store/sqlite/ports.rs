@@ -236,8 +236,21 @@ impl ScimTokens for SqliteStore {
     }
 }
 
-/// Expired replay entries dropped per consume, at most: purging costs bounded work per call.
+/// Expired entries dropped per call, at most: purging costs bounded work per call.
 const PURGE_BATCH: i64 = 64;
+
+/// Drops at most [`PURGE_BATCH`] entries of `table` (`replay` or `requests`) expired at `now`.
+fn purge_expired(tx: &rusqlite::Transaction<'_>, table: &str, now: i64) -> Result<(), SqliteError> {
+    tx.execute(
+        &format!(
+            "DELETE FROM {table} WHERE key IN \
+             (SELECT key FROM {table} WHERE expires_s <= ?1 ORDER BY expires_s LIMIT ?2)"
+        ),
+        params![now, PURGE_BATCH],
+    )
+    .map(|_| ())
+    .map_err(db)
+}
 
 impl ReplayCache for SqliteStore {
     type Error = SqliteError;
@@ -254,12 +267,7 @@ impl ReplayCache for SqliteStore {
             let tx = c
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(db)?;
-            tx.execute(
-                "DELETE FROM replay WHERE key IN \
-                 (SELECT key FROM replay WHERE expires_s <= ?1 ORDER BY expires_s LIMIT ?2)",
-                params![now, PURGE_BATCH],
-            )
-            .map_err(db)?;
+            purge_expired(&tx, "replay", now)?;
             // Inserts a new key, or takes over an expired one; an unexpired key stays as it is.
             let n = tx
                 .execute(
@@ -289,12 +297,7 @@ impl AuthnRequestStore for SqliteStore {
             let tx = c
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(db)?;
-            tx.execute(
-                "DELETE FROM requests WHERE key IN \
-                 (SELECT key FROM requests WHERE expires_s <= ?1 ORDER BY expires_s LIMIT ?2)",
-                params![now, PURGE_BATCH],
-            )
-            .map_err(db)?;
+            purge_expired(&tx, "requests", now)?;
             tx.execute(
                 "INSERT INTO requests (key, expires_s) VALUES (?1, ?2) \
                  ON CONFLICT (key) DO UPDATE SET expires_s = excluded.expires_s",
