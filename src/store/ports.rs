@@ -121,7 +121,7 @@ pub trait ScimTokens: Storage {
 ///   the crate only reads through this port, and writes accounts only through
 ///   [`ScimDirectory`], in the same transaction as the directory change.
 pub trait Accounts: Storage {
-    /// The account whose email has this [`email_key`].
+    /// The account whose email has this [`email_key`](crate::store::email_key).
     fn account_by_email(
         &self,
         key: &EmailKey,
@@ -135,7 +135,7 @@ pub trait Accounts: Storage {
     ) -> impl Future<Output = Result<Option<Membership>, Self::Error>> + Send;
 
     /// Creates an account (outside SCIM: sign-up, invitation). Conflicts with [`Conflict::Email`]
-    /// when an account has that email (compared by [`email_key`]).
+    /// when an account has that email (compared by [`email_key`](crate::store::email_key)).
     fn create_account(
         &self,
         account: &Account,
@@ -182,7 +182,7 @@ pub trait ScimDirectory: Accounts {
     ///   with a `member` membership.
     ///
     /// The membership's `active` flag follows `user.active`. [`Conflict::UserName`] when the
-    /// organization has a user with the same [`user_name_key`]. On any conflict nothing is stored.
+    /// organization has a user with the same [`user_name_key`](crate::resource::user_name_key). On any conflict nothing is stored.
     fn create_user(
         &self,
         user: &ScimUser,
@@ -196,7 +196,7 @@ pub trait ScimDirectory: Accounts {
         id: &str,
     ) -> impl Future<Output = Result<Option<ScimUser>, Self::Error>> + Send;
 
-    /// The user of `org` whose userName has this [`user_name_key`]. Never a scan.
+    /// The user of `org` whose userName has this [`user_name_key`](crate::resource::user_name_key). Never a scan.
     fn user_by_user_name(
         &self,
         org: &OrgId,
@@ -254,7 +254,7 @@ pub trait ScimDirectory: Accounts {
     ) -> impl Future<Output = Result<Vec<(String, String)>, Self::Error>> + Send;
 
     /// Atomically creates `group`: [`Conflict::DisplayName`] when the organization has a group
-    /// with the same [`group_name_key`], [`Conflict::UnknownMember`] when a member is not a user of
+    /// with the same [`group_name_key`](crate::resource::group_name_key), [`Conflict::UnknownMember`] when a member is not a user of
     /// the organization. On conflict nothing is stored.
     fn create_group(
         &self,
