@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use tokio_postgres::{GenericClient, Row, Transaction};
 
+use super::groups::{create_group_tx, groups_where, update_group_tx};
 use super::ports::{corrupt, org_id};
 use super::{db, unique_violation, PostgresError, PostgresStore};
 use crate::resource::{
@@ -14,17 +15,14 @@ use crate::resource::{
 use crate::store::sql_rows::{decode_into, encode, join_time, split_time};
 use crate::store::sql_rows::{mentions_groups, page};
 use crate::store::{
-    email_key, Account, AccountLink, Accounts, Conflict, EmailKey, GroupPage, Membership, OrgRole,
-    Query, ScimDirectory, UserPage,
+    email_key, AccountLink, Conflict, GroupPage, OrgRole, Query, ScimDirectory, UserPage,
 };
 
-type Res<T> = Result<T, PostgresError>;
+pub(super) type Res<T> = Result<T, PostgresError>;
 
 const USER_COLUMNS: &str =
     "org, id, account, user_name, external_id, active, created_s, created_n, \
      modified_s, modified_n, version, data";
-const GROUP_COLUMNS: &str =
-    "org, id, display_name, external_id, created_s, created_n, modified_s, modified_n, version";
 
 fn user_from_row(r: &Row) -> Res<ScimUser> {
     let mut u = ScimUser {
@@ -49,7 +47,7 @@ fn user_from_row(r: &Row) -> Res<ScimUser> {
     Ok(u)
 }
 
-fn role_code(r: OrgRole) -> i16 {
+pub(super) fn role_code(r: OrgRole) -> i16 {
     match r {
         OrgRole::Member => 0,
         OrgRole::Admin => 1,
@@ -57,7 +55,7 @@ fn role_code(r: OrgRole) -> i16 {
     }
 }
 
-fn role(code: i16) -> Res<OrgRole> {
+pub(super) fn role(code: i16) -> Res<OrgRole> {
     Ok(match code {
         0 => OrgRole::Member,
         1 => OrgRole::Admin,
@@ -66,13 +64,13 @@ fn role(code: i16) -> Res<OrgRole> {
     })
 }
 
-fn version(v: u64) -> i64 {
+pub(super) fn version(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
 /// A statement's error: a unique violation is the conflict it stands for (the transaction is
 /// rolled back when dropped), anything else a storage failure.
-fn conflict_or(e: tokio_postgres::Error) -> Res<Conflict> {
+pub(super) fn conflict_or(e: tokio_postgres::Error) -> Res<Conflict> {
     match unique_violation(&e).as_deref() {
         Some("sso_scim_users_name_key" | "sso_scim_users_pkey") => Ok(Conflict::UserName),
         Some("sso_scim_users_account_key") => Ok(Conflict::AccountLinked),
@@ -82,17 +80,7 @@ fn conflict_or(e: tokio_postgres::Error) -> Res<Conflict> {
     }
 }
 
-/// Runs a write; a unique violation returns early from the enclosing function as that conflict.
-macro_rules! write {
-    ($e:expr) => {
-        match $e.await {
-            Ok(n) => n,
-            Err(e) => return conflict_or(e).map(Err),
-        }
-    };
-}
-
-async fn exists<C: GenericClient>(
+pub(super) async fn exists<C: GenericClient>(
     c: &C,
     sql: &str,
     p: &[&(dyn tokio_postgres::types::ToSql + Sync)],
@@ -463,231 +451,6 @@ async fn list_users<C: GenericClient>(
     Ok(UserPage { users, total })
 }
 
-async fn members_of<C: GenericClient>(c: &C, org: &str, group: &str) -> Res<Vec<String>> {
-    let rows = c
-        .query(
-            "SELECT user_id FROM sso_scim_group_members WHERE org = $1 AND group_id = $2 ORDER BY pos",
-            &[&org, &group],
-        )
-        .await
-        .map_err(db)?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
-}
-
-async fn groups_where<C: GenericClient>(
-    c: &C,
-    clause: &str,
-    p: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-    org: &str,
-) -> Res<Vec<ScimGroup>> {
-    let rows = c
-        .query(
-            &format!("SELECT {GROUP_COLUMNS} FROM sso_scim_groups WHERE {clause} ORDER BY seq"),
-            p,
-        )
-        .await
-        .map_err(db)?;
-    let mut out = Vec::new();
-    for r in rows {
-        let id: String = r.get(1);
-        let members = members_of(c, org, &id).await?;
-        out.push(ScimGroup {
-            org: org_id(r.get(0))?,
-            id,
-            display_name: r.get(2),
-            external_id: r.get(3),
-            members,
-            created: join_time(r.get(4), r.get(5)),
-            last_modified: join_time(r.get(6), r.get(7)),
-            version: u64::try_from(r.get::<_, i64>(8)).map_err(corrupt)?,
-        });
-    }
-    Ok(out)
-}
-
-async fn members_exist(tx: &Transaction<'_>, g: &ScimGroup) -> Res<bool> {
-    for m in &g.members {
-        if !exists(
-            tx,
-            "SELECT 1 FROM sso_scim_users WHERE org = $1 AND id = $2 FOR SHARE",
-            &[&g.org.as_str(), m],
-        )
-        .await?
-        {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-async fn write_members(tx: &Transaction<'_>, g: &ScimGroup) -> Res<()> {
-    let o = g.org.as_str();
-    tx.execute(
-        "DELETE FROM sso_scim_group_members WHERE org = $1 AND group_id = $2",
-        &[&o, &g.id],
-    )
-    .await
-    .map_err(db)?;
-    for (i, m) in g.members.iter().enumerate() {
-        let pos = i32::try_from(i).unwrap_or(i32::MAX);
-        tx.execute(
-            "INSERT INTO sso_scim_group_members (org, group_id, user_id, pos) VALUES ($1, $2, $3, $4)",
-            &[&o, &g.id, m, &pos],
-        )
-        .await
-        .map_err(db)?;
-    }
-    Ok(())
-}
-
-async fn create_group_tx(tx: Transaction<'_>, g: &ScimGroup) -> Res<Result<(), Conflict>> {
-    if !members_exist(&tx, g).await? {
-        return Ok(Err(Conflict::UnknownMember));
-    }
-    let (cs, cn) = split_time(g.created);
-    let (ms, mn) = split_time(g.last_modified);
-    let key = group_name_key(&g.display_name);
-    write!(tx.execute(
-        "INSERT INTO sso_scim_groups (org, id, display_name, name_key, external_id, created_s, created_n, \
-         modified_s, modified_n, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        &[&g.org.as_str(), &g.id, &g.display_name, &key.as_str(), &g.external_id, &cs, &cn, &ms, &mn, &version(g.version)],
-    ));
-    write_members(&tx, g).await?;
-    tx.commit().await.map_err(db)?;
-    Ok(Ok(()))
-}
-
-async fn update_group_tx(
-    tx: Transaction<'_>,
-    g: &ScimGroup,
-    expected: u64,
-) -> Res<Result<(), Conflict>> {
-    let o = g.org.as_str();
-    let current = tx
-        .query_opt(
-            "SELECT version FROM sso_scim_groups WHERE org = $1 AND id = $2 FOR UPDATE",
-            &[&o, &g.id],
-        )
-        .await
-        .map_err(db)?;
-    let Some(current) = current else {
-        return Ok(Err(Conflict::NotFound));
-    };
-    let current = u64::try_from(current.get::<_, i64>(0)).unwrap_or(0);
-    if current != expected {
-        return Ok(Err(Conflict::Version { current }));
-    }
-    if !members_exist(&tx, g).await? {
-        return Ok(Err(Conflict::UnknownMember));
-    }
-    let (ms, mn) = split_time(g.last_modified);
-    let key = group_name_key(&g.display_name);
-    write!(tx.execute(
-        "UPDATE sso_scim_groups SET display_name = $3, name_key = $4, external_id = $5, modified_s = $6, \
-         modified_n = $7, version = $8 WHERE org = $1 AND id = $2",
-        &[&o, &g.id, &g.display_name, &key.as_str(), &g.external_id, &ms, &mn, &version(expected + 1)],
-    ));
-    write_members(&tx, g).await?;
-    tx.commit().await.map_err(db)?;
-    Ok(Ok(()))
-}
-
-impl Accounts for PostgresStore {
-    async fn account_by_email(&self, key: &EmailKey) -> Res<Option<Account>> {
-        let c = self.client().await?;
-        let row = c
-            .query_opt(
-                "SELECT id, email, provisioned_by FROM sso_scim_accounts WHERE email_key = $1",
-                &[&key.as_str()],
-            )
-            .await
-            .map_err(db)?;
-        row.map(|r| account_from_row(&r)).transpose()
-    }
-
-    async fn membership(&self, org: &OrgId, account: &AccountId) -> Res<Option<Membership>> {
-        let c = self.client().await?;
-        let row = c
-            .query_opt(
-                "SELECT role, active FROM sso_scim_memberships WHERE org = $1 AND account = $2",
-                &[&org.as_str(), &account.as_str()],
-            )
-            .await
-            .map_err(db)?;
-        row.map(|r| {
-            Ok(Membership {
-                role: role(r.get(0))?,
-                active: r.get(1),
-            })
-        })
-        .transpose()
-    }
-
-    async fn create_account(&self, account: &Account) -> Res<Result<(), Conflict>> {
-        let c = self.client().await?;
-        let r = c
-            .execute(
-                "INSERT INTO sso_scim_accounts (id, email, email_key, provisioned_by) VALUES ($1, $2, $3, $4)",
-                &[&account.id.as_str(), &account.email, &email_key(&account.email).as_str(), &account.provisioned_by.as_ref().map(OrgId::as_str)],
-            )
-            .await;
-        match r {
-            Ok(_) => Ok(Ok(())),
-            Err(e) => conflict_or(e).map(Err),
-        }
-    }
-
-    async fn account(&self, id: &AccountId) -> Res<Option<Account>> {
-        let c = self.client().await?;
-        let row = c
-            .query_opt(
-                "SELECT id, email, provisioned_by FROM sso_scim_accounts WHERE id = $1",
-                &[&id.as_str()],
-            )
-            .await
-            .map_err(db)?;
-        row.map(|r| account_from_row(&r)).transpose()
-    }
-
-    async fn put_membership(
-        &self,
-        org: &OrgId,
-        account: &AccountId,
-        membership: &Membership,
-    ) -> Res<Result<(), Conflict>> {
-        let mut c = self.client().await?;
-        let tx = tokio_postgres::Client::transaction(&mut c)
-            .await
-            .map_err(db)?;
-        if !exists(
-            &tx,
-            "SELECT 1 FROM sso_scim_accounts WHERE id = $1 FOR SHARE",
-            &[&account.as_str()],
-        )
-        .await?
-        {
-            return Ok(Err(Conflict::NotFound));
-        }
-        tx.execute(
-            "INSERT INTO sso_scim_memberships (org, account, role, active) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (org, account) DO UPDATE SET role = EXCLUDED.role, active = EXCLUDED.active",
-            &[&org.as_str(), &account.as_str(), &role_code(membership.role), &membership.active],
-        )
-        .await
-        .map_err(db)?;
-        tx.commit().await.map_err(db)?;
-        Ok(Ok(()))
-    }
-}
-
-fn account_from_row(r: &Row) -> Res<Account> {
-    Ok(Account {
-        id: AccountId::new(r.get::<_, String>(0)).map_err(corrupt)?,
-        email: r.get(1),
-        provisioned_by: r.get::<_, Option<String>>(2).map(org_id).transpose()?,
-    })
-}
-
 impl ScimDirectory for PostgresStore {
     async fn create_user(&self, user: &ScimUser, link: &AccountLink) -> Res<Result<(), Conflict>> {
         let mut c = self.client().await?;
@@ -858,7 +621,8 @@ impl ScimDirectory for PostgresStore {
                 groups_where(&**c, "org = $1 AND name_key = $2", &[&o, &key.as_str()], o).await?
             }
             Some(Filter::Compare(p, CompareOp::Eq, CompValue::Str(v))) if p.is("id") => {
-                groups_where(&**c, "org = $1 AND id = $2", &[&o, v], o).await?
+                let v: &str = v;
+                groups_where(&**c, "org = $1 AND id = $2", &[&o, &v], o).await?
             }
             _ => groups_where(&**c, "org = $1", &[&o], o).await?,
         };

@@ -15,7 +15,19 @@
 //!   `sso_scim_`, so they can live in the host's own database.
 //! - A connection pool (deadpool) on the tokio runtime.
 
+/// Runs a write; a unique violation returns early from the enclosing function as that conflict.
+macro_rules! write {
+    ($e:expr) => {
+        match $e.await {
+            Ok(n) => n,
+            Err(e) => return conflict_or(e).map(Err),
+        }
+    };
+}
+
+mod accounts;
 mod directory;
+mod groups;
 mod ports;
 mod schema;
 

@@ -19,8 +19,10 @@
 //! statements and its own threads, not a query builder or an async runtime; bundling means the
 //! crate needs no system library, so the README's commands work on a fresh machine.
 
+mod accounts;
 mod codec;
 mod directory;
+mod groups;
 mod ports;
 mod schema;
 mod workers;
