@@ -2,6 +2,8 @@
 //! own race polls futures on one task, which for an in-memory store is sequential).
 
 mod common;
+#[path = "store_races/mod.rs"]
+mod store_races;
 
 use std::sync::Arc;
 
@@ -72,4 +74,28 @@ fn memory_caches_keep_the_replay_and_request_contracts() {
         &sso_scim::MemoryAuthnRequests::new(),
         "memory",
     ));
+}
+
+#[test]
+fn memory_races_on_a_multi_threaded_runtime_have_one_winner() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .build()
+        .unwrap();
+    let store = Arc::new(MemoryStore::new());
+    let stores: Vec<Arc<MemoryStore>> = (0..32).map(|_| store.clone()).collect();
+    rt.block_on(store_races::one_user_name(
+        &stores,
+        &OrgId::new("memory-race").unwrap(),
+    ));
+    rt.block_on(store_races::one_domain_owner(
+        &stores,
+        "memory-race.example",
+    ));
+    let cache = Arc::new(sso_scim::MemoryReplayCache::new());
+    let caches: Vec<_> = (0..32).map(|_| cache.clone()).collect();
+    rt.block_on(store_races::one_consume(&caches, "memory-race"));
+    let requests = Arc::new(sso_scim::MemoryAuthnRequests::new());
+    let all: Vec<_> = (0..32).map(|_| requests.clone()).collect();
+    rt.block_on(store_races::one_request_consume(&all, "memory-race"));
 }

@@ -768,6 +768,38 @@ pub async fn paging<S: ScimStore>(s: &S, p: &str) {
         "order is stable under deletes"
     );
     assert_eq!(page(4, 3).await, (rest[4..7].to_vec(), 21));
+    // Paging stays stable while users are inserted: new users come after every existing one, so
+    // a client paging through meets each existing user once, in order.
+    let mut seen = page(0, 7).await.0;
+    for i in 25..31 {
+        let email = format!("user{i}@{p}.example");
+        let acc = new_account(p, &format!("u{i}"), &email, Some(&o));
+        let mut u = sample_user(
+            &o,
+            &format!("{p}-u{i:02}"),
+            &acc.id,
+            &format!("user{i}@example.com"),
+            &email,
+        );
+        u.created = t(i);
+        assert_eq!(
+            ok("create", s.create_user(&u, &AccountLink::New(acc))).await,
+            Ok(())
+        );
+        let next = page(seen.len(), 7).await.0;
+        seen.extend(next);
+    }
+    while seen.len() < 27 {
+        let next = page(seen.len(), 7).await.0;
+        assert!(!next.is_empty(), "paging ended early");
+        seen.extend(next);
+    }
+    assert_eq!(
+        &seen[..rest.len()],
+        &rest[..],
+        "every existing user once, in order, while inserting"
+    );
+    assert_eq!(seen.len(), 27, "no user twice");
     // Updates do not move users.
     let mut first = ok("user", s.user(&o, &rest[0])).await.unwrap();
     first.display_name = Some("moved?".into());
