@@ -128,7 +128,7 @@ fn postgres(n: usize, rt: &tokio::runtime::Runtime) -> Option<sso_scim::store::P
             c.execute(
                 "INSERT INTO sso_scim_accounts (id, email, email_key, provisioned_by)
                  SELECT 'a' || i, 'user' || i || '@example.com', 'user' || i || '@example.com', 'bench'
-                 FROM generate_series(0, $1 - 1) i",
+                 FROM generate_series(0::bigint, $1::bigint - 1) i",
                 &[&n],
             )
             .await
@@ -225,7 +225,7 @@ fn bench(c: &mut Criterion) {
     let rt = runtime();
     for n in sizes() {
         let m = memory(n, &rt);
-        let replay = MemoryReplayCache::new();
+        let replay = MemoryReplayCache::with_capacity(50_000_000);
         bench_memory(c, &rt, n, &MemoryPair(m, replay));
         let s = sqlite(n);
         bench_store(c, &rt, "sqlite", n, &s);
