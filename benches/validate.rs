@@ -92,7 +92,8 @@ fn floor_inputs(xml: &[u8]) -> Floor {
     f
 }
 
-fn group(c: &mut Criterion, name: &str, xml: &[u8], form: &str) {
+/// The SP configuration every vector of the benches was made for, and the instant to validate at.
+fn validator_and_now() -> (AssertionValidator, Timestamp) {
     let config = SsoConfig::builder()
         .idp_certificate(CERT)
         .idp_sso_url("https://dev-123.okta.com/app/x/exkTEST/sso/saml")
@@ -102,8 +103,12 @@ fn group(c: &mut Criterion, name: &str, xml: &[u8], form: &str) {
         .allow_idp_initiated(true)
         .build()
         .expect("config");
-    let validator = AssertionValidator::new(config);
     let now = Timestamp::parse("2026-01-15T10:00:30Z").expect("now");
+    (AssertionValidator::new(config), now)
+}
+
+fn group(c: &mut Criterion, name: &str, xml: &[u8], form: &str) {
+    let (validator, now) = validator_and_now();
     let none: [&str; 0] = [];
     let floor = floor_inputs(xml);
     assert_eq!(floor.signed.len(), 2);
@@ -175,17 +180,7 @@ fn hostile(c: &mut Criterion) {
 /// Whole validation per byte: the real 256 KiB response (accepted) against each hostile shape of
 /// the work-bound test (refused). Report each shape's time per byte over `large_response`'s.
 fn hostile_validation(c: &mut Criterion) {
-    let config = SsoConfig::builder()
-        .idp_certificate(CERT)
-        .idp_sso_url("https://dev-123.okta.com/app/x/exkTEST/sso/saml")
-        .idp_issuer("http://www.okta.com/exkTEST")
-        .sp_entity_id("https://sp.example.com/saml/metadata")
-        .acs_url("https://sp.example.com/saml/acs")
-        .allow_idp_initiated(true)
-        .build()
-        .expect("config");
-    let validator = AssertionValidator::new(config);
-    let now = Timestamp::parse("2026-01-15T10:00:30Z").expect("now");
+    let (validator, now) = validator_and_now();
     let none: [&str; 0] = [];
     let shapes = [
         (

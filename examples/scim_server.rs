@@ -145,20 +145,28 @@ impl StoreSpec {
     }
 }
 
-/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`; a `password=` parameter is
+/// masked too. The userinfo ends at the *last* `@`, so a password with `/`, `#` or `@` is still
+/// masked whole.
 fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let end = rest.find('/').unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    match authority.rsplit_once('@') {
+    let rest = match rest.rsplit_once('@') {
         Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => url.to_owned(),
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => format!("{userinfo}@{host}"),
         },
-        None => url.to_owned(),
-    }
+        None => rest.to_owned(),
+    };
+    let masked: Vec<String> = rest
+        .split('&')
+        .map(|part| match part.find("password=") {
+            Some(i) if i == 0 || part[..i].ends_with('?') => format!("{}password=***", &part[..i]),
+            _ => part.to_owned(),
+        })
+        .collect();
+    format!("{scheme}://{}", masked.join("&"))
 }
 
 fn usage() -> ExitCode {

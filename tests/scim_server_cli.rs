@@ -267,6 +267,32 @@ fn a_store_url_is_printed_without_its_password() {
         Some("Store: postgres://sso:***@127.0.0.1:1/sso")
     );
     assert!(!stdout.contains("s3cret") && !String::from_utf8_lossy(&out.stderr).contains("s3cret"));
+    for (url, shown) in [
+        (
+            "postgres://sso:s3/cr#et@127.0.0.1:1/sso",
+            "Store: postgres://sso:***@127.0.0.1:1/sso",
+        ),
+        (
+            "postgresql://127.0.0.1:1/sso?user=sso&password=s3cret&sslmode=disable",
+            "Store: postgresql://127.0.0.1:1/sso?user=sso&password=***&sslmode=disable",
+        ),
+        (
+            "postgres://127.0.0.1:1/sso?password=s3cret",
+            "Store: postgres://127.0.0.1:1/sso?password=***",
+        ),
+    ] {
+        let out = Command::new(binary())
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--store", url])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(stdout.lines().next(), Some(shown), "{url}");
+        let all = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            !all.contains("s3cret") && !all.contains("s3/cr#et"),
+            "{url} leaked: {all}"
+        );
+    }
     let bad = Command::new(binary())
         .args([
             "--listen",

@@ -3,7 +3,7 @@
 use tokio_postgres::{GenericClient, Transaction};
 
 use super::db;
-use super::directory::{conflict_or, exists, version, Res};
+use super::directory::{conflict_or, version, Res};
 use super::ports::{corrupt, org_id};
 use crate::resource::{group_name_key, ScimGroup};
 use crate::store::sql_rows::{join_time, split_time};
@@ -12,19 +12,28 @@ use crate::store::Conflict;
 const GROUP_COLUMNS: &str =
     "org, id, display_name, external_id, created_s, created_n, modified_s, modified_n, version";
 
-pub(super) async fn members_of<C: GenericClient>(
+/// The members of each group of `ids` (of `org`), in order: one statement for all groups.
+async fn members_of<C: GenericClient>(
     c: &C,
     org: &str,
-    group: &str,
-) -> Res<Vec<String>> {
+    ids: &[String],
+) -> Res<std::collections::HashMap<String, Vec<String>>> {
+    let mut out: std::collections::HashMap<String, Vec<String>> = Default::default();
+    if ids.is_empty() {
+        return Ok(out);
+    }
     let rows = c
         .query(
-            "SELECT user_id FROM sso_scim_group_members WHERE org = $1 AND group_id = $2 ORDER BY pos",
-            &[&org, &group],
+            "SELECT group_id, user_id FROM sso_scim_group_members \
+             WHERE org = $1 AND group_id = ANY($2) ORDER BY group_id, pos",
+            &[&org, &ids],
         )
         .await
         .map_err(db)?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    for r in rows {
+        out.entry(r.get(0)).or_default().push(r.get(1));
+    }
+    Ok(out)
 }
 
 pub(super) async fn groups_where<C: GenericClient>(
@@ -40,16 +49,17 @@ pub(super) async fn groups_where<C: GenericClient>(
         )
         .await
         .map_err(db)?;
-    let mut out = Vec::new();
+    let ids: Vec<String> = rows.iter().map(|r| r.get(1)).collect();
+    let mut members = members_of(c, org, &ids).await?;
+    let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let id: String = r.get(1);
-        let members = members_of(c, org, &id).await?;
         out.push(ScimGroup {
             org: org_id(r.get(0))?,
+            members: members.remove(&id).unwrap_or_default(),
             id,
             display_name: r.get(2),
             external_id: r.get(3),
-            members,
             created: join_time(r.get(4), r.get(5)),
             last_modified: join_time(r.get(6), r.get(7)),
             version: u64::try_from(r.get::<_, i64>(8)).map_err(corrupt)?,
@@ -58,21 +68,24 @@ pub(super) async fn groups_where<C: GenericClient>(
     Ok(out)
 }
 
+/// Are all of `g`'s members users of its organization? One statement, whatever the group's
+/// size (the members are locked against deletion until the transaction ends).
 pub(super) async fn members_exist(tx: &Transaction<'_>, g: &ScimGroup) -> Res<bool> {
-    for m in &g.members {
-        if !exists(
-            tx,
-            "SELECT 1 FROM sso_scim_users WHERE org = $1 AND id = $2 FOR SHARE",
-            &[&g.org.as_str(), m],
-        )
-        .await?
-        {
-            return Ok(false);
-        }
+    if g.members.is_empty() {
+        return Ok(true);
     }
-    Ok(true)
+    let rows = tx
+        .query(
+            "SELECT id FROM sso_scim_users WHERE org = $1 AND id = ANY($2) FOR SHARE",
+            &[&g.org.as_str(), &g.members],
+        )
+        .await
+        .map_err(db)?;
+    let distinct: std::collections::HashSet<&String> = g.members.iter().collect();
+    Ok(rows.len() == distinct.len())
 }
 
+/// Replaces the member rows of `g`: one statement for all of them.
 pub(super) async fn write_members(tx: &Transaction<'_>, g: &ScimGroup) -> Res<()> {
     let o = g.org.as_str();
     tx.execute(
@@ -81,16 +94,18 @@ pub(super) async fn write_members(tx: &Transaction<'_>, g: &ScimGroup) -> Res<()
     )
     .await
     .map_err(db)?;
-    for (i, m) in g.members.iter().enumerate() {
-        let pos = i32::try_from(i).unwrap_or(i32::MAX);
-        tx.execute(
-            "INSERT INTO sso_scim_group_members (org, group_id, user_id, pos) VALUES ($1, $2, $3, $4)",
-            &[&o, &g.id, m, &pos],
-        )
-        .await
-        .map_err(db)?;
+    if g.members.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    tx.execute(
+        "INSERT INTO sso_scim_group_members (org, group_id, user_id, pos) \
+         SELECT $1, $2, m.user_id, (m.pos - 1)::integer FROM unnest($3::text[]) WITH ORDINALITY AS m(user_id, pos) \
+         ON CONFLICT DO NOTHING",
+        &[&o, &g.id, &g.members],
+    )
+    .await
+    .map(|_| ())
+    .map_err(db)
 }
 
 pub(super) async fn create_group_tx(

@@ -6,6 +6,7 @@
 //! with `BEGIN IMMEDIATE` and wait (busy timeout) instead of failing with SQLITE_BUSY.
 
 use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -98,9 +99,15 @@ impl std::fmt::Debug for Workers {
     }
 }
 
+/// Runs one job; a panic inside it (a bug) fails that job's reply, not the thread: its answer
+/// is dropped unanswered and an open transaction rolls back as it unwinds.
+fn run(job: Job, conn: &mut Connection) {
+    let _ = catch_unwind(AssertUnwindSafe(|| job(conn)));
+}
+
 fn serve(rx: Receiver<Job>, mut conn: Connection) {
     while let Ok(job) = rx.recv() {
-        job(&mut conn);
+        run(job, &mut conn);
     }
 }
 
@@ -114,7 +121,7 @@ fn serve_shared(rx: Arc<Mutex<Receiver<Job>>>, mut conn: Connection) {
             rx.recv()
         };
         match job {
-            Ok(job) => job(&mut conn),
+            Ok(job) => run(job, &mut conn),
             Err(_) => return,
         }
     }
