@@ -161,14 +161,8 @@ fn postgres(n: usize, rt: &tokio::runtime::Runtime) -> Option<sso_scim::store::P
 }
 
 fn lookup_query(i: usize) -> Query {
-    Query {
-        filter: Some(
-            parse_filter(&format!("userName eq \"USER{i}@example.com\"")).expect("filter"),
-        ),
-        sort: None,
-        start: 0,
-        count: 1,
-    }
+    Query::page(0, 1)
+        .filtered(parse_filter(&format!("userName eq \"USER{i}@example.com\"")).expect("filter"))
 }
 
 fn bench_store<S: ScimDirectory + ReplayCache>(
@@ -187,7 +181,8 @@ fn bench_store<S: ScimDirectory + ReplayCache>(
             i = (i * 7919 + 13) % n;
             let page = rt
                 .block_on(store.query_users(&org, &lookup_query(i)))
-                .expect("query");
+                .expect("query")
+                .expect("within the bound");
             assert_eq!(page.users.len(), 1);
         })
     });
@@ -246,7 +241,8 @@ fn bench_memory(c: &mut Criterion, rt: &tokio::runtime::Runtime, n: usize, m: &M
             i = (i * 7919 + 13) % n;
             let page = rt
                 .block_on(m.0.query_users(&org, &lookup_query(i)))
-                .expect("query");
+                .expect("query")
+                .expect("within the bound");
             assert_eq!(page.users.len(), 1);
         })
     });

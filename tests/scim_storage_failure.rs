@@ -9,7 +9,7 @@ use common::block_on;
 use sso_scim::store::{
     Account, AccountLink, Accounts, ClaimOutcome, Conflict, DomainClaims, EmailKey, GroupPage,
     Membership, OrgSettings, Organization, Query, ScimDirectory, ScimTokens, Storage, TokenRecord,
-    UserNameKey, UserPage,
+    TooMany, UserNameKey, UserPage,
 };
 use sso_scim::{
     AccountId, DomainName, MemoryStore, OrgId, ScimGroup, ScimRequest, ScimService, ScimUser,
@@ -135,14 +135,14 @@ impl ScimDirectory for Flaky {
         self.check()?;
         ok(self.inner.update_user(u, e, v).await)
     }
-    async fn delete_user(&self, o: &OrgId, id: &str, d: bool) -> Result<bool, Down> {
+    async fn delete_user(&self, o: &OrgId, id: &str, d: bool, now: Timestamp) -> Result<bool, Down> {
         self.check()?;
-        ok(self.inner.delete_user(o, id, d).await)
+        ok(self.inner.delete_user(o, id, d, now).await)
     }
     async fn list_users(&self, o: &OrgId, s: usize, c: usize) -> Result<UserPage, Down> {
         ok(self.inner.list_users(o, s, c).await)
     }
-    async fn query_users(&self, o: &OrgId, q: &Query) -> Result<UserPage, Down> {
+    async fn query_users(&self, o: &OrgId, q: &Query) -> Result<Result<UserPage, TooMany>, Down> {
         ok(self.inner.query_users(o, q).await)
     }
     async fn groups_of_user(&self, o: &OrgId, id: &str) -> Result<Vec<(String, String)>, Down> {
@@ -159,11 +159,11 @@ impl ScimDirectory for Flaky {
         self.check()?;
         ok(self.inner.update_group(g, v).await)
     }
-    async fn delete_group(&self, o: &OrgId, id: &str) -> Result<bool, Down> {
+    async fn delete_group(&self, o: &OrgId, id: &str, now: Timestamp) -> Result<bool, Down> {
         self.check()?;
-        ok(self.inner.delete_group(o, id).await)
+        ok(self.inner.delete_group(o, id, now).await)
     }
-    async fn query_groups(&self, o: &OrgId, q: &Query) -> Result<GroupPage, Down> {
+    async fn query_groups(&self, o: &OrgId, q: &Query) -> Result<Result<GroupPage, TooMany>, Down> {
         ok(self.inner.query_groups(o, q).await)
     }
 }

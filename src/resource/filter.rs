@@ -490,6 +490,29 @@ pub fn parse_patch_path(s: &str) -> Result<PatchPath, FilterError> {
     })
 }
 
+impl Filter {
+    /// Whether the filter reads a user's `groups` (a store then needs the memberships).
+    pub fn mentions_groups(&self) -> bool {
+        match self {
+            Filter::And(a, b) | Filter::Or(a, b) => a.mentions_groups() || b.mentions_groups(),
+            Filter::Not(a) => a.mentions_groups(),
+            Filter::ValuePath(p, _) | Filter::Present(p) | Filter::Compare(p, _, _) => {
+                p.attr.eq_ignore_ascii_case("groups")
+            }
+        }
+    }
+
+    /// How many comparisons the filter makes per resource (its leaves): the unit of scan work.
+    pub fn terms(&self) -> usize {
+        match self {
+            Filter::And(a, b) | Filter::Or(a, b) => a.terms() + b.terms(),
+            Filter::Not(a) => a.terms(),
+            Filter::ValuePath(_, f) => 1 + f.terms(),
+            Filter::Present(_) | Filter::Compare(..) => 1,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use super::model::{etag, group_json, GroupInput};
 use super::patch;
 use super::query::{ListParams, Projection};
 use super::service::{
-    check_if_match, json_body, list_response, not_modified, resource_response, store_failure, uuid,
+    check_if_match, json_body, list_response, not_modified, resource_response, store_failure, too_many, uuid,
     Fail, Failure, ScimRequest, ScimResponse, ScimService, GROUP_SHAPE,
 };
 use crate::resource::{check_types, GROUP, GROUP_SCHEMA};
@@ -56,9 +56,10 @@ impl<S: ScimStore> ScimService<S> {
         }
         let page = self
             .store
-            .query_groups(org, &params.store_query())
+            .query_groups(org, &params.store_query(self.scan_work))
             .await
-            .map_err(store_failure)?;
+            .map_err(store_failure)?
+            .map_err(|e| too_many(e, self.scan_work))?;
         let mut out = Vec::with_capacity(page.groups.len());
         for g in &page.groups {
             out.push(self.group_resource(g, &params.projection).await?);
@@ -213,6 +214,7 @@ impl<S: ScimStore> ScimService<S> {
         org: &OrgId,
         id: &str,
         req: &ScimRequest<'_>,
+        now: Timestamp,
     ) -> Result<ScimResponse, Fail<S>> {
         if req.header("if-match").is_some() {
             let current = self.load_group(org, id).await?;
@@ -220,7 +222,7 @@ impl<S: ScimStore> ScimService<S> {
         }
         if self
             .store
-            .delete_group(org, id)
+            .delete_group(org, id, now)
             .await
             .map_err(store_failure)?
         {

@@ -39,13 +39,17 @@ pub(crate) struct ListParams {
 }
 
 impl ListParams {
-    /// What the store is asked for: the filter, the order and the 0-based page.
-    pub(crate) fn store_query(&self) -> crate::store::Query {
+    /// What the store is asked for: the filter, the order, the 0-based page, and how many
+    /// resources it may examine: `scan_work` divided by the comparisons made per resource (the
+    /// filter's terms, plus one for a sort).
+    pub(crate) fn store_query(&self, scan_work: usize) -> crate::store::Query {
+        let per_resource = self.filter.as_ref().map_or(0, Filter::terms) + usize::from(self.sort.is_some());
         crate::store::Query {
             filter: self.filter.clone(),
             sort: self.sort.clone(),
             start: self.start_index - 1,
             count: self.count,
+            max_examined: scan_work / per_resource.max(1),
         }
     }
 }

@@ -20,6 +20,14 @@ use crate::time::Timestamp;
 /// Largest request body accepted (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// The default bound on the work of one list or search request: resources examined times the
+/// comparisons made on each (the filter's terms, plus one for a sort). A filter no index serves
+/// examines every resource of the organization, so for example a one-term filter is answered
+/// over up to 2,000,000 users and a 100-term one over up to 20,000; past the bound the request
+/// gets 400 `tooMany`. Indexed lookups (`userName eq`, `externalId eq`, `id eq`, `displayName
+/// eq`) examine only their matches. Change it with [`ScimService::with_scan_work`].
+pub const DEFAULT_SCAN_WORK: usize = 2_000_000;
+
 /// What [`ScimService::respond`] returns: the response to send and, when it is a 500 because the
 /// store failed, the store's error.
 #[derive(Debug)]
@@ -85,6 +93,7 @@ pub struct ScimService<S> {
     pub(super) base_url: String,
     base_path: String,
     pub(super) rng: SystemRandom,
+    pub(super) scan_work: usize,
 }
 
 /// Why a base URL was refused.
@@ -168,7 +177,15 @@ impl<S: ScimStore> ScimService<S> {
             base_url,
             base_path,
             rng: SystemRandom::new(),
+            scan_work: DEFAULT_SCAN_WORK,
         })
+    }
+
+    /// With another bound on the work of one list or search request (see
+    /// [`DEFAULT_SCAN_WORK`]; at least 1).
+    pub fn with_scan_work(mut self, scan_work: usize) -> ScimService<S> {
+        self.scan_work = scan_work.max(1);
+        self
     }
 
     /// The store.
@@ -350,7 +367,7 @@ impl<S: ScimStore> ScimService<S> {
                 let settings = self.settings(&org).await?;
                 self.patch_user(&settings, id, req, now).await
             }
-            ([u, id], "DELETE") if users(u) => self.delete_user(&org, id, req).await,
+            ([u, id], "DELETE") if users(u) => self.delete_user(&org, id, req, now).await,
             ([u, _], _) if users(u) => Err(method_not_allowed("GET, PUT, PATCH, DELETE").into()),
             // Groups
             ([g], "GET") if groups(g) => {
@@ -366,7 +383,7 @@ impl<S: ScimStore> ScimService<S> {
             ([g, id], "GET") if groups(g) => self.get_group(&org, id, req).await,
             ([g, id], "PUT") if groups(g) => self.put_group(&org, id, req, now).await,
             ([g, id], "PATCH") if groups(g) => self.patch_group(&org, id, req, now).await,
-            ([g, id], "DELETE") if groups(g) => self.delete_group(&org, id, req).await,
+            ([g, id], "DELETE") if groups(g) => self.delete_group(&org, id, req, now).await,
             ([g, _], _) if groups(g) => Err(method_not_allowed("GET, PUT, PATCH, DELETE").into()),
             // Searching every resource type.
             ([s], "POST") if is(s, ".search") => {
@@ -546,6 +563,14 @@ pub(super) fn check_if_match(req: &ScimRequest<'_>, version: u64) -> Result<(), 
 pub(super) fn not_modified(req: &ScimRequest<'_>, version: u64) -> bool {
     req.header("if-none-match")
         .is_some_and(|h| names_version(h, version))
+}
+
+/// The answer to a query the store refused as too much work.
+pub(super) fn too_many(e: crate::store::TooMany, scan_work: usize) -> ScimError {
+    ScimError::too_many(format!(
+        "this filter or sort would examine more than {} resources (the service's bound is {scan_work} comparisons per request); filter on an indexed attribute (userName, externalId or id eq; displayName eq for groups) or narrow it with one",
+        e.limit
+    ))
 }
 
 pub(super) fn not_member(email: &str) -> ScimError {

@@ -8,7 +8,7 @@ use super::patch;
 use super::query::{ListParams, Projection};
 use super::service::{
     check_if_match, json_body, list_response, not_member, not_modified, resource_response,
-    store_failure, uuid, Fail, Failure, ScimRequest, ScimResponse, ScimService, USER_SHAPE,
+    store_failure, too_many, uuid, Fail, Failure, ScimRequest, ScimResponse, ScimService, USER_SHAPE,
 };
 use crate::domain::email_domain;
 use crate::resource::{check_types, ENTERPRISE_USER, USER, USER_SCHEMA};
@@ -69,9 +69,10 @@ impl<S: ScimStore> ScimService<S> {
         }
         let page = self
             .store
-            .query_users(org, &params.store_query())
+            .query_users(org, &params.store_query(self.scan_work))
             .await
-            .map_err(store_failure)?;
+            .map_err(store_failure)?
+            .map_err(|e| too_many(e, self.scan_work))?;
         let mut out = Vec::with_capacity(page.users.len());
         for u in &page.users {
             out.push(self.user_resource(u, &params.projection).await?);
@@ -144,6 +145,7 @@ impl<S: ScimStore> ScimService<S> {
         org: &OrgId,
         id: &str,
         req: &ScimRequest<'_>,
+        now: Timestamp,
     ) -> Result<ScimResponse, Fail<S>> {
         if req.header("if-match").is_some() {
             let current = self.load_user(org, id).await?;
@@ -151,7 +153,7 @@ impl<S: ScimStore> ScimService<S> {
         }
         if self
             .store
-            .delete_user(org, id, true)
+            .delete_user(org, id, true, now)
             .await
             .map_err(store_failure)?
         {
@@ -351,7 +353,7 @@ impl<S: ScimStore> ScimService<S> {
         let mut next = Self::record_from(input, current, now);
         if !next.active && settings.delete_on_deactivate {
             self.store
-                .delete_user(&settings.id, &next.id, true)
+                .delete_user(&settings.id, &next.id, true, now)
                 .await
                 .map_err(store_failure)?;
             return Ok(Attempt::Done(Box::new(next)));

@@ -20,10 +20,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::UserPage;
 use super::{
     email_key, user_name_key, Account, AccountId, AccountLink, ClaimOutcome, Conflict, Email,
-    Membership, OrgId, OrgRole, Organization, Query, ScimGroup, ScimUser, Sort, TokenRecord,
+    Membership, OrgId, OrgRole, Organization, Query, ScimGroup, ScimUser, Sort, TokenRecord, TooMany,
 };
 use super::{Accounts, DomainClaims, OrgSettings, ScimDirectory, ScimStore, ScimTokens};
 use crate::domain::DomainName;
@@ -126,13 +125,18 @@ async fn by_external_id<S: ScimDirectory>(
     org: &OrgId,
     external_id: &str,
 ) -> Result<Vec<ScimUser>, S::Error> {
-    let q = Query {
-        filter: Some(parse_filter(&format!("externalId eq {external_id:?}")).unwrap()),
-        sort: None,
-        start: 0,
-        count: 100,
-    };
-    s.query_users(org, &q).await.map(|p: UserPage| p.users)
+    let q = Query::page(0, 100)
+        .filtered(parse_filter(&format!("externalId eq {external_id:?}")).unwrap());
+    s.query_users(org, &q).await.map(|p| found(p).users)
+}
+
+/// The page of a query the store answered (every query of the suite is within its bound but
+/// those of [`scan_bound`]).
+fn found<T>(r: Result<T, TooMany>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("the store refused a query within its bound: {e}"),
+    }
 }
 
 async fn ok<T, E: std::fmt::Debug>(what: &str, r: impl Future<Output = Result<T, E>>) -> T {
@@ -156,7 +160,9 @@ pub async fn run_all<S: ScimStore>(store: &S, prefix: &str) {
     isolation(store, &format!("{prefix}-isolation")).await;
     concurrent_creates(store, &format!("{prefix}-race")).await;
     queries(store, &format!("{prefix}-queries")).await;
+    scan_bound(store, &format!("{prefix}-bound")).await;
     groups(store, &format!("{prefix}-groups")).await;
+    group_changes_touch_users(store, &format!("{prefix}-touch")).await;
 }
 
 /// Organization settings are stored and replaced.
@@ -613,12 +619,12 @@ pub async fn deletes<S: ScimStore>(s: &S, p: &str) {
         Ok(())
     );
     assert!(
-        !ok("delete", s.delete_user(&other, &u.id, true)).await,
+        !ok("delete", s.delete_user(&other, &u.id, true, t(9))).await,
         "another organization cannot delete"
     );
-    assert!(ok("delete", s.delete_user(&o, &u.id, true)).await);
+    assert!(ok("delete", s.delete_user(&o, &u.id, true, t(9))).await);
     assert!(
-        !ok("delete", s.delete_user(&o, &u.id, true)).await,
+        !ok("delete", s.delete_user(&o, &u.id, true, t(9))).await,
         "deleting twice finds nothing"
     );
     assert_eq!(ok("user", s.user(&o, &u.id)).await, None);
@@ -669,7 +675,7 @@ pub async fn deletes<S: ScimStore>(s: &S, p: &str) {
         .await,
         Ok(())
     );
-    assert!(ok("delete", s.delete_user(&o, &uh.id, true)).await);
+    assert!(ok("delete", s.delete_user(&o, &uh.id, true, t(9))).await);
     assert!(
         ok("account", s.account(&shared.id)).await.is_some(),
         "an account with another membership is kept"
@@ -700,7 +706,7 @@ pub async fn deletes<S: ScimStore>(s: &S, p: &str) {
         .await,
         Ok(())
     );
-    assert!(ok("delete", s.delete_user(&o, &ui.id, true)).await);
+    assert!(ok("delete", s.delete_user(&o, &ui.id, true, t(9))).await);
     assert!(
         ok("account", s.account(&own.id)).await.is_some(),
         "an account the host created is kept"
@@ -754,7 +760,7 @@ pub async fn paging<S: ScimStore>(s: &S, p: &str) {
     assert_eq!(page(25, 10).await, (vec![], 25));
     assert_eq!(page(3, 0).await, (vec![], 25));
     for i in [0usize, 5, 6, 24] {
-        assert!(ok("delete", s.delete_user(&o, &ids[i], true)).await);
+        assert!(ok("delete", s.delete_user(&o, &ids[i], true, t(9))).await);
     }
     let rest: Vec<String> = ids
         .iter()
@@ -930,13 +936,8 @@ pub async fn queries<S: ScimStore>(s: &S, p: &str) {
             .filter(|u| user_matches(&filter, u, &[]))
             .map(|u| u.id.as_str())
             .collect();
-        let q = Query {
-            filter: Some(filter),
-            sort: None,
-            start: 0,
-            count: 100,
-        };
-        let page = ok("query_users", s.query_users(&o, &q)).await;
+        let q = Query::page(0, 100).filtered(filter);
+        let page = found(ok("query_users", s.query_users(&o, &q)).await);
         let got: Vec<&str> = page.users.iter().map(|u| u.id.as_str()).collect();
         assert_eq!(
             got, want,
@@ -952,12 +953,15 @@ pub async fn queries<S: ScimStore>(s: &S, p: &str) {
         }),
         start: 1,
         count: 3,
+        max_examined: usize::MAX,
     };
-    let page = ok(
-        "query_users",
-        s.query_users(&o, &sorted("name.givenName", false)),
-    )
-    .await;
+    let page = found(
+        ok(
+            "query_users",
+            s.query_users(&o, &sorted("name.givenName", false)),
+        )
+        .await,
+    );
     let got: Vec<&str> = page
         .users
         .iter()
@@ -969,7 +973,7 @@ pub async fn queries<S: ScimStore>(s: &S, p: &str) {
         "sorting is case-insensitive for caseExact=false attributes, then paged"
     );
     assert_eq!(page.total, 6);
-    let page = ok("query_users", s.query_users(&o, &sorted("userName", true))).await;
+    let page = found(ok("query_users", s.query_users(&o, &sorted("userName", true))).await);
     let got: Vec<&str> = page
         .users
         .iter()
@@ -1065,7 +1069,7 @@ pub async fn groups<S: ScimStore>(s: &S, p: &str) {
         1
     );
     // A deleted user leaves its groups.
-    assert!(ok("delete_user", s.delete_user(&o, &users[2], true)).await);
+    assert!(ok("delete_user", s.delete_user(&o, &users[2], true, t(9))).await);
     assert!(ok("group", s.group(&o, &eng.id))
         .await
         .unwrap()
@@ -1073,13 +1077,8 @@ pub async fn groups<S: ScimStore>(s: &S, p: &str) {
         .is_empty());
 
     let filter = parse_filter(r#"displayName eq "eng""#).unwrap();
-    let q = Query {
-        filter: Some(filter.clone()),
-        sort: None,
-        start: 0,
-        count: 10,
-    };
-    let page = ok("query_groups", s.query_groups(&o, &q)).await;
+    let q = Query::page(0, 10).filtered(filter.clone());
+    let page = found(ok("query_groups", s.query_groups(&o, &q)).await);
     assert_eq!(
         page.groups
             .iter()
@@ -1089,13 +1088,129 @@ pub async fn groups<S: ScimStore>(s: &S, p: &str) {
     );
     assert!(page.groups.iter().all(|g| group_matches(&filter, g)));
     assert_eq!(
-        ok("query_groups", s.query_groups(&other, &q)).await.total,
+        found(ok("query_groups", s.query_groups(&other, &q)).await).total,
         0,
         "groups are scoped by organization"
     );
-    assert!(!ok("delete_group", s.delete_group(&other, &eng.id)).await);
-    assert!(ok("delete_group", s.delete_group(&o, &eng.id)).await);
+    assert!(!ok("delete_group", s.delete_group(&other, &eng.id, t(9))).await);
+    assert!(ok("delete_group", s.delete_group(&o, &eng.id, t(9))).await);
     assert_eq!(ok("group", s.group(&o, &eng.id)).await, None);
+}
+
+/// A query examines at most `max_examined` resources: a scan past it is refused with
+/// [`TooMany`], an indexed lookup is not a scan.
+pub async fn scan_bound<S: ScimStore>(s: &S, p: &str) {
+    let o = org(p, "a");
+    for i in 0..5 {
+        let email = format!("b{i}@{p}.example");
+        let acc = new_account(p, &format!("b{i}"), &email, Some(&o));
+        let u = sample_user(&o, &format!("{p}-u{i}"), &acc.id, &email, &email);
+        assert_eq!(
+            ok("create", s.create_user(&u, &AccountLink::New(acc))).await,
+            Ok(())
+        );
+    }
+    let scan = |max| {
+        Query::page(0, 10)
+            .filtered(parse_filter(r#"name.familyName eq "nobody""#).unwrap())
+            .examining_at_most(max)
+    };
+    assert_eq!(
+        ok("query_users", s.query_users(&o, &scan(3))).await,
+        Err(TooMany { limit: 3 }),
+        "a scan of 5 users is refused under a bound of 3"
+    );
+    assert_eq!(found(ok("query_users", s.query_users(&o, &scan(5))).await).total, 0);
+    let sorted = Query {
+        sort: Some(Sort {
+            by: parse_patch_path("userName").unwrap().attr,
+            descending: false,
+        }),
+        ..Query::page(0, 10).examining_at_most(4)
+    };
+    assert_eq!(
+        ok("query_users", s.query_users(&o, &sorted)).await,
+        Err(TooMany { limit: 4 }),
+        "sorting examines every user"
+    );
+    let lookup = Query::page(0, 10)
+        .filtered(parse_filter(&format!(r#"userName eq "b3@{p}.example""#)).unwrap())
+        .examining_at_most(1);
+    assert_eq!(
+        found(ok("query_users", s.query_users(&o, &lookup)).await).total,
+        1,
+        "an indexed lookup examines its matches only"
+    );
+    assert_eq!(
+        ok("list", s.query_users(&o, &Query::page(0, 2).examining_at_most(0))).await,
+        Ok(ok("list", s.list_users(&o, 0, 2)).await),
+        "a default-order page is not a scan"
+    );
+    let group = ScimGroup {
+        id: format!("{p}-g"),
+        org: o.clone(),
+        display_name: "Bound".into(),
+        external_id: None,
+        members: Vec::new(),
+        created: t(0),
+        last_modified: t(0),
+        version: 1,
+    };
+    assert_eq!(ok("create_group", s.create_group(&group)).await, Ok(()));
+    let groups = Query::page(0, 10)
+        .filtered(parse_filter(r#"externalId pr"#).unwrap())
+        .examining_at_most(0);
+    assert_eq!(
+        ok("query_groups", s.query_groups(&o, &groups)).await,
+        Err(TooMany { limit: 0 })
+    );
+}
+
+/// A user's representation includes its groups: every change of its memberships gives it a
+/// new version and `last_modified`, and a group losing a member to a user deletion changes too.
+pub async fn group_changes_touch_users<S: ScimStore>(s: &S, p: &str) {
+    let o = org(p, "a");
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let email = format!("t{i}@{p}.example");
+        let acc = new_account(p, &format!("t{i}"), &email, Some(&o));
+        let u = sample_user(&o, &format!("{p}-u{i}"), &acc.id, &email, &email);
+        assert_eq!(
+            ok("create", s.create_user(&u, &AccountLink::New(acc))).await,
+            Ok(())
+        );
+        ids.push(u.id);
+    }
+    let stamp = |u: Option<ScimUser>| u.map(|u| (u.version, u.last_modified));
+    let user = |i: usize| s.user(&o, &ids[i]);
+    let mut g = ScimGroup {
+        id: format!("{p}-g"),
+        org: o.clone(),
+        display_name: "Touch".into(),
+        external_id: None,
+        members: vec![ids[0].clone(), ids[1].clone()],
+        created: t(50),
+        last_modified: t(50),
+        version: 1,
+    };
+    assert_eq!(ok("create_group", s.create_group(&g)).await, Ok(()));
+    assert_eq!(stamp(ok("user", user(0)).await), Some((2, t(50))), "added by create_group");
+    assert_eq!(stamp(ok("user", user(2)).await), Some((1, t(0))), "not a member: untouched");
+    g.members = vec![ids[1].clone(), ids[2].clone()];
+    g.last_modified = t(60);
+    assert_eq!(ok("update_group", s.update_group(&g, 1)).await, Ok(()));
+    assert_eq!(stamp(ok("user", user(0)).await), Some((3, t(60))), "removed by update_group");
+    assert_eq!(stamp(ok("user", user(1)).await), Some((2, t(50))), "stays a member: untouched");
+    assert_eq!(stamp(ok("user", user(2)).await), Some((2, t(60))), "added by update_group");
+    assert!(ok("delete_user", s.delete_user(&o, &ids[2], true, t(70))).await);
+    let stored = ok("group", s.group(&o, &g.id)).await.unwrap();
+    assert_eq!(
+        (stored.version, stored.last_modified, stored.members.clone()),
+        (3, t(70), vec![ids[1].clone()]),
+        "a group losing a member to a user deletion changes at that instant"
+    );
+    assert!(ok("delete_group", s.delete_group(&o, &g.id, t(80))).await);
+    assert_eq!(stamp(ok("user", user(1)).await), Some((3, t(80))), "its group was deleted");
 }
 
 fn replay_key(prefix: &str, id: &str) -> crate::saml::ReplayKey {

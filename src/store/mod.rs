@@ -19,6 +19,7 @@
 //! error type; keys reach a store already normalized, as types ([`UserNameKey`], [`EmailKey`],
 //! [`DomainName`]) that only the crate's key functions make.
 
+mod hits;
 mod memory;
 mod ports;
 #[cfg(feature = "postgres")]
@@ -36,7 +37,7 @@ pub use crate::resource::{
     group_name_key, user_name_key, AccountId, Email, Enterprise, GroupNameKey, InvalidId, Manager,
     OrgId, ScimGroup, ScimUser, UserNameKey,
 };
-pub use memory::{MemoryStore, MemoryStoreError};
+pub use memory::{MemoryStore, MemoryStoreError, SCAN_BATCH};
 pub use ports::{
     Accounts, DomainClaims, OrgSettings, ScimDirectory, ScimStore, ScimTokens, Storage,
 };
@@ -44,7 +45,7 @@ pub use ports::{
 pub use postgres::{PostgresError, PostgresOptions, PostgresStore};
 pub use records::{
     email_key, Account, AccountLink, ClaimOutcome, Conflict, EmailKey, GroupPage, Membership,
-    OrgRole, Organization, Query, Sort, TokenRecord, UserPage,
+    OrgRole, Organization, Query, Sort, TokenRecord, TooMany, UserPage,
 };
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteError, SqliteOptions, SqliteStore};

@@ -11,8 +11,9 @@ use std::future::Future;
 
 use super::records::{
     Account, AccountLink, ClaimOutcome, Conflict, EmailKey, GroupPage, Membership, Organization,
-    Query, TokenRecord, UserPage,
+    Query, TokenRecord, TooMany, UserPage,
 };
+use crate::time::Timestamp;
 use crate::domain::DomainName;
 use crate::resource::{AccountId, OrgId, ScimGroup, ScimUser, UserNameKey};
 
@@ -218,12 +219,14 @@ pub trait ScimDirectory: Accounts {
     /// Deletes the user `id` of `org`, its group memberships, and the account's membership in
     /// `org`; with
     /// `delete_account_if_orphan`, also the account when it has no membership left and was created
-    /// by provisioning. `false` when there was no such user.
+    /// by provisioning. Every group the user was a member of changes with it: its version is
+    /// incremented and its `last_modified` set to `now`. `false` when there was no such user.
     fn delete_user(
         &self,
         org: &OrgId,
         id: &str,
         delete_account_if_orphan: bool,
+        now: Timestamp,
     ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
 
     /// A page of `org`'s users in the default order (creation, then id): users number
@@ -240,11 +243,16 @@ pub trait ScimDirectory: Accounts {
     /// the filter as it likes (indexes, a query language, or a scan with
     /// [`crate::resource::user_matches`]) but must return exactly the users that function
     /// accepts.
+    ///
+    /// **Bounded and never stalling**: a store examines at most [`Query::max_examined`]
+    /// resources (plus one batch) and answers [`TooMany`] past that; a scan proceeds in batches
+    /// and holds no lock, reader or connection that other requests wait on between them (a
+    /// query future that is not polled delays nothing else).
     fn query_users(
         &self,
         org: &OrgId,
         query: &Query,
-    ) -> impl Future<Output = Result<UserPage, Self::Error>> + Send;
+    ) -> impl Future<Output = Result<Result<UserPage, TooMany>, Self::Error>> + Send;
 
     /// The groups user `user_id` of `org` is a direct member of: `(group id, displayName)`.
     fn groups_of_user(
@@ -256,6 +264,10 @@ pub trait ScimDirectory: Accounts {
     /// Atomically creates `group`: [`Conflict::DisplayName`] when the organization has a group
     /// with the same [`group_name_key`](crate::resource::group_name_key), [`Conflict::UnknownMember`] when a member is not a user of
     /// the organization. On conflict nothing is stored.
+    ///
+    /// **A user's representation includes its groups**, so in the same transaction every member
+    /// gets its version incremented and its `last_modified` set to the group's (an `ETag` a
+    /// client holds for the user no longer matches).
     fn create_group(
         &self,
         group: &ScimGroup,
@@ -271,26 +283,32 @@ pub trait ScimDirectory: Accounts {
     /// Atomically replaces group `group.id` of `group.org` if its version is `expected_version`
     /// (storing `expected_version + 1`). Conflicts: [`Conflict::NotFound`], [`Conflict::Version`],
     /// [`Conflict::DisplayName`], [`Conflict::UnknownMember`]; on any of them nothing changes.
+    /// Every user added or removed changes with it, as for
+    /// [`create_group`](ScimDirectory::create_group); members that stay are untouched.
     fn update_group(
         &self,
         group: &ScimGroup,
         expected_version: u64,
     ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
 
-    /// Deletes group `id` of `org`; `false` when there was none.
+    /// Deletes group `id` of `org`; `false` when there was none. Its members change with it
+    /// (their `groups`): as for [`update_group`](ScimDirectory::update_group), with `now` as
+    /// their `last_modified`.
     fn delete_group(
         &self,
         org: &OrgId,
         id: &str,
+        now: Timestamp,
     ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
 
-    /// The groups of `org` matching `query` (as [`ScimDirectory::query_users`]; filters are evaluated as
-    /// [`crate::resource::group_matches`] does). The default order is creation order.
+    /// The groups of `org` matching `query` (as [`ScimDirectory::query_users`], bounded the
+    /// same way; filters are evaluated as [`crate::resource::group_matches`] does). The default
+    /// order is creation order.
     fn query_groups(
         &self,
         org: &OrgId,
         query: &Query,
-    ) -> impl Future<Output = Result<GroupPage, Self::Error>> + Send;
+    ) -> impl Future<Output = Result<Result<GroupPage, TooMany>, Self::Error>> + Send;
 }
 
 /// Everything the SCIM service needs, in one bound.

@@ -160,7 +160,8 @@ pub struct Sort {
     pub descending: bool,
 }
 
-/// A list query: optional filter and sort, and the page (0-based `start`, `count`).
+/// A list query: optional filter and sort, the page (0-based `start`, `count`), and how much
+/// work the store may do for it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Query {
     /// Only resources matching this filter.
@@ -171,6 +172,46 @@ pub struct Query {
     pub start: usize,
     /// At most this many results.
     pub count: usize,
+    /// The most resources the store may examine for this query (candidates an index gave, or
+    /// every resource of the organization when no index serves the filter or the sort). A query
+    /// that needs more is answered with [`TooMany`] instead, after examining at most this many
+    /// plus one batch.
+    pub max_examined: usize,
+}
+
+impl Query {
+    /// A query with no filter or sort, for `count` resources from `start`, and no work bound
+    /// (`max_examined` = `usize::MAX`; the SCIM service always sets one).
+    pub fn page(start: usize, count: usize) -> Query {
+        Query {
+            filter: None,
+            sort: None,
+            start,
+            count,
+            max_examined: usize::MAX,
+        }
+    }
+
+    /// With this filter.
+    pub fn filtered(mut self, filter: Filter) -> Query {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// With this bound on the resources examined.
+    pub fn examining_at_most(mut self, max_examined: usize) -> Query {
+        self.max_examined = max_examined;
+        self
+    }
+}
+
+/// A query the store did not answer: it would have examined more than
+/// [`Query::max_examined`] resources (the SCIM service answers 400 `tooMany`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("answering the query would examine more than {limit} resources")]
+pub struct TooMany {
+    /// The bound that was reached.
+    pub limit: usize,
 }
 
 /// A page of users and the total count.

@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use crate::resource::{self, Email, Enterprise, Filter, Manager, ScimUser};
-use crate::store::Query;
+use crate::resource::{Email, Enterprise, Manager, ScimUser};
 use crate::time::Timestamp;
 
 /// An instant as `(unix seconds, nanoseconds)` columns.
@@ -109,29 +108,4 @@ pub(crate) fn decode_into(doc: &str, u: &mut ScimUser) -> Result<(), String> {
         None => Enterprise::default(),
     };
     Ok(())
-}
-
-/// Does the filter read a user's `groups` (then the SQL stores load the memberships first)?
-pub(crate) fn mentions_groups(f: &Filter) -> bool {
-    match f {
-        Filter::And(a, b) | Filter::Or(a, b) => mentions_groups(a) || mentions_groups(b),
-        Filter::Not(a) => mentions_groups(a),
-        Filter::ValuePath(p, _) | Filter::Present(p) | Filter::Compare(p, _, _) => {
-            p.attr.eq_ignore_ascii_case("groups")
-        }
-    }
-}
-
-/// The page `q` asks for from the matches (in creation order): sorted when asked, and counted.
-pub(crate) fn page<T>(
-    mut hits: Vec<T>,
-    q: &Query,
-    sort_key: impl Fn(&T) -> Option<resource::SortKey>,
-) -> (Vec<T>, usize) {
-    if let Some(sort) = &q.sort {
-        hits = resource::sort_by_key(hits, sort.descending, sort_key);
-    }
-    let total = hits.len();
-    let out = hits.into_iter().skip(q.start).take(q.count).collect();
-    (out, total)
 }

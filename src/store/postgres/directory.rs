@@ -13,10 +13,11 @@ use crate::resource::{
     ScimUser, UserNameKey,
 };
 use crate::store::sql_rows::{decode_into, encode, join_time, split_time};
-use crate::store::sql_rows::{mentions_groups, page};
+use crate::store::hits::Hits;
 use crate::store::{
-    email_key, AccountLink, Conflict, GroupPage, OrgRole, Query, ScimDirectory, UserPage,
+    email_key, AccountLink, Conflict, GroupPage, OrgRole, Query, ScimDirectory, TooMany, UserPage,
 };
+use crate::time::Timestamp;
 
 pub(super) type Res<T> = Result<T, PostgresError>;
 
@@ -259,6 +260,7 @@ async fn delete_user_tx(
     org: &OrgId,
     id: &str,
     delete_account: bool,
+    now: Timestamp,
 ) -> Res<bool> {
     let o = org.as_str();
     let row = tx
@@ -284,10 +286,12 @@ async fn delete_user_tx(
     )
     .await
     .map_err(db)?;
+    let (ms, mn) = split_time(now);
     tx.execute(
-        "UPDATE sso_scim_groups SET version = version + 1 WHERE org = $1 AND id IN \
+        "UPDATE sso_scim_groups SET version = version + 1, modified_s = $3, modified_n = $4 \
+         WHERE org = $1 AND id IN \
          (SELECT group_id FROM sso_scim_group_members WHERE org = $1 AND user_id = $2)",
-        &[&o, &id],
+        &[&o, &id, &ms, &mn],
     )
     .await
     .map_err(db)?;
@@ -398,15 +402,20 @@ async fn indexed_users<C: GenericClient>(
     }
 }
 
-async fn memberships_by_user<C: GenericClient>(
+/// Users a scan reads per statement; between two statements it holds no connection.
+const BATCH: i64 = 512;
+
+/// The groups of the users of `org` with these ids, by user: for filters on `groups`.
+async fn memberships_of<C: GenericClient>(
     c: &C,
     org: &str,
+    ids: &[&str],
 ) -> Res<HashMap<String, Vec<(String, String)>>> {
     let rows = c
         .query(
             "SELECT m.user_id, g.id, g.display_name FROM sso_scim_group_members m JOIN sso_scim_groups g \
-             ON g.org = m.org AND g.id = m.group_id WHERE m.org = $1 ORDER BY g.id",
-            &[&org],
+             ON g.org = m.org AND g.id = m.group_id WHERE m.org = $1 AND m.user_id = ANY($2) ORDER BY g.id",
+            &[&org, &ids],
         )
         .await
         .map_err(db)?;
@@ -415,6 +424,34 @@ async fn memberships_by_user<C: GenericClient>(
         out.entry(r.get(0)).or_default().push((r.get(1), r.get(2)));
     }
     Ok(out)
+}
+
+/// Examines `users` for `hits`: those matching the query's filter are kept.
+async fn examine<C: GenericClient>(
+    c: &C,
+    org: &str,
+    q: &Query,
+    users: Vec<ScimUser>,
+    hits: &mut Hits<'_, ScimUser>,
+) -> Res<Result<(), TooMany>> {
+    if let Err(e) = hits.examine(users.len()) {
+        return Ok(Err(e));
+    }
+    let groups = match &q.filter {
+        Some(f) if f.mentions_groups() => {
+            let ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
+            memberships_of(c, org, &ids).await?
+        }
+        _ => HashMap::new(),
+    };
+    let none = Vec::new();
+    for u in users {
+        let member_of = groups.get(&u.id).unwrap_or(&none);
+        if q.filter.as_ref().is_none_or(|f| resource::user_matches(f, &u, member_of)) {
+            hits.add(u);
+        }
+    }
+    Ok(Ok(()))
 }
 
 async fn list_users<C: GenericClient>(
@@ -500,12 +537,13 @@ impl ScimDirectory for PostgresStore {
         org: &OrgId,
         id: &str,
         delete_account_if_orphan: bool,
+        now: Timestamp,
     ) -> Res<bool> {
         let mut c = self.client().await?;
         let tx = tokio_postgres::Client::transaction(&mut c)
             .await
             .map_err(db)?;
-        delete_user_tx(tx, org, id, delete_account_if_orphan).await
+        delete_user_tx(tx, org, id, delete_account_if_orphan, now).await
     }
 
     async fn list_users(&self, org: &OrgId, start: usize, count: usize) -> Res<UserPage> {
@@ -513,38 +551,57 @@ impl ScimDirectory for PostgresStore {
         list_users(&**c, org.as_str(), start, count).await
     }
 
-    async fn query_users(&self, org: &OrgId, q: &Query) -> Res<UserPage> {
-        let c = self.client().await?;
+    async fn query_users(&self, org: &OrgId, q: &Query) -> Res<Result<UserPage, TooMany>> {
         let o = org.as_str();
-        let sort = |u: &ScimUser| {
-            q.sort
-                .as_ref()
-                .and_then(|s| resource::user_sort_key(u, &s.by))
-        };
-        let Some(f) = &q.filter else {
-            if q.sort.is_none() {
-                return list_users(&**c, o, q.start, q.count).await;
+        let mut hits = Hits::new(q);
+        {
+            let c = self.client().await?;
+            let indexed = match &q.filter {
+                None if q.sort.is_none() => {
+                    return list_users(&**c, o, q.start, q.count).await.map(Ok);
+                }
+                None => None,
+                Some(f) => indexed_users(&**c, o, f).await?,
+            };
+            if let Some(candidates) = indexed {
+                if let Err(e) = examine(&**c, o, q, candidates, &mut hits).await? {
+                    return Ok(Err(e));
+                }
+                let (users, total) = hits.page(resource::user_sort_key);
+                return Ok(Ok(UserPage { users, total }));
             }
-            let all = users_where(&**c, "org = $1", &[&o]).await?;
-            let (users, total) = page(all, q, sort);
-            return Ok(UserPage { users, total });
-        };
-        let candidates = match indexed_users(&**c, o, f).await? {
-            Some(hits) => hits,
-            None => users_where(&**c, "org = $1", &[&o]).await?,
-        };
-        let groups = if mentions_groups(f) {
-            memberships_by_user(&**c, o).await?
-        } else {
-            HashMap::new()
-        };
-        let none = Vec::new();
-        let hits: Vec<ScimUser> = candidates
-            .into_iter()
-            .filter(|u| resource::user_matches(f, u, groups.get(&u.id).unwrap_or(&none)))
-            .collect();
-        let (users, total) = page(hits, q, sort);
-        Ok(UserPage { users, total })
+        }
+        // A scan: one statement per batch, each on a connection taken from the pool and
+        // returned before the next, so a long scan holds no connection others wait for.
+        let mut after = 0i64;
+        loop {
+            let c = self.client().await?;
+            let rows = c
+                .query(
+                    &format!(
+                        "SELECT {USER_COLUMNS}, seq FROM sso_scim_users \
+                         WHERE org = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+                    ),
+                    &[&o, &after, &BATCH],
+                )
+                .await
+                .map_err(db)?;
+            let seq_column = USER_COLUMNS.split(',').count();
+            let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= BATCH;
+            if let Some(last) = rows.last() {
+                after = last.get(seq_column);
+            }
+            let users = rows.iter().map(user_from_row).collect::<Res<Vec<_>>>()?;
+            if let Err(e) = examine(&**c, o, q, users, &mut hits).await? {
+                return Ok(Err(e));
+            }
+            drop(c);
+            if !full {
+                break;
+            }
+        }
+        let (users, total) = hits.page(resource::user_sort_key);
+        Ok(Ok(UserPage { users, total }))
     }
 
     async fn groups_of_user(&self, org: &OrgId, user_id: &str) -> Res<Vec<(String, String)>> {
@@ -589,12 +646,21 @@ impl ScimDirectory for PostgresStore {
         update_group_tx(tx, group, expected_version).await
     }
 
-    async fn delete_group(&self, org: &OrgId, id: &str) -> Res<bool> {
+    async fn delete_group(&self, org: &OrgId, id: &str, now: Timestamp) -> Res<bool> {
         let mut c = self.client().await?;
         let tx = tokio_postgres::Client::transaction(&mut c)
             .await
             .map_err(db)?;
         let o = org.as_str();
+        let (ms, mn) = split_time(now);
+        tx.execute(
+            "UPDATE sso_scim_users SET version = version + 1, modified_s = $3, modified_n = $4 \
+             WHERE org = $1 AND id IN \
+             (SELECT user_id FROM sso_scim_group_members WHERE org = $1 AND group_id = $2)",
+            &[&o, &id, &ms, &mn],
+        )
+        .await
+        .map_err(db)?;
         let n = tx
             .execute(
                 "DELETE FROM sso_scim_groups WHERE org = $1 AND id = $2",
@@ -612,7 +678,7 @@ impl ScimDirectory for PostgresStore {
         Ok(n == 1)
     }
 
-    async fn query_groups(&self, org: &OrgId, q: &Query) -> Res<GroupPage> {
+    async fn query_groups(&self, org: &OrgId, q: &Query) -> Res<Result<GroupPage, TooMany>> {
         let c = self.client().await?;
         let o = org.as_str();
         let candidates = match &q.filter {
@@ -624,20 +690,52 @@ impl ScimDirectory for PostgresStore {
                 let v: &str = v;
                 groups_where(&**c, "org = $1 AND id = $2", &[&o, &v], o).await?
             }
-            _ => groups_where(&**c, "org = $1", &[&o], o).await?,
+            None if q.sort.is_none() => {
+                let total: i64 = c
+                    .query_one("SELECT COUNT(*) FROM sso_scim_groups WHERE org = $1", &[&o])
+                    .await
+                    .map_err(db)?
+                    .get(0);
+                let (limit, offset) = (
+                    i64::try_from(q.count).unwrap_or(i64::MAX),
+                    i64::try_from(q.start).unwrap_or(i64::MAX),
+                );
+                let groups = groups_where(
+                    &**c,
+                    "org = $1 AND seq IN (SELECT seq FROM sso_scim_groups WHERE org = $1 ORDER BY seq LIMIT $2 OFFSET $3)",
+                    &[&o, &limit, &offset],
+                    o,
+                )
+                .await?;
+                return Ok(Ok(GroupPage {
+                    groups,
+                    total: usize::try_from(total).unwrap_or(0),
+                }));
+            }
+            _ => {
+                let n: i64 = c
+                    .query_one("SELECT COUNT(*) FROM sso_scim_groups WHERE org = $1", &[&o])
+                    .await
+                    .map_err(db)?
+                    .get(0);
+                if usize::try_from(n).unwrap_or(usize::MAX) > q.max_examined {
+                    return Ok(Err(TooMany {
+                        limit: q.max_examined,
+                    }));
+                }
+                groups_where(&**c, "org = $1", &[&o], o).await?
+            }
         };
-        let hits: Vec<ScimGroup> = match &q.filter {
-            Some(f) => candidates
-                .into_iter()
-                .filter(|g| resource::group_matches(f, g))
-                .collect(),
-            None => candidates,
-        };
-        let (groups, total) = page(hits, q, |g| {
-            q.sort
-                .as_ref()
-                .and_then(|s| resource::group_sort_key(g, &s.by))
-        });
-        Ok(GroupPage { groups, total })
+        let mut hits = Hits::new(q);
+        if let Err(e) = hits.examine(candidates.len()) {
+            return Ok(Err(e));
+        }
+        for g in candidates {
+            if q.filter.as_ref().is_none_or(|f| resource::group_matches(f, &g)) {
+                hits.add(g);
+            }
+        }
+        let (groups, total) = hits.page(resource::group_sort_key);
+        Ok(Ok(GroupPage { groups, total }))
     }
 }

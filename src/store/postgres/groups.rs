@@ -85,9 +85,23 @@ pub(super) async fn members_exist(tx: &Transaction<'_>, g: &ScimGroup) -> Res<bo
     Ok(rows.len() == distinct.len())
 }
 
-/// Replaces the member rows of `g`: one statement for all of them.
+/// Replaces the member rows of `g`: one statement for all of them; the users added or removed
+/// get a new version and `g`'s modification time (their `groups` changed), in one more.
 pub(super) async fn write_members(tx: &Transaction<'_>, g: &ScimGroup) -> Res<()> {
     let o = g.org.as_str();
+    let (ms, mn) = split_time(g.last_modified);
+    tx.execute(
+        "UPDATE sso_scim_users SET version = version + 1, modified_s = $3, modified_n = $4 \
+         WHERE org = $1 AND id IN ( \
+           (SELECT user_id FROM sso_scim_group_members WHERE org = $1 AND group_id = $2 \
+            EXCEPT SELECT unnest($5::text[])) \
+           UNION \
+           (SELECT unnest($5::text[]) \
+            EXCEPT SELECT user_id FROM sso_scim_group_members WHERE org = $1 AND group_id = $2))",
+        &[&o, &g.id, &ms, &mn, &g.members],
+    )
+    .await
+    .map_err(db)?;
     tx.execute(
         "DELETE FROM sso_scim_group_members WHERE org = $1 AND group_id = $2",
         &[&o, &g.id],

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Arc;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
@@ -14,10 +15,11 @@ use super::{db, SqliteError, SqliteStore};
 use crate::resource::{
     self, user_name_key, CompValue, CompareOp, Filter, OrgId, ScimGroup, ScimUser, UserNameKey,
 };
-use crate::store::sql_rows::{mentions_groups, page};
+use crate::store::hits::Hits;
 use crate::store::{
-    email_key, AccountLink, Conflict, GroupPage, OrgRole, Query, ScimDirectory, UserPage,
+    email_key, AccountLink, Conflict, GroupPage, OrgRole, Query, ScimDirectory, TooMany, UserPage,
 };
+use crate::time::Timestamp;
 
 pub(super) type Res<T> = Result<T, SqliteError>;
 
@@ -249,7 +251,13 @@ fn update_user_tx(
     Ok(Ok(()))
 }
 
-fn delete_user_tx(c: &mut Connection, org: &OrgId, id: &str, delete_account: bool) -> Res<bool> {
+fn delete_user_tx(
+    c: &mut Connection,
+    org: &OrgId,
+    id: &str,
+    delete_account: bool,
+    now: Timestamp,
+) -> Res<bool> {
     let tx = immediate(c)?;
     let o = org.as_str();
     let Some(user) = load_user(&tx, o, id)? else {
@@ -262,10 +270,12 @@ fn delete_user_tx(c: &mut Connection, org: &OrgId, id: &str, delete_account: boo
     .map_err(db)?;
     tx.execute("UPDATE user_counts SET n = n - 1 WHERE org = ?1", [o])
         .map_err(db)?;
+    let (ms, mn) = split_time(now);
     tx.execute(
-        "UPDATE groups SET version = version + 1 WHERE org = ?1 AND id IN \
+        "UPDATE groups SET version = version + 1, modified_s = ?3, modified_n = ?4 \
+         WHERE org = ?1 AND id IN \
          (SELECT group_id FROM group_members WHERE org = ?1 AND user_id = ?2)",
-        params![o, id],
+        params![o, id, ms, mn],
     )
     .map_err(db)?;
     tx.execute(
@@ -309,15 +319,21 @@ fn groups_of_user(c: &Connection, org: &str, user_id: &str) -> Res<Vec<(String, 
     rows.map(|r| r.map_err(db)).collect()
 }
 
-/// Every member of every group of `org`, by user: for filters on `groups`.
-fn memberships_by_user(c: &Connection, org: &str) -> Res<HashMap<String, Vec<(String, String)>>> {
+/// The groups of the users of `org` in the batch after `after_seq`, by user: for filters on
+/// `groups`.
+fn memberships_in_batch(
+    c: &Connection,
+    org: &str,
+    after_seq: i64,
+) -> Res<HashMap<String, Vec<(String, String)>>> {
     let mut st = c
         .prepare_cached(
             "SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN groups g \
-             ON g.org = m.org AND g.id = m.group_id WHERE m.org = ?1 ORDER BY g.id",
+             ON g.org = m.org AND g.id = m.group_id WHERE m.org = ?1 AND m.user_id IN \
+             (SELECT id FROM users WHERE org = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3) ORDER BY g.id",
         )
         .map_err(db)?;
-    let mut rows = st.query([org]).map_err(db)?;
+    let mut rows = st.query(params![org, after_seq, BATCH]).map_err(db)?;
     let mut out: HashMap<String, Vec<(String, String)>> = HashMap::new();
     while let Some(r) = rows.next().map_err(db)? {
         out.entry(r.get(0).map_err(db)?)
@@ -394,38 +410,78 @@ fn list_users(c: &Connection, org: &str, start: usize, count: usize) -> Res<User
     Ok(UserPage { users, total })
 }
 
-fn query_users(c: &Connection, org: &OrgId, q: &Query) -> Res<UserPage> {
+/// Users a scan reads per job; between two jobs the scan holds no reader.
+const BATCH: i64 = 512;
+
+/// The first step of a query: its answer when no scan is needed (a default-order page, or the
+/// candidates an index gave), else `None`.
+fn query_without_scan(c: &Connection, org: &OrgId, q: &Query) -> Res<Option<Result<UserPage, TooMany>>> {
     let o = org.as_str();
-    let Some(f) = &q.filter else {
-        if q.sort.is_none() {
-            return list_users(c, o, q.start, q.count);
+    let candidates = match &q.filter {
+        None if q.sort.is_none() => return list_users(c, o, q.start, q.count).map(|p| Some(Ok(p))),
+        None => return Ok(None),
+        Some(f) => match indexed_users(c, o, f)? {
+            Some(c) => c,
+            None => return Ok(None),
+        },
+    };
+    let mut hits = Hits::new(q);
+    if let Err(e) = hits.examine(candidates.len()) {
+        return Ok(Some(Err(e)));
+    }
+    let needs_groups = q.filter.as_ref().is_some_and(Filter::mentions_groups);
+    for u in candidates {
+        let groups = if needs_groups {
+            groups_of_user(c, o, &u.id)?
+        } else {
+            Vec::new()
+        };
+        if q.filter.as_ref().is_none_or(|f| resource::user_matches(f, &u, &groups)) {
+            hits.add(u);
         }
-        let all = users_where(c, "org = ?1", [o])?;
-        let (users, total) = page(all, q, |u| sort_user(u, q));
-        return Ok(UserPage { users, total });
-    };
-    let candidates = match indexed_users(c, o, f)? {
-        Some(hits) => hits,
-        None => users_where(c, "org = ?1", [o])?,
-    };
-    let groups = if mentions_groups(f) {
-        memberships_by_user(c, o)?
-    } else {
-        HashMap::new()
-    };
-    let none = Vec::new();
-    let hits: Vec<ScimUser> = candidates
-        .into_iter()
-        .filter(|u| resource::user_matches(f, u, groups.get(&u.id).unwrap_or(&none)))
-        .collect();
-    let (users, total) = page(hits, q, |u| sort_user(u, q));
-    Ok(UserPage { users, total })
+    }
+    let (users, total) = hits.page(resource::user_sort_key);
+    Ok(Some(Ok(UserPage { users, total })))
 }
 
-fn sort_user(u: &ScimUser, q: &Query) -> Option<resource::SortKey> {
-    q.sort
-        .as_ref()
-        .and_then(|s| resource::user_sort_key(u, &s.by))
+/// One batch of a scan: the users after `after_seq` (at most [`BATCH`]), how many were read,
+/// those matching, and the last one's `seq` when there may be more.
+struct Batch {
+    read: usize,
+    matches: Vec<ScimUser>,
+    next: Option<i64>,
+}
+
+fn scan_batch(c: &Connection, org: &OrgId, q: &Query, after_seq: i64) -> Res<Batch> {
+    let o = org.as_str();
+    let mut st = c
+        .prepare_cached(&format!(
+            "SELECT {USER_COLUMNS}, seq FROM users WHERE org = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+        ))
+        .map_err(db)?;
+    let mut rows = st.query(params![o, after_seq, BATCH]).map_err(db)?;
+    let groups = match &q.filter {
+        Some(f) if f.mentions_groups() => memberships_in_batch(c, o, after_seq)?,
+        _ => HashMap::new(),
+    };
+    let seq_column = USER_COLUMNS.split(',').count();
+    let (mut read, mut last, mut matches) = (0usize, after_seq, Vec::new());
+    let none = Vec::new();
+    while let Some(r) = rows.next().map_err(db)? {
+        let u = user_from_row(r)?;
+        last = r.get(seq_column).map_err(db)?;
+        read += 1;
+        let member_of = groups.get(&u.id).unwrap_or(&none);
+        if q.filter.as_ref().is_none_or(|f| resource::user_matches(f, &u, member_of)) {
+            matches.push(u);
+        }
+    }
+    let full = i64::try_from(read).unwrap_or(i64::MAX) >= BATCH;
+    Ok(Batch {
+        read,
+        matches,
+        next: full.then_some(last),
+    })
 }
 
 impl ScimDirectory for SqliteStore {
@@ -475,10 +531,11 @@ impl ScimDirectory for SqliteStore {
         org: &OrgId,
         id: &str,
         delete_account_if_orphan: bool,
+        now: Timestamp,
     ) -> impl Future<Output = Res<bool>> + Send {
         let (org, id) = (org.clone(), id.to_owned());
         self.workers
-            .write(move |c| delete_user_tx(c, &org, &id, delete_account_if_orphan))
+            .write(move |c| delete_user_tx(c, &org, &id, delete_account_if_orphan, now))
     }
 
     fn list_users(
@@ -496,9 +553,40 @@ impl ScimDirectory for SqliteStore {
         &self,
         org: &OrgId,
         query: &Query,
-    ) -> impl Future<Output = Res<UserPage>> + Send {
-        let (org, q) = (org.clone(), query.clone());
-        self.workers.read(move |c| query_users(c, &org, &q))
+    ) -> impl Future<Output = Res<Result<UserPage, TooMany>>> + Send {
+        let (org, q) = (org.clone(), Arc::new(query.clone()));
+        async move {
+            let (o, first) = (org.clone(), Arc::clone(&q));
+            if let Some(answer) = self
+                .workers
+                .read(move |c| query_without_scan(c, &o, &first))
+                .await?
+            {
+                return Ok(answer);
+            }
+            // A scan: one reader job per batch, so other reads and every write go on between.
+            let mut hits = Hits::new(&q);
+            let mut after = 0i64;
+            loop {
+                let (o, batch_q) = (org.clone(), Arc::clone(&q));
+                let batch = self
+                    .workers
+                    .read(move |c| scan_batch(c, &o, &batch_q, after))
+                    .await?;
+                if let Err(e) = hits.examine(batch.read) {
+                    return Ok(Err(e));
+                }
+                for u in batch.matches {
+                    hits.add(u);
+                }
+                match batch.next {
+                    Some(seq) => after = seq,
+                    None => break,
+                }
+            }
+            let (users, total) = hits.page(resource::user_sort_key);
+            Ok(Ok(UserPage { users, total }))
+        }
     }
 
     fn groups_of_user(
@@ -537,16 +625,21 @@ impl ScimDirectory for SqliteStore {
             .write(move |c| update_group_tx(c, &g, expected_version))
     }
 
-    fn delete_group(&self, org: &OrgId, id: &str) -> impl Future<Output = Res<bool>> + Send {
+    fn delete_group(
+        &self,
+        org: &OrgId,
+        id: &str,
+        now: Timestamp,
+    ) -> impl Future<Output = Res<bool>> + Send {
         let (org, id) = (org.clone(), id.to_owned());
-        self.workers.write(move |c| delete_group_tx(c, &org, &id))
+        self.workers.write(move |c| delete_group_tx(c, &org, &id, now))
     }
 
     fn query_groups(
         &self,
         org: &OrgId,
         query: &Query,
-    ) -> impl Future<Output = Res<GroupPage>> + Send {
+    ) -> impl Future<Output = Res<Result<GroupPage, TooMany>>> + Send {
         let (org, q) = (org.clone(), query.clone());
         self.workers.read(move |c| query_groups(c, &org, &q))
     }

@@ -1,13 +1,15 @@
 //! Groups on SQLite: each change one `BEGIN IMMEDIATE` transaction with its member rows.
 
+use std::collections::BTreeSet;
+
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::codec::{group_from_row, split_time, GROUP_COLUMNS};
 use super::db;
 use super::directory::{exists, immediate, Res};
 use crate::resource::{self, group_name_key, CompValue, CompareOp, Filter, OrgId, ScimGroup};
-use crate::store::sql_rows::page;
-use crate::store::{Conflict, GroupPage, Query};
+use crate::store::hits::Hits;
+use crate::store::{Conflict, GroupPage, Query, TooMany};
 
 pub(super) fn members_of(c: &Connection, org: &str, group: &str) -> Res<Vec<String>> {
     let mut st = c
@@ -55,8 +57,32 @@ pub(super) fn check_members(tx: &Connection, g: &ScimGroup) -> Res<bool> {
     Ok(true)
 }
 
+/// Marks users `ids` of `org` changed at `at` (their groups changed): a new version.
+pub(super) fn touch_users<'a>(
+    tx: &Connection,
+    org: &str,
+    ids: impl Iterator<Item = &'a String>,
+    at: crate::time::Timestamp,
+) -> Res<()> {
+    let (ms, mn) = split_time(at);
+    let mut st = tx
+        .prepare_cached(
+            "UPDATE users SET version = version + 1, modified_s = ?3, modified_n = ?4 \
+             WHERE org = ?1 AND id = ?2",
+        )
+        .map_err(db)?;
+    for id in ids {
+        st.execute(params![org, id, ms, mn]).map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Replaces the member rows of `g`, and touches the users added or removed.
 pub(super) fn write_members(tx: &Connection, g: &ScimGroup) -> Res<()> {
     let o = g.org.as_str();
+    let before: BTreeSet<String> = members_of(tx, o, &g.id)?.into_iter().collect();
+    let after: BTreeSet<String> = g.members.iter().cloned().collect();
+    touch_users(tx, o, before.symmetric_difference(&after), g.last_modified)?;
     tx.execute(
         "DELETE FROM group_members WHERE org = ?1 AND group_id = ?2",
         params![o, g.id],
@@ -166,9 +192,16 @@ pub(super) fn update_group_tx(
     Ok(Ok(()))
 }
 
-pub(super) fn delete_group_tx(c: &mut Connection, org: &OrgId, id: &str) -> Res<bool> {
+pub(super) fn delete_group_tx(
+    c: &mut Connection,
+    org: &OrgId,
+    id: &str,
+    now: crate::time::Timestamp,
+) -> Res<bool> {
     let tx = immediate(c)?;
     let o = org.as_str();
+    let members = members_of(&tx, o, id)?;
+    touch_users(&tx, o, members.iter(), now)?;
     let n = tx
         .execute(
             "DELETE FROM groups WHERE org = ?1 AND id = ?2",
@@ -184,7 +217,11 @@ pub(super) fn delete_group_tx(c: &mut Connection, org: &OrgId, id: &str) -> Res<
     Ok(n == 1)
 }
 
-pub(super) fn query_groups(c: &Connection, org: &OrgId, q: &Query) -> Res<GroupPage> {
+pub(super) fn query_groups(
+    c: &Connection,
+    org: &OrgId,
+    q: &Query,
+) -> Res<Result<GroupPage, TooMany>> {
     let o = org.as_str();
     let indexed = match &q.filter {
         Some(Filter::Compare(p, CompareOp::Eq, CompValue::Str(v))) if p.is("displayName") => {
@@ -203,19 +240,55 @@ pub(super) fn query_groups(c: &Connection, org: &OrgId, q: &Query) -> Res<GroupP
     };
     let candidates = match indexed {
         Some(c) => c,
-        None => groups_where(c, "org = ?1", [o], o)?,
+        None if q.filter.is_none() && q.sort.is_none() => {
+            return Ok(Ok(group_page(c, o, q)?));
+        }
+        None => {
+            let n: i64 = c
+                .query_row("SELECT COUNT(*) FROM groups WHERE org = ?1", [o], |r| {
+                    r.get(0)
+                })
+                .map_err(db)?;
+            if usize::try_from(n).unwrap_or(usize::MAX) > q.max_examined {
+                return Ok(Err(TooMany {
+                    limit: q.max_examined,
+                }));
+            }
+            groups_where(c, "org = ?1", [o], o)?
+        }
     };
-    let hits: Vec<ScimGroup> = match &q.filter {
-        Some(f) => candidates
-            .into_iter()
-            .filter(|g| resource::group_matches(f, g))
-            .collect(),
-        None => candidates,
-    };
-    let (groups, total) = page(hits, q, |g| {
-        q.sort
-            .as_ref()
-            .and_then(|s| resource::group_sort_key(g, &s.by))
-    });
-    Ok(GroupPage { groups, total })
+    let mut hits = Hits::new(q);
+    if let Err(e) = hits.examine(candidates.len()) {
+        return Ok(Err(e));
+    }
+    for g in candidates {
+        if q.filter.as_ref().is_none_or(|f| resource::group_matches(f, &g)) {
+            hits.add(g);
+        }
+    }
+    let (groups, total) = hits.page(resource::group_sort_key);
+    Ok(Ok(GroupPage { groups, total }))
+}
+
+/// A default-order page of groups (no filter, no sort): only the page is read.
+fn group_page(c: &Connection, o: &str, q: &Query) -> Res<GroupPage> {
+    let total: i64 = c
+        .query_row("SELECT COUNT(*) FROM groups WHERE org = ?1", [o], |r| {
+            r.get(0)
+        })
+        .map_err(db)?;
+    let (limit, offset) = (
+        i64::try_from(q.count).unwrap_or(i64::MAX),
+        i64::try_from(q.start).unwrap_or(i64::MAX),
+    );
+    let groups = groups_where(
+        c,
+        "org = ?1 AND seq IN (SELECT seq FROM groups WHERE org = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3)",
+        params![o, limit, offset],
+        o,
+    )?;
+    Ok(GroupPage {
+        groups,
+        total: usize::try_from(total).unwrap_or(0),
+    })
 }
