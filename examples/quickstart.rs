@@ -204,7 +204,7 @@ fn scim_step(now: Timestamp) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    let elsewhere = br#"{"userName":"mallory@elsewhere.example","name":{"givenName":"M","familyName":"X"},"emails":[{"value":"mallory@elsewhere.example"}]}"#;
+    let elsewhere = br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"mallory@elsewhere.example","name":{"givenName":"M","familyName":"X"},"emails":[{"value":"mallory@elsewhere.example"}],"active":true}"#;
     let refused = block_on(
         scim.handle(
             &ScimRequest::new("POST", "/scim/v2/Users")

@@ -103,7 +103,10 @@ pub use time::{Timestamp, TimestampError};
 #[cfg(feature = "xmlsec")]
 pub use dsig::libxmlsec_verifies;
 
-pub use domain::{email_domain, normalize_domain, DomainError, DomainName};
+pub use domain::{
+    email_domain, forbidden_char, is_forbidden_char, normalize_domain, DomainError, DomainName,
+    EmailAddress, EmailError,
+};
 #[cfg(feature = "scim")]
 pub use scim::{
     AdminError, GeneratedToken, ScimError, ScimErrorKind, ScimRequest, ScimResponse, ScimService,

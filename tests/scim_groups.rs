@@ -8,7 +8,7 @@ use common::{assert_scim_error, recording, Scim};
 use serde_json::{json, Value};
 
 fn user(s: &Scim, name: &str) -> String {
-    let body = json!({"userName": name, "name": {"givenName": "G", "familyName": "F"}, "emails": [{"value": name}]});
+    let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name, "name": {"givenName": "G", "familyName": "F"}, "emails": [{"value": name}], "active": true});
     let (status, u, _) = s.call("POST", "/Users", Some(&body));
     assert_eq!(status, 201, "{u}");
     u["id"].as_str().unwrap().to_owned()
@@ -98,7 +98,7 @@ fn okta_group_push_sequence() {
     let (status, g, _) = s.call(
         "PUT",
         &format!("/Groups/{gid}"),
-        Some(&json!({"displayName": "Eng", "members": [{"value": bob}]})),
+        Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Eng", "members": [{"value": bob}]})),
     );
     assert_eq!(status, 200, "{g}");
     assert_eq!(member_ids(&g), [bob.as_str()]);
@@ -175,25 +175,25 @@ fn entra_group_sequence() {
 #[test]
 fn group_rules() {
     let s = Scim::new("acme", &["a.example"]);
-    let (status, _, _) = s.call("POST", "/Groups", Some(&json!({"displayName": "Sales"})));
+    let (status, _, _) = s.call("POST", "/Groups", Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Sales"})));
     assert_eq!(status, 201);
-    let (status, err, _) = s.call("POST", "/Groups", Some(&json!({"displayName": "SALES"})));
+    let (status, err, _) = s.call("POST", "/Groups", Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "SALES"})));
     assert_eq!(status, 409, "displayName is unique case-insensitively");
     assert_scim_error(409, &err, "uniqueness");
     let (status, err, _) = s.call(
         "POST",
         "/Groups",
-        Some(&json!({"displayName": "Ghosts", "members": [{"value": "no-such-user"}]})),
+        Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Ghosts", "members": [{"value": "no-such-user"}]})),
     );
     assert_eq!(status, 400);
     assert_scim_error(400, &err, "invalidValue");
-    let (status, err, _) = s.call("POST", "/Groups", Some(&json!({"members": []})));
+    let (status, err, _) = s.call("POST", "/Groups", Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "members": []})));
     assert_eq!(status, 400);
     assert!(err["detail"].as_str().unwrap().contains("displayName"));
     let (status, _, _) = s.call(
         "POST",
         "/Groups",
-        Some(&json!({"displayName": "Nested", "members": [{"value": "x", "type": "Group"}]})),
+        Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Nested", "members": [{"value": "x", "type": "Group"}]})),
     );
     assert_eq!(status, 400, "members are users");
 
@@ -216,7 +216,7 @@ fn group_rules() {
         &b_token,
         "POST",
         "/Groups",
-        Some(&json!({"displayName": "Steal", "members": [{"value": a_user}]})),
+        Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Steal", "members": [{"value": a_user}]})),
     );
     assert_eq!(status, 400);
 }

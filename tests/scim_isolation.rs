@@ -9,7 +9,7 @@ use sso_scim::ScimTokens;
 
 fn user(name: &str) -> serde_json::Value {
     json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name,
-        "name": {"givenName": "G", "familyName": "F"}, "emails": [{"value": name, "primary": true}]})
+        "name": {"givenName": "G", "familyName": "F"}, "emails": [{"value": name, "primary": true}], "active": true})
 }
 
 #[test]

@@ -18,7 +18,7 @@ fn created(s: &Scim, body: &Value) -> String {
 fn base_user() -> Value {
     json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "pat@example.com",
         "name": {"givenName": "Pat", "familyName": "Lee"},
-        "emails": [{"value": "pat@example.com", "type": "work", "primary": true}, {"value": "pat.home@example.com", "type": "home"}]})
+        "emails": [{"value": "pat@example.com", "type": "work", "primary": true}, {"value": "pat.home@example.com", "type": "home"}], "active": true})
 }
 
 #[test]

@@ -23,7 +23,7 @@ fn setup() -> (Scim, Vec<String>) {
     ];
     let mut ids = Vec::new();
     for (name, given, family, kind, dept, active) in people {
-        let body = json!({"userName": name, "name": {"givenName": given, "familyName": family}, "active": active,
+        let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name, "name": {"givenName": given, "familyName": family}, "active": active,
             "emails": [{"value": name, "type": kind, "primary": true}],
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": dept}});
         let (status, u, _) = s.call("POST", "/Users", Some(&body));
@@ -212,7 +212,7 @@ fn attribute_projection_and_search() {
     assert_eq!(names(&found), ["dee@example.com", "bob@example.com"]);
     assert_eq!(found["totalResults"], 3);
     // The root .search covers users and groups.
-    let (_, _, _) = s.call("POST", "/Groups", Some(&json!({"displayName": "Everyone"})));
+    let (_, _, _) = s.call("POST", "/Groups", Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Everyone"})));
     let all =
         json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "count": 50});
     let (status, both, _) = s.call("POST", "/.search", Some(&all));
@@ -298,7 +298,7 @@ fn root_search_pages_across_users_then_groups() {
     let (s, _) = setup();
     for g in ["G1", "G2", "G3"] {
         assert_eq!(
-            s.call("POST", "/Groups", Some(&json!({"displayName": g})))
+            s.call("POST", "/Groups", Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": g})))
                 .0,
             201
         );

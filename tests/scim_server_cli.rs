@@ -110,7 +110,7 @@ const TOKEN: &str = "a-conformance-tester-token-0123456789";
 
 fn user(name: &str) -> String {
     format!(
-        r#"{{"userName":"{name}","name":{{"givenName":"G","familyName":"F"}},"emails":[{{"value":"x@example.com"}}]}}"#
+        r#"{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"{name}","name":{{"givenName":"G","familyName":"F"}},"emails":[{{"value":"x@example.com"}}],"active":true}}"#
     )
 }
 
@@ -354,7 +354,7 @@ fn two_servers_on_one_postgres_database_create_each_user_once() {
         .map(|(port, name)| {
             std::thread::spawn(move || {
                 let body = format!(
-                    r#"{{"userName":"{name}","name":{{"givenName":"G","familyName":"F"}},"emails":[{{"value":"{name}"}}],"active":true}}"#
+                    r#"{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"{name}","name":{{"givenName":"G","familyName":"F"}},"emails":[{{"value":"{name}"}}],"active":true}}"#
                 );
                 (name.clone(), http(port, "POST", "/scim/v2/Users", TOKEN, &body).0)
             })

@@ -180,7 +180,7 @@ fn a_failing_store_gives_a_scim_500_its_own_error_and_changes_nothing() {
         ("Authorization", auth.as_str()),
         ("Content-Type", "application/scim+json"),
     ];
-    let body = br#"{"userName":"pat@example.com","name":{"givenName":"Pat","familyName":"Lee"},"emails":[{"value":"pat@example.com"}],"active":true}"#;
+    let body = br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"pat@example.com","name":{"givenName":"Pat","familyName":"Lee"},"emails":[{"value":"pat@example.com"}],"active":true}"#;
     let created = block_on(
         service.handle(
             &ScimRequest::new("POST", "/scim/v2/Users")
@@ -227,7 +227,7 @@ fn a_failing_store_gives_a_scim_500_its_own_error_and_changes_nothing() {
         Some("storage: the database is down")
     );
     let second = block_on(service.handle(&ScimRequest::new("POST", "/scim/v2/Users").headers(&headers).body(
-        br#"{"userName":"kim@example.com","name":{"givenName":"Kim","familyName":"Lee"},"emails":[{"value":"kim@example.com"}],"active":true}"#,
+        br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"kim@example.com","name":{"givenName":"Kim","familyName":"Lee"},"emails":[{"value":"kim@example.com"}],"active":true}"#,
     ), now));
     assert_eq!(second.status, 500);
 

@@ -59,6 +59,8 @@ pub enum Returned {
     Always,
     /// By default, unless excluded.
     Default,
+    /// Never: accepted on input (and ignored), never answered.
+    Never,
 }
 
 impl Returned {
@@ -67,6 +69,7 @@ impl Returned {
         match self {
             Returned::Always => "always",
             Returned::Default => "default",
+            Returned::Never => "never",
         }
     }
 }
@@ -152,6 +155,10 @@ impl AttrDef {
     }
     const fn always(mut self) -> AttrDef {
         self.returned = Returned::Always;
+        self
+    }
+    const fn never_returned(mut self) -> AttrDef {
+        self.returned = Returned::Never;
         self
     }
     const fn common(mut self) -> AttrDef {
@@ -318,6 +325,20 @@ pub static GROUP: SchemaDef = SchemaDef {
             )
             .immutable()
             .references(&["User"]),
+            attr(
+                "type",
+                Str,
+                "The member's resource type: User (members are users; any other type is refused).",
+            )
+            .exact()
+            .immutable(),
+            attr(
+                "display",
+                Str,
+                "The member's display name: accepted and ignored on input (the user's own attributes are authoritative), never returned.",
+            )
+            .read_only()
+            .never_returned(),
         ]),
         META,
     ],

@@ -55,12 +55,13 @@ impl VerifiedAssertion {
         self.email.as_deref()
     }
 
-    /// The email's domain, lowercased (`None` without an email).
+    /// The email's domain, normalized by the crate's email rule (lowercase ASCII, punycode for
+    /// an internationalized domain, as domain claims store it); `None` without an email.
     pub fn email_domain(&self) -> Option<String> {
         self.email
             .as_deref()
-            .and_then(|e| e.rsplit_once('@'))
-            .map(|(_, d)| d.to_ascii_lowercase())
+            .and_then(|e| crate::domain::email_domain(e).ok())
+            .map(|d| d.as_str().to_owned())
     }
 
     /// First name from the first-name attribute statement, if present.

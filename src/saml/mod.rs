@@ -20,7 +20,6 @@ pub use replay::{MemoryReplayCache, MemoryReplayError, ReplayCache, ReplayKey};
 pub use requests::{AuthnRequestStore, MemoryAuthnRequests, MemoryRequestError, RequestId};
 pub use validator::{AssertionValidator, RequestState};
 
-pub(crate) use validator::is_email;
 
 /// SAML namespaces and constants.
 pub(crate) mod ns {

@@ -622,34 +622,9 @@ fn check_unique_ids(doc: &Document) -> Result<(), StructureError> {
     Ok(())
 }
 
-/// A practical email check: one `@`, a non-empty local part without whitespace or control
-/// characters, and a domain of dot-separated LDH labels (IDNs in A-label or Unicode form).
+/// The crate's one email rule ([`crate::EmailAddress::parse`]).
 pub(crate) fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else {
-        return false;
-    };
-    if local.is_empty() || local.len() > 64 || domain.len() > 253 || local.contains('@') {
-        return false;
-    }
-    if local.chars().any(|c| {
-        c.is_whitespace()
-            || c.is_control()
-            || matches!(
-                c,
-                '<' | '>' | ',' | ';' | '"' | '(' | ')' | '[' | ']' | '\\'
-            )
-    }) {
-        return false;
-    }
-    let labels: Vec<&str> = domain.split('.').collect();
-    labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
+    crate::domain::EmailAddress::parse(s).is_ok()
 }
 
 #[cfg(test)]

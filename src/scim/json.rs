@@ -26,7 +26,8 @@ pub(crate) fn get<'a>(
 }
 
 /// A string attribute; `null` and absence are `None`. Strings are bounded to 1024 characters
-/// (SCIM strings here are names, ids and addresses).
+/// (SCIM strings here are names, ids and addresses) and hold no control, bidirectional-override
+/// or invisible character ([`crate::is_forbidden_char`]).
 pub(crate) fn string(
     obj: &Map<String, Value>,
     key: &str,
@@ -38,6 +39,12 @@ pub(crate) fn string(
             if s.chars().count() > 1024 {
                 return Err(ScimError::invalid_value(format!(
                     "{attr} is longer than 1024 characters"
+                )));
+            }
+            if let Some(c) = crate::domain::forbidden_char(s) {
+                return Err(ScimError::invalid_value(format!(
+                    "{attr} contains the invisible or control character U+{:04X}; remove it",
+                    c as u32
                 )));
             }
             Ok(Some(s.clone()))

@@ -29,6 +29,26 @@ pub(crate) struct UserInput {
     pub enterprise: Enterprise,
 }
 
+/// `schemas` must be an array of URNs that names `core` (RFC 7643 section 3). Extension URNs
+/// are not required to be listed: Okta sends extension attributes without them.
+pub(crate) fn require_schema(obj: &Map<String, Value>, core: &str) -> Result<(), ScimError> {
+    let missing = || {
+        ScimError::invalid_value(format!(
+            "schemas must be an array of schema URNs that includes {core:?}"
+        ))
+    };
+    match get(obj, "schemas")? {
+        Some(Value::Array(s)) if s.len() <= 16 && s.iter().all(Value::is_string) => {
+            if s.iter().any(|x| x.as_str().is_some_and(|u| u.eq_ignore_ascii_case(core))) {
+                Ok(())
+            } else {
+                Err(missing())
+            }
+        }
+        _ => Err(missing()),
+    }
+}
+
 fn required(v: Option<String>, attr: &str) -> Result<String, ScimError> {
     match v {
         Some(s) if !s.trim().is_empty() => Ok(s),
@@ -55,7 +75,13 @@ impl UserInput {
     /// unknown attributes are ignored. userName, name.givenName, name.familyName and an email
     /// are required.
     pub(crate) fn from_json(obj: &Map<String, Value>) -> Result<UserInput, ScimError> {
+        require_schema(obj, USER_SCHEMA)?;
         let user_name = required(string(obj, "userName", "userName")?, "userName")?;
+        if user_name.trim() != user_name {
+            return Err(ScimError::invalid_value(format!(
+                "userName {user_name:?} has whitespace before or after it; send the userName alone"
+            )));
+        }
         let name = object(get(obj, "name")?, "name")?;
         let (given, family, formatted) = match name {
             Some(n) => (
@@ -73,21 +99,20 @@ impl UserInput {
                 "emails is required: at least one email with a value",
             ));
         }
+        // `active` is published as required: a request without it is refused rather than
+        // guessed (Okta and Entra always send it).
         let active = match get(obj, "active")? {
-            None | Some(Value::Null) => true,
+            None | Some(Value::Null) => {
+                return Err(ScimError::invalid_value(
+                    "active is required: true for a user who may use the organization, false to deactivate",
+                ))
+            }
             Some(v) => json::boolean(v, "active")?,
         };
         let enterprise = match object(get(obj, ENTERPRISE_SCHEMA)?, ENTERPRISE_SCHEMA)? {
             Some(e) => read_enterprise(e)?,
             None => Enterprise::default(),
         };
-        if let Some(Value::Array(s)) = get(obj, "schemas")? {
-            if s.len() > 16 || s.iter().any(|x| !x.is_string()) {
-                return Err(ScimError::invalid_value(
-                    "schemas must be an array of schema URNs",
-                ));
-            }
-        }
         Ok(UserInput {
             user_name,
             external_id: string(obj, "externalId", "externalId")?,
@@ -140,11 +165,8 @@ fn read_emails(v: Option<&Value>) -> Result<Vec<Email>, ScimError> {
         else {
             continue;
         };
-        let value = value.trim().to_owned();
-        if !crate::saml::is_email(&value) {
-            return Err(ScimError::invalid_value(format!(
-                "emails.value {value:?} is not an email address"
-            )));
+        if let Err(e) = crate::domain::EmailAddress::parse(&value) {
+            return Err(ScimError::invalid_value(format!("emails.value {e}")));
         }
         let primary = match get(m, "primary")? {
             None | Some(Value::Null) => false,
@@ -168,9 +190,10 @@ fn read_enterprise(e: &Map<String, Value>) -> Result<Enterprise, ScimError> {
     let attr = |k: &str| string(e, k, &format!("{ENTERPRISE_SCHEMA}:{k}"));
     let manager = match get(e, "manager")? {
         None | Some(Value::Null) => None,
+        // manager.displayName is readOnly: what a client sends is ignored (RFC 7643 section 7).
         Some(Value::Object(m)) => Some(Manager {
             value: string(m, "value", "manager.value")?,
-            display_name: string(m, "displayName", "manager.displayName")?,
+            display_name: None,
         }),
         // Some clients send the manager's id as a plain string.
         Some(Value::String(s)) => Some(Manager {
@@ -298,6 +321,7 @@ pub(crate) const MAX_MEMBERS: usize = 100_000;
 impl GroupInput {
     /// Reads a Group: displayName is required; members are users, identified by `value`.
     pub(crate) fn from_json(obj: &Map<String, Value>) -> Result<GroupInput, ScimError> {
+        require_schema(obj, GROUP_SCHEMA)?;
         let display_name = required(string(obj, "displayName", "displayName")?, "displayName")?;
         let mut members: Vec<String> = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -430,7 +454,7 @@ mod tests {
         assert_eq!(u.user_name, "test.user@okta.local");
         assert_eq!(u.primary_email(), "test.user@okta.local");
         assert!(u.active);
-        let entra = json!({"UserName": "x@testuser.com", "Active": "False",
+        let entra = json!({"schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA], "UserName": "x@testuser.com", "Active": "False",
             "name": {"formatted": "g f", "familyName": "f", "givenName": "g"},
             "emails": [{"type": "work", "value": "a@testuser.com"}, {"primary": "True", "type": "home", "value": "b@testuser.com"}],
             ENTERPRISE_SCHEMA: {"department": "R&D", "manager": {"value": "m1"}}});
@@ -442,12 +466,14 @@ mod tests {
 
     #[test]
     fn required_attributes_are_named() {
-        let base = json!({"userName": "a@b.co", "name": {"givenName": "A", "familyName": "B"}, "emails": [{"value": "a@b.co"}]});
+        let base = json!({"schemas": [USER_SCHEMA], "userName": "a@b.co", "name": {"givenName": "A", "familyName": "B"}, "emails": [{"value": "a@b.co"}], "active": true});
         assert!(input(base.clone()).is_ok());
         for (path, detail) in [
             ("userName", "userName"),
             ("name", "name.givenName"),
             ("emails", "emails"),
+            ("active", "active is required"),
+            ("schemas", "schemas must be an array of schema URNs that includes"),
         ] {
             let mut v = base.clone();
             v.as_object_mut().unwrap().remove(path);

@@ -76,7 +76,7 @@ pub enum AdminError<E: std::error::Error + 'static> {
 /// let auth = format!("Bearer {}", token.expose_secret());
 /// let headers = [("Authorization", auth.as_str()), ("Content-Type", "application/scim+json")];
 /// let body = br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"jane@example.com",
-///   "name":{"givenName":"Jane","familyName":"Doe"},"emails":[{"value":"jane@example.com","primary":true}]}"#;
+///   "name":{"givenName":"Jane","familyName":"Doe"},"emails":[{"value":"jane@example.com","primary":true}],"active":true}"#;
 /// let created = scim.handle(&ScimRequest::new("POST", "/scim/v2/Users").headers(&headers).body(body), now).await;
 /// assert_eq!(created.status, 201);
 /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;

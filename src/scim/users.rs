@@ -176,8 +176,10 @@ impl<S: ScimStore> ScimService<S> {
             ("userName", input.user_name.as_str()),
             ("the primary email", input.primary_email()),
         ] {
-            let domain = email_domain(value).map_err(|_| {
-                ScimError::invalid_value(format!("{attr} must be an email address on a domain this organization has claimed (got {value:?})"))
+            let domain = email_domain(value).map_err(|e| {
+                ScimError::invalid_value(format!(
+                    "{attr} must be an email address on a domain this organization has claimed: {e}"
+                ))
             })?;
             let owner = self
                 .store

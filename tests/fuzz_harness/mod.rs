@@ -195,7 +195,7 @@ pub fn scim_patch(data: &[u8]) {
         let _ = token;
         let auth = "Bearer fuzzing-token-0123456789";
         let headers = [("Authorization", auth)];
-        let create = br#"{"userName":"pat@example.com","name":{"givenName":"Pat","familyName":"Lee"},"emails":[{"value":"pat@example.com","type":"work"},{"value":"p2@example.com","type":"home"}],"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D"}}"#;
+        let create = br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"pat@example.com","active":true,"name":{"givenName":"Pat","familyName":"Lee"},"emails":[{"value":"pat@example.com","type":"work"},{"value":"p2@example.com","type":"home"}],"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D"}}"#;
         let created = service
             .handle(
                 &ScimRequest::new("POST", "/scim/v2/Users")

@@ -1,4 +1,11 @@
-//! Email domains: normalization shared by domain claims, SCIM rules and SSO.
+//! Email domains and addresses: the one normalization and the one email rule that domain
+//! claims, SCIM and SSO share.
+
+mod email;
+mod text;
+
+pub use email::{EmailAddress, EmailError};
+pub use text::{forbidden_char, is_forbidden_char};
 
 /// Why a domain was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -77,15 +84,9 @@ impl std::fmt::Display for DomainName {
     }
 }
 
-/// The normalized domain of an email address (the part after the last `@`).
-pub fn email_domain(email: &str) -> Result<DomainName, DomainError> {
-    match email.rsplit_once('@') {
-        Some((local, domain)) if !local.is_empty() => DomainName::parse(domain),
-        _ => Err(DomainError {
-            domain: email.chars().take(80).collect(),
-            reason: "not an email address",
-        }),
-    }
+/// The normalized domain of an email address, by the email rule ([`EmailAddress::parse`]).
+pub fn email_domain(email: &str) -> Result<DomainName, EmailError> {
+    EmailAddress::parse(email).map(|e| e.domain().clone())
 }
 
 #[cfg(test)]

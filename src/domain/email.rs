@@ -1,0 +1,197 @@
+//! The one email rule: what SCIM (userName and emails), the SAML validator and domain claims
+//! accept as an email address, and the normalized domain they compare.
+//!
+//! - the address is the whole string: surrounding whitespace is **refused**, not trimmed (two
+//!   values that differ only by a space are not quietly made one user, nor two);
+//! - no character of [`is_forbidden_char`](super::is_forbidden_char) anywhere, and no
+//!   whitespace;
+//! - exactly one `@`; the local part is 1 to 64 bytes of dot-separated atoms (RFC 5322
+//!   `dot-atom`: letters, digits, `!#$%&'*+-/=?^_`{|}~`, and non-ASCII letters as RFC 6531
+//!   allows); quoted local parts (`"a b"@example.com`) are refused;
+//! - the domain is a host name of at least two labels, Unicode or punycode, without a trailing
+//!   dot, normalized by [`DomainName::parse`] (IDNA to ASCII, lowercase): `bücher.example` and
+//!   `xn--bcher-kva.example` are the same domain;
+//! - at most 254 bytes in all (RFC 5321's limit for a path).
+
+use super::{is_forbidden_char, DomainName};
+
+/// Why a text is not an email address.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{email:?} is not an email address: {reason}")]
+pub struct EmailError {
+    /// The input (shortened to 80 characters).
+    pub email: String,
+    /// What is wrong, for the person who typed it.
+    pub reason: String,
+}
+
+/// An email address that passed the rule: the text as given and its normalized domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmailAddress {
+    text: String,
+    at: usize,
+    domain: DomainName,
+}
+
+const ATEXT_SYMBOLS: &str = "!#$%&'*+-/=?^_`{|}~";
+
+fn atom_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || ATEXT_SYMBOLS.contains(c)
+        || (!c.is_ascii() && !c.is_whitespace() && !is_forbidden_char(c))
+}
+
+impl EmailAddress {
+    /// Checks `s` against the rule (see the [module](self)).
+    ///
+    /// ```
+    /// use sso_scim::EmailAddress;
+    /// let e = EmailAddress::parse("Jane.Doe@Bücher.example").unwrap();
+    /// assert_eq!(e.domain().as_str(), "xn--bcher-kva.example");
+    /// assert_eq!(e.local_part(), "Jane.Doe");
+    /// assert!(EmailAddress::parse("boss@evil.com@example.com").is_err());
+    /// assert!(EmailAddress::parse(" jane@example.com").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<EmailAddress, EmailError> {
+        let fail = |reason: &str| EmailError {
+            email: s.chars().take(80).collect(),
+            reason: reason.to_owned(),
+        };
+        if s.is_empty() {
+            return Err(fail("it is empty"));
+        }
+        if s.trim() != s {
+            return Err(fail(
+                "it has whitespace before or after it; send the address alone",
+            ));
+        }
+        if let Some(c) = s.chars().find(|&c| is_forbidden_char(c)) {
+            return Err(fail(&format!(
+                "it contains the invisible or control character U+{:04X}",
+                c as u32
+            )));
+        }
+        if s.chars().any(char::is_whitespace) {
+            return Err(fail("it contains whitespace"));
+        }
+        if s.len() > 254 {
+            return Err(fail("it is longer than 254 bytes"));
+        }
+        let mut parts = s.split('@');
+        let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(fail("it must contain exactly one @"));
+        };
+        if local.is_empty() {
+            return Err(fail("the part before @ is empty"));
+        }
+        if local.len() > 64 {
+            return Err(fail("the part before @ is longer than 64 bytes"));
+        }
+        if local.split('.').any(|atom| atom.is_empty() || !atom.chars().all(atom_char)) {
+            return Err(fail(
+                "the part before @ must be dot-separated words of letters, digits and !#$%&'*+-/=?^_`{|}~ (no quotes, brackets or consecutive dots)",
+            ));
+        }
+        if domain.ends_with('.') {
+            return Err(fail("the domain ends with a dot"));
+        }
+        let normalized =
+            DomainName::parse(domain).map_err(|e| fail(&format!("its domain: {}", e.reason)))?;
+        Ok(EmailAddress {
+            text: s.to_owned(),
+            at: local.len(),
+            domain: normalized,
+        })
+    }
+
+    /// The address as given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The part before `@`, as given.
+    pub fn local_part(&self) -> &str {
+        &self.text[..self.at]
+    }
+
+    /// The normalized domain (lowercase ASCII, punycode for internationalized labels).
+    pub fn domain(&self) -> &DomainName {
+        &self.domain
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_real_addresses() {
+        for (ok, domain) in [
+            ("a@b.co", "b.co"),
+            ("jane.doe+x@example.com", "example.com"),
+            ("O'Brien@Sub.Example.COM", "sub.example.com"),
+            ("x@sub.exa-mple.org", "sub.exa-mple.org"),
+            ("é@例え.jp", "xn--r8jz45g.jp"),
+            ("user@xn--bcher-kva.example", "xn--bcher-kva.example"),
+            ("a!#$%&'*+-/=?^_`{|}~@example.com", "example.com"),
+        ] {
+            let e = EmailAddress::parse(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert_eq!(e.domain().as_str(), domain, "{ok}");
+            assert_eq!(e.as_str(), ok);
+        }
+        assert_eq!(
+            EmailAddress::parse("u@bücher.example").unwrap().domain(),
+            EmailAddress::parse("u@xn--bcher-kva.example").unwrap().domain(),
+            "a Unicode domain and its punycode are one domain"
+        );
+    }
+
+    #[test]
+    fn refuses_what_the_probe_sent_and_more() {
+        for bad in [
+            "boss@evil.com@example.com",
+            "@@example.com",
+            "<script>@example.com",
+            "x2@ example.com",
+            "x3@example.com\n",
+            "nul\u{0}@example.com",
+            "rtl\u{202e}@example.com",
+            " alice@example.com",
+            "alice@example.com ",
+            "",
+            "a",
+            "@b.co",
+            "a@",
+            "a@b",
+            "a b@c.d",
+            "a@b..c",
+            "a@-b.c",
+            "a@b.c-",
+            "a@b_c.d",
+            "a..b@c.d",
+            ".a@c.d",
+            "a.@c.d",
+            "\"a b\"@c.d",
+            "a@example.com.",
+            "a@[127.0.0.1]",
+            "a@127.0.0.1",
+            "zw\u{200b}j@example.com",
+        ] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
+        }
+        let long_local = format!("{}@example.com", "a".repeat(65));
+        assert!(EmailAddress::parse(&long_local).is_err());
+        let long = format!("a@{}.com", "b.".repeat(130));
+        assert!(EmailAddress::parse(&long).is_err());
+    }
+
+    #[test]
+    fn errors_say_what_to_fix() {
+        let e = EmailAddress::parse("alice@example.com ").unwrap_err();
+        assert!(e.reason.contains("whitespace before or after"), "{e}");
+        let e = EmailAddress::parse("rtl\u{202e}@example.com").unwrap_err();
+        assert!(e.reason.contains("U+202E"), "{e}");
+        let e = EmailAddress::parse("boss@evil.com@example.com").unwrap_err();
+        assert!(e.reason.contains("exactly one @"), "{e}");
+    }
+}
