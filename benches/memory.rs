@@ -43,7 +43,10 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOC: Counting = Counting;
 
 fn live() -> (isize, isize) {
-    (BYTES.load(Ordering::Relaxed), BLOCKS.load(Ordering::Relaxed))
+    (
+        BYTES.load(Ordering::Relaxed),
+        BLOCKS.load(Ordering::Relaxed),
+    )
 }
 
 fn hex_id(i: usize, salt: u64) -> String {
@@ -131,7 +134,8 @@ fn main() {
 
     let m = env("SSO_SCIM_BENCH_SERVICE_USERS", 50_000);
     let before = live();
-    let scim = ScimService::new(MemoryStore::new(), "https://app.example.com/scim/v2").expect("url");
+    let scim =
+        ScimService::new(MemoryStore::new(), "https://app.example.com/scim/v2").expect("url");
     let now = Timestamp::parse("2026-01-15T10:00:00Z").expect("time");
     block_on(scim.claim_domain(&org, "example.com")).expect("claim");
     let token = block_on(scim.generate_token(&org, "bench", now)).expect("token");
@@ -146,12 +150,14 @@ fn main() {
             r#"{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"first{i}.last{i}@example.com","name":{{"givenName":"First{i}","familyName":"Last{i}"}},"emails":[{{"primary":true,"value":"first{i}.last{i}@example.com","type":"work"}}],"displayName":"First{i} Last{i}","locale":"en-US","externalId":"00u{:017x}","groups":[],"password":"1mz050nq","active":true}}"#,
             i * 7919
         );
-        let r = block_on(scim.handle(
-            &ScimRequest::new("POST", "/scim/v2/Users")
-                .headers(&headers)
-                .body(body.as_bytes()),
-            now,
-        ));
+        let r = block_on(
+            scim.handle(
+                &ScimRequest::new("POST", "/scim/v2/Users")
+                    .headers(&headers)
+                    .body(body.as_bytes()),
+                now,
+            ),
+        );
         assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
     }
     let _ = before;

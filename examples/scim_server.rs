@@ -17,49 +17,66 @@
 //! - `--any-domain` turns the claimed-domain rule off, for conformance testers that invent
 //!   userNames which are not emails on a claimed domain. Never use it for a real organization.
 //!
-//! The adapter is the dozen lines of `scim`: any framework can do the same with
-//! `ScimService::handle`.
+//! The adapter is the two dozen lines of `scim` and `send`: any framework can do the same with
+//! `ScimService::authorize` and `respond_authorized` (or `handle`, when the framework has read
+//! the body already).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
 use axum::Router;
 use sso_scim::store::SqliteStore;
-use sso_scim::{MemoryStore, OrgId, Organization, ScimRequest, ScimService, ScimStore, Timestamp};
+use sso_scim::{
+    MemoryStore, OrgId, Organization, ScimRequest, ScimResponse, ScimService, ScimStore, Timestamp,
+    MAX_BODY_BYTES,
+};
 
-/// The whole framework adapter: request parts in, SCIM response out.
+/// The whole framework adapter: request parts in, SCIM response out. The token is checked
+/// before the body is read, and at most `MAX_BODY_BYTES` of it are read: an unauthenticated
+/// request gets 401 whatever its size, an authenticated one over the limit a SCIM 413.
 async fn scim<S: ScimStore>(
     State(service): State<Arc<ScimService<S>>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    req: Request<Body>,
 ) -> Response {
-    let headers: Vec<(&str, &str)> = headers
+    let (parts, body) = req.into_parts();
+    let headers: Vec<(&str, &str)> = parts
+        .headers
         .iter()
         .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
         .collect();
-    let req = ScimRequest {
-        method: method.as_str(),
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
+    let mut req = ScimRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
         headers: &headers,
-        body: &body,
+        body: &[],
     };
-    let r = service.handle(&req, Timestamp::now()).await;
+    let who = match service.authorize(&req).await {
+        Ok(who) => who,
+        Err(refused) => return send(refused.response),
+    };
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return send(service.body_too_large());
+    };
+    req.body = &body;
+    let served = service
+        .respond_authorized(&who, &req, Timestamp::now())
+        .await;
+    send(served.response)
+}
+
+/// A SCIM response as axum's: the service's headers only (no content type on 204 or 304).
+fn send(r: ScimResponse) -> Response {
     if let Some(e) = &r.internal_error {
         eprintln!("scim_server: internal error: {e}");
     }
-    let mut out = (
-        StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        r.body,
-    )
-        .into_response();
+    let mut out = Response::new(Body::from(r.body));
+    *out.status_mut() = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (k, v) in r.headers {
         if let (Ok(k), Ok(v)) = (HeaderName::try_from(k), HeaderValue::try_from(v)) {
             out.headers_mut().insert(k, v);

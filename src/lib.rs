@@ -109,8 +109,8 @@ pub use domain::{
 };
 #[cfg(feature = "scim")]
 pub use scim::{
-    AdminError, GeneratedToken, ScimError, ScimErrorKind, ScimRequest, ScimResponse, ScimService,
-    Served,
+    AdminError, Authorized, GeneratedToken, ScimError, ScimErrorKind, ScimRequest, ScimResponse,
+    ScimService, Served, DEFAULT_SCAN_WORK, MAX_BODY_BYTES,
 };
 #[cfg(feature = "scim")]
 pub use store::{

@@ -187,7 +187,11 @@ fn group_rules() {
     );
     assert_eq!(status, 400);
     assert_scim_error(400, &err, "invalidValue");
-    let (status, err, _) = s.call("POST", "/Groups", Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "members": []})));
+    let (status, err, _) = s.call(
+        "POST",
+        "/Groups",
+        Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "members": []})),
+    );
     assert_eq!(status, 400);
     assert!(err["detail"].as_str().unwrap().contains("displayName"));
     let (status, _, _) = s.call(

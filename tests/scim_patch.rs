@@ -144,9 +144,16 @@ fn paths_with_filters_urns_and_sub_attributes() {
             "{op}"
         );
     }
-    // A filtered replace that matches nothing creates the described value (what Entra expects).
-    let (status, u, _) = s.call("PATCH", &path, Some(&patch(json!([{"op": "replace", "path": "emails[type eq \"other\"].value", "value": "o@example.com"}]))));
-    assert_eq!(status, 200);
+    // A filtered replace that matches nothing is the RFC's noTarget and changes nothing; an add
+    // through the same filter creates the described value (what Entra sends for a new value).
+    let (_, before, _) = s.call("GET", &path, None);
+    let (status, err, _) = s.call("PATCH", &path, Some(&patch(json!([{"op": "replace", "path": "emails[type eq \"other\"].value", "value": "o@example.com"}]))));
+    assert_scim_error(400, &err, "noTarget");
+    assert_eq!(status, 400);
+    let (_, after, _) = s.call("GET", &path, None);
+    assert_eq!(before, after, "a refused PATCH changes nothing");
+    let (status, u, _) = s.call("PATCH", &path, Some(&patch(json!([{"op": "add", "path": "emails[type eq \"other\"].value", "value": "o@example.com"}]))));
+    assert_eq!(status, 200, "{u}");
     assert!(
         u["emails"]
             .as_array()

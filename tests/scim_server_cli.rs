@@ -383,3 +383,91 @@ fn two_servers_on_one_postgres_database_create_each_user_once() {
         }
     }
 }
+
+/// Sends `head` (request line and headers, without the blank line) and `body`, ignoring a write
+/// the server cut short by answering first; returns the status, the header block and the body.
+fn http_raw(port: u16, head: &str, body: &[u8]) -> (u16, String, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let _ = s.write_all(format!("{head}\r\nConnection: close\r\n\r\n").as_bytes());
+    for chunk in body.chunks(64 * 1024) {
+        if s.write_all(chunk).is_err() {
+            break;
+        }
+    }
+    let mut resp = Vec::new();
+    let _ = s.read_to_end(&mut resp);
+    let resp = String::from_utf8_lossy(&resp).into_owned();
+    let status = resp
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let (headers, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+    (status, headers.to_ascii_lowercase(), body.to_owned())
+}
+
+#[test]
+fn every_error_is_a_scim_error_and_unauthenticated_requests_get_401_first() {
+    let srv = start(&["--store", "memory", "--token", TOKEN, "--any-domain"]);
+    let big = vec![b' '; 3 * 1024 * 1024];
+    let head = |token: &str| {
+        format!(
+            "POST /scim/v2/Users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/scim+json\r\nContent-Length: {}",
+            big.len()
+        )
+    };
+    let (status, headers, body) = http_raw(srv.port, &head("wrong-token-wrong-token"), &big);
+    assert_eq!(status, 401, "{headers}");
+    let err: serde_json::Value = serde_json::from_str(&body).expect("a SCIM error body");
+    assert_eq!(err["scimType"], "unauthorized");
+    let (status, headers, body) = http_raw(srv.port, &head(TOKEN), &big);
+    assert_eq!(status, 413, "{headers}");
+    assert!(
+        headers.contains("content-type: application/scim+json"),
+        "{headers}"
+    );
+    let err: serde_json::Value = serde_json::from_str(&body).expect("a SCIM error body");
+    assert_eq!(err["scimType"], "tooLarge");
+
+    let (status, headers, _) = http_raw(
+        srv.port,
+        &format!(
+            "DELETE /scim/v2/Users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}"
+        ),
+        b"",
+    );
+    assert_eq!(status, 405);
+    assert!(headers.contains("\r\nallow: get, post"), "{headers}");
+}
+
+#[test]
+fn no_content_type_on_204_and_304() {
+    let srv = start(&["--store", "memory", "--token", TOKEN, "--any-domain"]);
+    let (status, body) = http(
+        srv.port,
+        "POST",
+        "/scim/v2/Users",
+        TOKEN,
+        r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u1","name":{"givenName":"G","familyName":"F"},"emails":[{"value":"u1@example.com"}],"active":true}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    let u: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = u["id"].as_str().unwrap();
+    let etag = u["meta"]["version"].as_str().unwrap();
+    let (status, headers, _) = http_raw(
+        srv.port,
+        &format!("GET /scim/v2/Users/{id} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\nIf-None-Match: {etag}"),
+        b"",
+    );
+    assert_eq!(status, 304, "{headers}");
+    assert!(!headers.contains("content-type"), "{headers}");
+    assert!(headers.contains("etag"), "{headers}");
+    let (status, headers, _) = http_raw(
+        srv.port,
+        &format!("DELETE /scim/v2/Users/{id} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}"),
+        b"",
+    );
+    assert_eq!(status, 204, "{headers}");
+    assert!(!headers.contains("content-type"), "{headers}");
+}

@@ -135,7 +135,13 @@ impl ScimDirectory for Flaky {
         self.check()?;
         ok(self.inner.update_user(u, e, v).await)
     }
-    async fn delete_user(&self, o: &OrgId, id: &str, d: bool, now: Timestamp) -> Result<bool, Down> {
+    async fn delete_user(
+        &self,
+        o: &OrgId,
+        id: &str,
+        d: bool,
+        now: Timestamp,
+    ) -> Result<bool, Down> {
         self.check()?;
         ok(self.inner.delete_user(o, id, d, now).await)
     }

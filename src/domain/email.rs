@@ -87,7 +87,10 @@ impl EmailAddress {
         if local.len() > 64 {
             return Err(fail("the part before @ is longer than 64 bytes"));
         }
-        if local.split('.').any(|atom| atom.is_empty() || !atom.chars().all(atom_char)) {
+        if local
+            .split('.')
+            .any(|atom| atom.is_empty() || !atom.chars().all(atom_char))
+        {
             return Err(fail(
                 "the part before @ must be dot-separated words of letters, digits and !#$%&'*+-/=?^_`{|}~ (no quotes, brackets or consecutive dots)",
             ));
@@ -141,7 +144,9 @@ mod tests {
         }
         assert_eq!(
             EmailAddress::parse("u@bücher.example").unwrap().domain(),
-            EmailAddress::parse("u@xn--bcher-kva.example").unwrap().domain(),
+            EmailAddress::parse("u@xn--bcher-kva.example")
+                .unwrap()
+                .domain(),
             "a Unicode domain and its punycode are one domain"
         );
     }

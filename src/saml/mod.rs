@@ -20,7 +20,6 @@ pub use replay::{MemoryReplayCache, MemoryReplayError, ReplayCache, ReplayKey};
 pub use requests::{AuthnRequestStore, MemoryAuthnRequests, MemoryRequestError, RequestId};
 pub use validator::{AssertionValidator, RequestState};
 
-
 /// SAML namespaces and constants.
 pub(crate) mod ns {
     pub const SAMLP: &str = "urn:oasis:names:tc:SAML:2.0:protocol";

@@ -32,6 +32,8 @@ pub enum ScimErrorKind {
     InvalidVers,
     /// 401 `unauthorized`: no valid bearer token.
     Unauthorized,
+    /// 403 `forbidden`: what the request asks is refused (a filter on a discovery endpoint).
+    Forbidden,
     /// 404 `notFound`.
     NotFound,
     /// 405 `methodNotAllowed` (with `Allow`).
@@ -44,6 +46,8 @@ pub enum ScimErrorKind {
     UnsupportedMediaType,
     /// 500 `internal`: storage or the system failed; nothing was changed.
     Internal,
+    /// 501 `notImplemented`: the endpoint is not implemented (`/Me`).
+    NotImplemented,
 }
 
 impl ScimErrorKind {
@@ -54,6 +58,7 @@ impl ScimErrorKind {
             InvalidValue | InvalidSyntax | InvalidFilter | InvalidPath | NoTarget | Mutability
             | TooMany => 400,
             Unauthorized => 401,
+            Forbidden => 403,
             NotFound => 404,
             MethodNotAllowed => 405,
             Uniqueness | InvalidVers => 409,
@@ -61,6 +66,7 @@ impl ScimErrorKind {
             TooLarge => 413,
             UnsupportedMediaType => 415,
             Internal => 500,
+            NotImplemented => 501,
         }
     }
 
@@ -78,12 +84,14 @@ impl ScimErrorKind {
             Uniqueness => "uniqueness",
             InvalidVers => "invalidVers",
             Unauthorized => "unauthorized",
+            Forbidden => "forbidden",
             NotFound => "notFound",
             MethodNotAllowed => "methodNotAllowed",
             PreconditionFailed => "preconditionFailed",
             TooLarge => "tooLarge",
             UnsupportedMediaType => "unsupportedMediaType",
             Internal => "internal",
+            NotImplemented => "notImplemented",
         }
     }
 }
@@ -94,6 +102,8 @@ impl ScimErrorKind {
 pub struct ScimError {
     kind: ScimErrorKind,
     detail: String,
+    /// For a 405: the methods the endpoint allows.
+    allow: Option<&'static str>,
 }
 
 impl ScimError {
@@ -101,7 +111,13 @@ impl ScimError {
         ScimError {
             kind,
             detail: detail.into(),
+            allow: None,
         }
+    }
+
+    pub(crate) fn with_allow(mut self, methods: &'static str) -> ScimError {
+        self.allow = Some(methods);
+        self
     }
 
     /// What went wrong.
@@ -173,6 +189,9 @@ impl ScimError {
         if self.kind == ScimErrorKind::Unauthorized {
             r.headers
                 .push(("WWW-Authenticate", "Bearer realm=\"SCIM\"".to_owned()));
+        }
+        if let Some(allow) = self.allow {
+            r.headers.push(("Allow", allow.to_owned()));
         }
         r
     }

@@ -8,8 +8,8 @@ use super::model::{etag, group_json, GroupInput};
 use super::patch;
 use super::query::{ListParams, Projection};
 use super::service::{
-    check_if_match, json_body, list_response, not_modified, resource_response, store_failure, too_many, uuid,
-    Fail, Failure, ScimRequest, ScimResponse, ScimService, GROUP_SHAPE,
+    check_if_match, json_body, list_response, not_modified, resource_response, store_failure,
+    too_many, uuid, Fail, Failure, ScimRequest, ScimResponse, ScimService, GROUP_SHAPE,
 };
 use crate::resource::{check_types, GROUP, GROUP_SCHEMA};
 use crate::store::{Conflict, OrgId, ScimGroup, ScimStore};

@@ -18,6 +18,7 @@ mod json_filter;
 mod model;
 mod patch;
 mod query;
+mod routes;
 mod schema;
 mod service;
 mod token;
@@ -27,7 +28,8 @@ mod users;
 pub use crate::resource::{ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 pub use error::{ScimError, ScimErrorKind};
 pub use service::{
-    AdminError, BaseUrlError, ScimRequest, ScimResponse, ScimService, Served, MAX_BODY_BYTES,
+    AdminError, Authorized, BaseUrlError, ScimRequest, ScimResponse, ScimService, Served,
+    DEFAULT_SCAN_WORK, MAX_BODY_BYTES,
 };
 pub use token::GeneratedToken;
 pub use urn::{ERROR_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, SEARCH_SCHEMA};

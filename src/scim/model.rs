@@ -39,7 +39,9 @@ pub(crate) fn require_schema(obj: &Map<String, Value>, core: &str) -> Result<(),
     };
     match get(obj, "schemas")? {
         Some(Value::Array(s)) if s.len() <= 16 && s.iter().all(Value::is_string) => {
-            if s.iter().any(|x| x.as_str().is_some_and(|u| u.eq_ignore_ascii_case(core))) {
+            if s.iter()
+                .any(|x| x.as_str().is_some_and(|u| u.eq_ignore_ascii_case(core)))
+            {
                 Ok(())
             } else {
                 Err(missing())
@@ -473,7 +475,10 @@ mod tests {
             ("name", "name.givenName"),
             ("emails", "emails"),
             ("active", "active is required"),
-            ("schemas", "schemas must be an array of schema URNs that includes"),
+            (
+                "schemas",
+                "schemas must be an array of schema URNs that includes",
+            ),
         ] {
             let mut v = base.clone();
             v.as_object_mut().unwrap().remove(path);

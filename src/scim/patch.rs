@@ -1,11 +1,21 @@
 //! PATCH (RFC 7644 section 3.5.2) applied to a resource's JSON form, all or nothing: the
 //! operations change a copy, which is then read back through the same validation as PUT.
 //!
-//! Beyond the RFC, what real clients send is accepted: operation names in any case (`Replace`),
-//! booleans as strings (`"False"`), no-path values whose keys are plain, dotted (`name.givenName`)
-//! or URN-qualified, `add` on a single-valued attribute (a replace), removal of multi-valued
-//! members by a value list, and a `replace` through a value filter that matches nothing
-//! (`emails[type eq "work"].value` on a user without a work email) creating that value.
+//! Beyond the RFC, what real clients send is accepted: operation names in any case (`Replace`,
+//! Entra), booleans as strings (`"False"`, Entra), no-path values whose keys are plain, dotted
+//! (`name.givenName`) or URN-qualified, `add` on a single-valued attribute (a replace), removal
+//! of multi-valued members by a value list (Entra's `Remove` of `members` with a value), an `add`
+//! through a value filter that matches nothing creating that value (Entra adds
+//! `phoneNumbers[type eq "work"].value` that way), and paths to RFC 7643 User attributes this
+//! service does not store (`title`, `phoneNumbers`, `addresses`, ...: Entra's default attribute
+//! mappings send them), which are ignored as they are in a POST or PUT.
+//!
+//! Strict where the RFC is and no client needs otherwise: `schemas` must name the PatchOp
+//! message; a path naming no attribute at all is 400 `invalidPath`; a `replace` through a value
+//! filter that matches nothing is 400 `noTarget` (RFC 7644 section 3.5.2.3).
+//!
+//! A value set `primary` demotes the others (section 3.5.2: the server sets `primary` to false
+//! on the other values); an operation that itself sets two primaries is refused.
 
 use serde_json::{Map, Value};
 
@@ -14,7 +24,7 @@ use super::json::{self, get};
 use super::json_filter::{matches, CaseExact};
 use super::urn::PATCH_SCHEMA;
 use crate::resource::{
-    parse_patch_path, CompValue, CompareOp, Filter, Mutability, PatchPath, SchemaDef,
+    lookup, parse_patch_path, CompValue, CompareOp, Filter, Mutability, PatchPath, SchemaDef,
 };
 
 /// At most this many operations per request.
@@ -44,6 +54,9 @@ pub(crate) struct ResourceShape {
     pub extensions: &'static [&'static SchemaDef],
     /// How values compare in value filters.
     pub case_exact: CaseExact,
+    /// Attributes of the resource type's RFC 7643 schema that this service does not store:
+    /// a PATCH naming them is ignored, as in a POST or PUT (lowercase, `a` or `a.b`).
+    pub not_stored: &'static [&'static str],
 }
 
 impl ResourceShape {
@@ -82,15 +95,17 @@ impl ResourceShape {
 
 /// Reads a PatchOp request body.
 pub(crate) fn parse(body: &Map<String, Value>) -> Result<Vec<Operation>, ScimError> {
-    if let Some(Value::Array(s)) = get(body, "schemas")? {
-        if !s.iter().any(|x| {
+    let names_patch_op = match get(body, "schemas")? {
+        Some(Value::Array(s)) => s.iter().any(|x| {
             x.as_str()
                 .is_some_and(|x| x.eq_ignore_ascii_case(PATCH_SCHEMA))
-        }) {
-            return Err(ScimError::invalid_syntax(format!(
-                "a PATCH body must have schemas [{PATCH_SCHEMA:?}]"
-            )));
-        }
+        }),
+        _ => false,
+    };
+    if !names_patch_op {
+        return Err(ScimError::invalid_syntax(format!(
+            "a PATCH body must have schemas [{PATCH_SCHEMA:?}]"
+        )));
     }
     let ops = match get(body, "Operations")? {
         Some(Value::Array(a)) if !a.is_empty() => a,
@@ -167,6 +182,88 @@ pub(crate) fn apply(
 ) -> Result<(), ScimError> {
     let mut work = doc.clone();
     for op in ops {
+        let before = primaries(&work, shape);
+        apply_one(&mut work, op, shape)?;
+        settle_primaries(&mut work, &before, shape)?;
+    }
+    *doc = work;
+    Ok(())
+}
+
+/// Whether a `primary` sub-attribute value says true (Entra sends `"True"`).
+fn is_primary(item: &Value) -> bool {
+    item.as_object()
+        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("primary")))
+        .is_some_and(|(_, v)| match v {
+            Value::Bool(b) => *b,
+            Value::String(s) => s.eq_ignore_ascii_case("true"),
+            _ => false,
+        })
+}
+
+/// The multi-valued attributes with a `primary` sub-attribute, by the key `doc` uses, with the
+/// values currently flagged primary.
+fn primaries(doc: &Value, shape: &ResourceShape) -> Vec<(String, Vec<Value>)> {
+    let Some(m) = doc.as_object() else {
+        return Vec::new();
+    };
+    shape
+        .core
+        .attributes
+        .iter()
+        .filter(|a| a.multi && a.sub_attribute("primary").is_some())
+        .filter_map(|a| {
+            let (k, v) = m.iter().find(|(k, _)| k.eq_ignore_ascii_case(a.name))?;
+            let flagged = v
+                .as_array()?
+                .iter()
+                .filter(|i| is_primary(i))
+                .cloned()
+                .collect();
+            Some((k.clone(), flagged))
+        })
+        .collect()
+}
+
+/// After one operation: when an attribute has more than one primary value, those that were
+/// primary before the operation are demoted; more than one left is the operation's own doing
+/// and refused.
+fn settle_primaries(
+    doc: &mut Value,
+    before: &[(String, Vec<Value>)],
+    shape: &ResourceShape,
+) -> Result<(), ScimError> {
+    for (key, _) in primaries(doc, shape) {
+        let Some(Value::Array(items)) = doc.get_mut(&key) else {
+            continue;
+        };
+        if items.iter().filter(|i| is_primary(i)).count() <= 1 {
+            continue;
+        }
+        let old: &[Value] = before
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(&[], |(_, v)| v.as_slice());
+        for item in items.iter_mut() {
+            if is_primary(item) && old.iter().any(|o| same_value(o, item)) {
+                if let Some(o) = item.as_object_mut() {
+                    let k = key_for(o, "primary", shape);
+                    o.insert(k, Value::Bool(false));
+                }
+            }
+        }
+        if items.iter().filter(|i| is_primary(i)).count() > 1 {
+            return Err(ScimError::invalid_value(format!(
+                "at most one of {key} may be primary; this operation sets several"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Applies one operation to `work`.
+fn apply_one(work: &mut Value, op: &Operation, shape: &ResourceShape) -> Result<(), ScimError> {
+    {
         match &op.path {
             // The path is an extension's URN itself: its whole object.
             Some((text, _)) if shape.extension(text).is_some() => {
@@ -182,7 +279,7 @@ pub(crate) fn apply(
                         for (k, iv) in inner {
                             let text = format!("{ext}:{k}");
                             let p = parse_patch_path(&text)?;
-                            apply_path(&mut work, op.op, &text, &p, Some(iv), shape)?;
+                            apply_path(work, op.op, &text, &p, Some(iv), shape)?;
                         }
                     }
                     _ => {
@@ -192,9 +289,7 @@ pub(crate) fn apply(
                     }
                 }
             }
-            Some((text, path)) => {
-                apply_path(&mut work, op.op, text, path, op.value.as_ref(), shape)?
-            }
+            Some((text, path)) => apply_path(work, op.op, text, path, op.value.as_ref(), shape)?,
             None => {
                 let Some(Value::Object(values)) = &op.value else {
                     return Err(ScimError::invalid_value(
@@ -224,17 +319,16 @@ pub(crate) fn apply(
                         for (k, iv) in inner {
                             let text = format!("{ext}:{k}");
                             let p = parse_patch_path(&text)?;
-                            apply_path(&mut work, op.op, &text, &p, Some(iv), shape)?;
+                            apply_path(work, op.op, &text, &p, Some(iv), shape)?;
                         }
                         continue;
                     }
                     let p = parse_patch_path(key)?;
-                    apply_path(&mut work, op.op, key, &p, Some(v), shape)?;
+                    apply_path(work, op.op, key, &p, Some(v), shape)?;
                 }
             }
         }
     }
-    *doc = work;
     Ok(())
 }
 
@@ -276,6 +370,31 @@ fn apply_path(
         None => None,
     };
     let lower = attr.attr.to_ascii_lowercase();
+    let schema = container_key.unwrap_or(shape.core.id);
+    if lookup(
+        shape.core,
+        shape.extensions,
+        Some(schema),
+        &attr.attr,
+        attr.sub.as_deref(),
+    )
+    .is_none()
+    {
+        let dotted = match &attr.sub {
+            Some(s) => format!("{lower}.{}", s.to_ascii_lowercase()),
+            None => lower.clone(),
+        };
+        if container_key.is_none()
+            && (shape.not_stored.contains(&lower.as_str())
+                || shape.not_stored.contains(&dotted.as_str()))
+        {
+            return Ok(());
+        }
+        return Err(ScimError::invalid_path(format!(
+            "the path {text:?} names no attribute of the {} schema",
+            shape.core.name
+        )));
+    }
     if container_key.is_none() && shape.is_read_only(&lower) {
         return Err(ScimError::mutability(format!("{} is read-only", attr.attr)));
     }
@@ -445,8 +564,14 @@ fn apply_filtered(
     let items = match container.get_mut(key) {
         Some(Value::Array(items)) => items,
         _ => {
-            if op == Op::Remove {
-                return Ok(());
+            match op {
+                Op::Remove => return Ok(()),
+                Op::Replace => {
+                    return Err(ScimError::no_target(format!(
+                        "the value filter on {key} matches no value (the user has none); use add to create one"
+                    )))
+                }
+                Op::Add => {}
             }
             container.insert(key.to_owned(), Value::Array(Vec::new()));
             match container.get_mut(key) {
@@ -488,6 +613,11 @@ fn apply_filtered(
         }
         Op::Add | Op::Replace => {
             let v = value.cloned().unwrap_or(Value::Null);
+            if hits.is_empty() && op == Op::Replace {
+                return Err(ScimError::no_target(format!(
+                    "the value filter on {key} matches no value; use add to create one"
+                )));
+            }
             if hits.is_empty() {
                 // Create the value the filter describes (`type eq "work"`), when it is that simple.
                 let Filter::Compare(fp, CompareOp::Eq, CompValue::Str(s)) = filter else {

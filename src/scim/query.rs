@@ -43,7 +43,8 @@ impl ListParams {
     /// resources it may examine: `scan_work` divided by the comparisons made per resource (the
     /// filter's terms, plus one for a sort).
     pub(crate) fn store_query(&self, scan_work: usize) -> crate::store::Query {
-        let per_resource = self.filter.as_ref().map_or(0, Filter::terms) + usize::from(self.sort.is_some());
+        let per_resource =
+            self.filter.as_ref().map_or(0, Filter::terms) + usize::from(self.sort.is_some());
         crate::store::Query {
             filter: self.filter.clone(),
             sort: self.sort.clone(),

@@ -9,11 +9,10 @@ pub use super::http::{ScimRequest, ScimResponse};
 use super::model::{group_case_exact, user_case_exact};
 use super::patch::ResourceShape;
 use super::query::ListParams;
-use super::schema;
 use super::token::{self, GeneratedToken, MAX_TOKEN_LEN, MIN_IMPORTED_LEN};
 use super::urn::LIST_SCHEMA;
 use crate::domain::{DomainError, DomainName};
-use crate::resource::{ENTERPRISE_SCHEMA, ENTERPRISE_USER, GROUP, USER};
+use crate::resource::{ENTERPRISE_USER, GROUP, USER};
 use crate::store::{ClaimOutcome, OrgId, Organization, ScimStore, TokenRecord};
 use crate::time::Timestamp;
 
@@ -91,9 +90,23 @@ pub enum AdminError<E: std::error::Error + 'static> {
 pub struct ScimService<S> {
     pub(super) store: S,
     pub(super) base_url: String,
-    base_path: String,
+    pub(super) base_path: String,
     pub(super) rng: SystemRandom,
     pub(super) scan_work: usize,
+}
+
+/// A request's accepted bearer token: the organization it acts for. Only
+/// [`ScimService::authorize`] makes one, for the request it checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authorized {
+    org: OrgId,
+}
+
+impl Authorized {
+    /// The organization the request acts for.
+    pub fn org(&self) -> &OrgId {
+        &self.org
+    }
 }
 
 /// Why a base URL was refused.
@@ -106,28 +119,27 @@ pub(crate) static USER_SHAPE: ResourceShape = ResourceShape {
     core: &USER,
     extensions: &[&ENTERPRISE_USER],
     case_exact: user_case_exact,
+    not_stored: &[
+        "title",
+        "nickname",
+        "profileurl",
+        "usertype",
+        "preferredlanguage",
+        "timezone",
+        "password",
+        "phonenumbers",
+        "ims",
+        "photos",
+        "addresses",
+        "entitlements",
+        "roles",
+        "x509certificates",
+        "name.middlename",
+        "name.honorificprefix",
+        "name.honorificsuffix",
+        "emails.display",
+    ],
 };
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() + 1 {
-            if let (Some(h), Some(l)) = (
-                b.get(i + 1).and_then(|c| (*c as char).to_digit(16)),
-                b.get(i + 2).and_then(|c| (*c as char).to_digit(16)),
-            ) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 pub(super) fn uuid(rng: &SystemRandom) -> Option<String> {
     let mut b = token::random::<16>(rng)?;
@@ -144,18 +156,12 @@ pub(super) fn uuid(rng: &SystemRandom) -> Option<String> {
     ))
 }
 
-pub(super) fn method_not_allowed(allow: &'static str) -> ScimError {
-    ScimError::new(
-        ScimErrorKind::MethodNotAllowed,
-        format!("this endpoint allows {allow}"),
-    )
-}
-
 /// The Group as PATCH sees it.
 pub(crate) static GROUP_SHAPE: ResourceShape = ResourceShape {
     core: &GROUP,
     extensions: &[],
     case_exact: group_case_exact,
+    not_stored: &[],
 };
 
 impl<S: ScimStore> ScimService<S> {
@@ -281,7 +287,66 @@ impl<S: ScimStore> ScimService<S> {
     /// body; nothing was changed) also the store's own error, typed, for the host's logs and
     /// alerts.
     pub async fn respond(&self, req: &ScimRequest<'_>, now: Timestamp) -> Served<S::Error> {
-        match self.dispatch(req, now).await {
+        match self.authorize(req).await {
+            Ok(who) => self.respond_authorized(&who, req, now).await,
+            Err(refused) => refused,
+        }
+    }
+
+    /// The first half of [`respond`](ScimService::respond), for adapters that read the body
+    /// only once the request is authenticated: checks the path and the bearer token of `req`
+    /// (whose body is not read) and returns the organization it acts for, or the answer to give
+    /// at once (404 outside the base path, 401 without a valid token). Then read at most
+    /// [`MAX_BODY_BYTES`] of the body: past that, answer [`ScimService::body_too_large`]; else
+    /// call [`respond_authorized`](ScimService::respond_authorized) with the whole request.
+    pub async fn authorize(&self, req: &ScimRequest<'_>) -> Result<Authorized, Served<S::Error>> {
+        let r = async {
+            self.endpoint_path(req)?;
+            self.authenticate(req).await
+        };
+        r.await
+            .map(|org| Authorized { org })
+            .map_err(|e| self.served(Err(e)))
+    }
+
+    /// The second half of [`respond`](ScimService::respond): answers `req` for the organization
+    /// `who` was authorized for (by [`authorize`](ScimService::authorize) on this request).
+    pub async fn respond_authorized(
+        &self,
+        who: &Authorized,
+        req: &ScimRequest<'_>,
+        now: Timestamp,
+    ) -> Served<S::Error> {
+        if req.body.len() > MAX_BODY_BYTES {
+            return Served {
+                response: self.body_too_large(),
+                storage_error: None,
+            };
+        }
+        // HEAD answers as GET would, without the body (RFC 9110 section 9.3.2).
+        if req.method.eq_ignore_ascii_case("HEAD") {
+            let get = ScimRequest {
+                method: "GET",
+                ..*req
+            };
+            let mut served = self.served(self.dispatch(&who.org, &get, now).await);
+            served.response.body.clear();
+            return served;
+        }
+        self.served(self.dispatch(&who.org, req, now).await)
+    }
+
+    /// The answer to a request whose body is over [`MAX_BODY_BYTES`]: 413 with a SCIM error.
+    pub fn body_too_large(&self) -> ScimResponse {
+        ScimError::new(
+            ScimErrorKind::TooLarge,
+            format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+        )
+        .to_response()
+    }
+
+    fn served(&self, r: Result<ScimResponse, Fail<S>>) -> Served<S::Error> {
+        match r {
             Ok(response) => Served {
                 response,
                 storage_error: None,
@@ -309,124 +374,7 @@ impl<S: ScimStore> ScimService<S> {
         }
     }
 
-    async fn dispatch(
-        &self,
-        req: &ScimRequest<'_>,
-        now: Timestamp,
-    ) -> Result<ScimResponse, Fail<S>> {
-        let path = req.path.split('?').next().unwrap_or("");
-        let rest = path
-            .strip_prefix(self.base_path.as_str())
-            .filter(|r| r.is_empty() || r.starts_with('/'))
-            .ok_or_else(|| ScimError::not_found(format!("no SCIM endpoint at {path}")))?;
-        let segments: Vec<String> = rest
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(percent_decode)
-            .collect();
-        let org = self.authenticate(req).await?;
-        if req.body.len() > MAX_BODY_BYTES {
-            return Err(ScimError::new(
-                ScimErrorKind::TooLarge,
-                format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-            )
-            .into());
-        }
-        let method = req.method.to_ascii_uppercase();
-        let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
-        let is = |s: &str, name: &str| s.eq_ignore_ascii_case(name);
-        let users = |s: &str| is(s, "Users");
-        let groups = |s: &str| is(s, "Groups");
-        match (seg.as_slice(), method.as_str()) {
-            // Users
-            ([u], "GET") if users(u) => {
-                self.list_users(
-                    &org,
-                    &ListParams::from_query(req.query, &[ENTERPRISE_SCHEMA])?,
-                )
-                .await
-            }
-            ([u], "POST") if users(u) => {
-                let settings = self.settings(&org).await?;
-                self.create_user(&settings, req, now).await
-            }
-            ([u, s], "POST") if users(u) && is(s, ".search") => {
-                self.list_users(
-                    &org,
-                    &ListParams::from_search(&json_body(req)?, &[ENTERPRISE_SCHEMA])?,
-                )
-                .await
-            }
-            ([u], _) if users(u) => Err(method_not_allowed("GET, POST").into()),
-            ([u, id], "GET") if users(u) => self.get_user(&org, id, req).await,
-            ([u, id], "PUT") if users(u) => {
-                let settings = self.settings(&org).await?;
-                self.put_user(&settings, id, req, now).await
-            }
-            ([u, id], "PATCH") if users(u) => {
-                let settings = self.settings(&org).await?;
-                self.patch_user(&settings, id, req, now).await
-            }
-            ([u, id], "DELETE") if users(u) => self.delete_user(&org, id, req, now).await,
-            ([u, _], _) if users(u) => Err(method_not_allowed("GET, PUT, PATCH, DELETE").into()),
-            // Groups
-            ([g], "GET") if groups(g) => {
-                self.list_groups(&org, &ListParams::from_query(req.query, &[])?)
-                    .await
-            }
-            ([g], "POST") if groups(g) => self.create_group(&org, req, now).await,
-            ([g, s], "POST") if groups(g) && is(s, ".search") => {
-                self.list_groups(&org, &ListParams::from_search(&json_body(req)?, &[])?)
-                    .await
-            }
-            ([g], _) if groups(g) => Err(method_not_allowed("GET, POST").into()),
-            ([g, id], "GET") if groups(g) => self.get_group(&org, id, req).await,
-            ([g, id], "PUT") if groups(g) => self.put_group(&org, id, req, now).await,
-            ([g, id], "PATCH") if groups(g) => self.patch_group(&org, id, req, now).await,
-            ([g, id], "DELETE") if groups(g) => self.delete_group(&org, id, req, now).await,
-            ([g, _], _) if groups(g) => Err(method_not_allowed("GET, PUT, PATCH, DELETE").into()),
-            // Searching every resource type.
-            ([s], "POST") if is(s, ".search") => {
-                self.search_all(
-                    &org,
-                    &ListParams::from_search(&json_body(req)?, &[ENTERPRISE_SCHEMA])?,
-                )
-                .await
-            }
-            ([s], _) if is(s, ".search") => Err(method_not_allowed("POST").into()),
-            // Discovery
-            ([s], "GET") if is(s, "ServiceProviderConfig") => Ok(ScimResponse::json(
-                200,
-                &schema::service_provider_config(&self.base_url),
-            )),
-            ([s], _) if is(s, "ServiceProviderConfig") => Err(method_not_allowed("GET").into()),
-            ([s], "GET") if is(s, "ResourceTypes") => Ok(ScimResponse::json(
-                200,
-                &schema::list(schema::resource_types(&self.base_url)),
-            )),
-            ([s], "GET") if is(s, "Schemas") => Ok(ScimResponse::json(
-                200,
-                &schema::list(schema::schemas(&self.base_url)),
-            )),
-            ([s, id], "GET") if is(s, "ResourceTypes") || is(s, "Schemas") => {
-                let docs = if is(s, "Schemas") {
-                    schema::schemas(&self.base_url)
-                } else {
-                    schema::resource_types(&self.base_url)
-                };
-                docs.into_iter()
-                    .find(|d| d["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(id)))
-                    .map(|d| ScimResponse::json(200, &d))
-                    .ok_or_else(|| ScimError::not_found(format!("no {s} {id:?}")).into())
-            }
-            ([s, ..], _) if is(s, "ResourceTypes") || is(s, "Schemas") => {
-                Err(method_not_allowed("GET").into())
-            }
-            _ => Err(ScimError::not_found(format!("no SCIM endpoint at {path}")).into()),
-        }
-    }
-
-    async fn authenticate(&self, req: &ScimRequest<'_>) -> Result<OrgId, Fail<S>> {
+    pub(super) async fn authenticate(&self, req: &ScimRequest<'_>) -> Result<OrgId, Fail<S>> {
         let refuse = || {
             Failure::Scim(ScimError::unauthorized("a valid bearer token is required (Authorization: Bearer <token>); generate one in the organization's SCIM settings"))
         };
@@ -452,7 +400,7 @@ impl<S: ScimStore> ScimService<S> {
         Ok(record.org)
     }
 
-    async fn settings(&self, org: &OrgId) -> Result<Organization, Fail<S>> {
+    pub(super) async fn settings(&self, org: &OrgId) -> Result<Organization, Fail<S>> {
         Ok(self
             .store
             .organization(org)
@@ -462,7 +410,11 @@ impl<S: ScimStore> ScimService<S> {
     }
 
     /// `POST /.search`: users then groups matching the filter, one page over both.
-    async fn search_all(&self, org: &OrgId, params: &ListParams) -> Result<ScimResponse, Fail<S>> {
+    pub(super) async fn search_all(
+        &self,
+        org: &OrgId,
+        params: &ListParams,
+    ) -> Result<ScimResponse, Fail<S>> {
         // The users come first, then the groups: fetch only the part of each the page covers.
         let offset = params.start_index - 1;
         let counting = ListParams {
@@ -583,11 +535,20 @@ pub(super) fn json_body(
     req: &ScimRequest<'_>,
 ) -> Result<serde_json::Map<String, Value>, ScimError> {
     if let Some(ct) = req.header("content-type") {
-        let ct = ct.to_ascii_lowercase();
-        if !ct.contains("json") {
+        // The media type itself (parameters such as charset aside), exactly.
+        let media = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if media != "application/scim+json" && media != "application/json" {
             return Err(ScimError::new(
                 ScimErrorKind::UnsupportedMediaType,
-                format!("the body must be application/scim+json or application/json, not {ct}"),
+                format!(
+                    "the body must be application/scim+json or application/json, not {:?}",
+                    ct.chars().take(100).collect::<String>()
+                ),
             ));
         }
     }
@@ -622,7 +583,6 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(percent_decode("urn%3Aa%3Ab%zz"), "urn:a:b%zz");
         let h = [("If-Match", "W/\"3\"")];
         let req = ScimRequest::new("PUT", "/x").headers(&h);
         assert!(check_if_match(&req, 3).is_ok());

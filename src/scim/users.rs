@@ -8,7 +8,8 @@ use super::patch;
 use super::query::{ListParams, Projection};
 use super::service::{
     check_if_match, json_body, list_response, not_member, not_modified, resource_response,
-    store_failure, too_many, uuid, Fail, Failure, ScimRequest, ScimResponse, ScimService, USER_SHAPE,
+    store_failure, too_many, uuid, Fail, Failure, ScimRequest, ScimResponse, ScimService,
+    USER_SHAPE,
 };
 use crate::domain::email_domain;
 use crate::resource::{check_types, ENTERPRISE_USER, USER, USER_SCHEMA};

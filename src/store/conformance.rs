@@ -22,7 +22,8 @@ use std::task::{Context, Poll};
 
 use super::{
     email_key, user_name_key, Account, AccountId, AccountLink, ClaimOutcome, Conflict, Email,
-    Membership, OrgId, OrgRole, Organization, Query, ScimGroup, ScimUser, Sort, TokenRecord, TooMany,
+    Membership, OrgId, OrgRole, Organization, Query, ScimGroup, ScimUser, Sort, TokenRecord,
+    TooMany,
 };
 use super::{Accounts, DomainClaims, OrgSettings, ScimDirectory, ScimStore, ScimTokens};
 use crate::domain::DomainName;
@@ -1120,7 +1121,10 @@ pub async fn scan_bound<S: ScimStore>(s: &S, p: &str) {
         Err(TooMany { limit: 3 }),
         "a scan of 5 users is refused under a bound of 3"
     );
-    assert_eq!(found(ok("query_users", s.query_users(&o, &scan(5))).await).total, 0);
+    assert_eq!(
+        found(ok("query_users", s.query_users(&o, &scan(5))).await).total,
+        0
+    );
     let sorted = Query {
         sort: Some(Sort {
             by: parse_patch_path("userName").unwrap().attr,
@@ -1142,7 +1146,11 @@ pub async fn scan_bound<S: ScimStore>(s: &S, p: &str) {
         "an indexed lookup examines its matches only"
     );
     assert_eq!(
-        ok("list", s.query_users(&o, &Query::page(0, 2).examining_at_most(0))).await,
+        ok(
+            "list",
+            s.query_users(&o, &Query::page(0, 2).examining_at_most(0))
+        )
+        .await,
         Ok(ok("list", s.list_users(&o, 0, 2)).await),
         "a default-order page is not a scan"
     );
@@ -1194,14 +1202,34 @@ pub async fn group_changes_touch_users<S: ScimStore>(s: &S, p: &str) {
         version: 1,
     };
     assert_eq!(ok("create_group", s.create_group(&g)).await, Ok(()));
-    assert_eq!(stamp(ok("user", user(0)).await), Some((2, t(50))), "added by create_group");
-    assert_eq!(stamp(ok("user", user(2)).await), Some((1, t(0))), "not a member: untouched");
+    assert_eq!(
+        stamp(ok("user", user(0)).await),
+        Some((2, t(50))),
+        "added by create_group"
+    );
+    assert_eq!(
+        stamp(ok("user", user(2)).await),
+        Some((1, t(0))),
+        "not a member: untouched"
+    );
     g.members = vec![ids[1].clone(), ids[2].clone()];
     g.last_modified = t(60);
     assert_eq!(ok("update_group", s.update_group(&g, 1)).await, Ok(()));
-    assert_eq!(stamp(ok("user", user(0)).await), Some((3, t(60))), "removed by update_group");
-    assert_eq!(stamp(ok("user", user(1)).await), Some((2, t(50))), "stays a member: untouched");
-    assert_eq!(stamp(ok("user", user(2)).await), Some((2, t(60))), "added by update_group");
+    assert_eq!(
+        stamp(ok("user", user(0)).await),
+        Some((3, t(60))),
+        "removed by update_group"
+    );
+    assert_eq!(
+        stamp(ok("user", user(1)).await),
+        Some((2, t(50))),
+        "stays a member: untouched"
+    );
+    assert_eq!(
+        stamp(ok("user", user(2)).await),
+        Some((2, t(60))),
+        "added by update_group"
+    );
     assert!(ok("delete_user", s.delete_user(&o, &ids[2], true, t(70))).await);
     let stored = ok("group", s.group(&o, &g.id)).await.unwrap();
     assert_eq!(
@@ -1210,7 +1238,11 @@ pub async fn group_changes_touch_users<S: ScimStore>(s: &S, p: &str) {
         "a group losing a member to a user deletion changes at that instant"
     );
     assert!(ok("delete_group", s.delete_group(&o, &g.id, t(80))).await);
-    assert_eq!(stamp(ok("user", user(1)).await), Some((3, t(80))), "its group was deleted");
+    assert_eq!(
+        stamp(ok("user", user(1)).await),
+        Some((3, t(80))),
+        "its group was deleted"
+    );
 }
 
 fn replay_key(prefix: &str, id: &str) -> crate::saml::ReplayKey {

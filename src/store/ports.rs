@@ -13,9 +13,9 @@ use super::records::{
     Account, AccountLink, ClaimOutcome, Conflict, EmailKey, GroupPage, Membership, Organization,
     Query, TokenRecord, TooMany, UserPage,
 };
-use crate::time::Timestamp;
 use crate::domain::DomainName;
 use crate::resource::{AccountId, OrgId, ScimGroup, ScimUser, UserNameKey};
+use crate::time::Timestamp;
 
 /// What every port shares: the store's error type, which reaches the host as it is.
 pub trait Storage: Send + Sync {

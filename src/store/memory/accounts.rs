@@ -62,8 +62,9 @@ impl AccountTable {
 
     /// The number of account `id`.
     pub fn by_id(&self, keys: &Keys, id: &AccountId) -> Option<usize> {
-        self.by_id
-            .get(keys.str(id.as_str()), |n| self.at(n).is_some_and(|a| a.id == *id))
+        self.by_id.get(keys.str(id.as_str()), |n| {
+            self.at(n).is_some_and(|a| a.id == *id)
+        })
     }
 
     /// The number of the account whose email has key `key`.
@@ -97,7 +98,9 @@ impl AccountTable {
             by_email,
         } = self;
         let rec = |n: usize| slots.get(n).and_then(Option::as_ref);
-        by_id.insert(id_hash, no, |n| rec(n).map_or(0, |a| keys.str(a.id.as_str())));
+        by_id.insert(id_hash, no, |n| {
+            rec(n).map_or(0, |a| keys.str(a.id.as_str()))
+        });
         by_email.insert(mail_hash, no, |n| {
             rec(n).map_or(0, |a| email_hash(keys, &a.email))
         });

@@ -22,7 +22,8 @@ pub(super) struct OrgGroups {
 impl OrgGroups {
     /// Whether creating `g` would break a rule (its name or id is taken).
     pub fn conflicts(&self, g: &ScimGroup) -> bool {
-        self.by_name.contains_key(&group_name_key(&g.display_name)) || self.by_id.contains_key(&g.id)
+        self.by_name.contains_key(&group_name_key(&g.display_name))
+            || self.by_id.contains_key(&g.id)
     }
 
     pub fn get(&self, id: &str) -> Option<ScimGroup> {

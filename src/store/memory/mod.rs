@@ -102,8 +102,7 @@ impl State {
     }
 
     fn account_record(&self, no: usize) -> Option<Account> {
-        self.accounts
-            .record(no, |o| self.org_ids.get(o).cloned())
+        self.accounts.record(no, |o| self.org_ids.get(o).cloned())
     }
 
     /// The user at `pos` of `org`, as the ports carry it.
@@ -117,7 +116,9 @@ impl State {
         let key = user_name_key(&user.user_name);
         let keys = &self.keys;
         let org_users = self.org_users(&user.org);
-        if org_users.is_some_and(|u| u.by_key(keys, &key).is_some() || u.by_id(keys, &user.id).is_some()) {
+        if org_users
+            .is_some_and(|u| u.by_key(keys, &key).is_some() || u.by_id(keys, &user.id).is_some())
+        {
             return Err(Conflict::UserName);
         }
         let org = self.org_no(&user.org);
@@ -139,7 +140,10 @@ impl State {
             }
             AccountLink::New(account) => {
                 if self.accounts.by_id(keys, &account.id).is_some()
-                    || self.accounts.by_email(keys, &email_key(&account.email)).is_some()
+                    || self
+                        .accounts
+                        .by_email(keys, &email_key(&account.email))
+                        .is_some()
                 {
                     return Err(Conflict::Email);
                 }
@@ -226,7 +230,8 @@ impl State {
         }
         let created = current.created;
         // Checks done: apply.
-        self.accounts.set_email(&self.keys, account_no, account_email);
+        self.accounts
+            .set_email(&self.keys, account_no, account_email);
         if let Some(a) = self.accounts.at_mut(account_no) {
             if let Some(m) = a.membership(org) {
                 a.set_membership(
@@ -292,10 +297,17 @@ impl State {
     }
 
     /// Marks the users `ids` of `org` changed at `at` (their groups changed).
-    fn touch_users<'a>(&mut self, org: &OrgId, ids: impl Iterator<Item = &'a String>, at: Timestamp) {
+    fn touch_users<'a>(
+        &mut self,
+        org: &OrgId,
+        ids: impl Iterator<Item = &'a String>,
+        at: Timestamp,
+    ) {
         let Some(no) = self.org_no(org) else { return };
         let State { keys, users, .. } = self;
-        let Some(users) = users.get_mut(no) else { return };
+        let Some(users) = users.get_mut(no) else {
+            return;
+        };
         for id in ids {
             if let Some(pos) = users.by_id(keys, id) {
                 if let Some(u) = users.at_mut(pos) {
@@ -512,7 +524,10 @@ impl Accounts for MemoryStore {
         account: &Account,
     ) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
         let mut s = self.write();
-        let taken = s.accounts.by_email(&s.keys, &email_key(&account.email)).is_some()
+        let taken = s
+            .accounts
+            .by_email(&s.keys, &email_key(&account.email))
+            .is_some()
             || s.accounts.by_id(&s.keys, &account.id).is_some();
         let r = if taken {
             Err(Conflict::Email)

@@ -271,7 +271,10 @@ mod tests {
         u.version = 7;
         let p = PackedUser::pack(&u, 3);
         assert_eq!(p.unpack(&org, &account), u);
-        assert_eq!((p.id(), p.user_name(), p.external_id()), ("u-1", "Ann@example.com", Some("00u1")));
+        assert_eq!(
+            (p.id(), p.user_name(), p.external_id()),
+            ("u-1", "Ann@example.com", Some("00u1"))
+        );
         assert_eq!(p.account, 3);
         u.enterprise.manager = None;
         u.external_id = None;

@@ -40,7 +40,12 @@ impl State {
                     .is_none_or(|s| s.eq_ignore_ascii_case(resource::USER_SCHEMA)) =>
             {
                 if p.is("userName") {
-                    Some(users.by_key(&self.keys, &user_name_key(v)).into_iter().collect())
+                    Some(
+                        users
+                            .by_key(&self.keys, &user_name_key(v))
+                            .into_iter()
+                            .collect(),
+                    )
                 } else if p.is("externalId") {
                     Some(users.by_external(&self.keys, v))
                 } else if p.is("id") {

@@ -12,8 +12,8 @@ use crate::resource::{
     self, group_name_key, user_name_key, AccountId, CompValue, CompareOp, Filter, OrgId, ScimGroup,
     ScimUser, UserNameKey,
 };
-use crate::store::sql_rows::{decode_into, encode, join_time, split_time};
 use crate::store::hits::Hits;
+use crate::store::sql_rows::{decode_into, encode, join_time, split_time};
 use crate::store::{
     email_key, AccountLink, Conflict, GroupPage, OrgRole, Query, ScimDirectory, TooMany, UserPage,
 };
@@ -447,7 +447,10 @@ async fn examine<C: GenericClient>(
     let none = Vec::new();
     for u in users {
         let member_of = groups.get(&u.id).unwrap_or(&none);
-        if q.filter.as_ref().is_none_or(|f| resource::user_matches(f, &u, member_of)) {
+        if q.filter
+            .as_ref()
+            .is_none_or(|f| resource::user_matches(f, &u, member_of))
+        {
             hits.add(u);
         }
     }
@@ -731,7 +734,10 @@ impl ScimDirectory for PostgresStore {
             return Ok(Err(e));
         }
         for g in candidates {
-            if q.filter.as_ref().is_none_or(|f| resource::group_matches(f, &g)) {
+            if q.filter
+                .as_ref()
+                .is_none_or(|f| resource::group_matches(f, &g))
+            {
                 hits.add(g);
             }
         }

@@ -415,7 +415,11 @@ const BATCH: i64 = 512;
 
 /// The first step of a query: its answer when no scan is needed (a default-order page, or the
 /// candidates an index gave), else `None`.
-fn query_without_scan(c: &Connection, org: &OrgId, q: &Query) -> Res<Option<Result<UserPage, TooMany>>> {
+fn query_without_scan(
+    c: &Connection,
+    org: &OrgId,
+    q: &Query,
+) -> Res<Option<Result<UserPage, TooMany>>> {
     let o = org.as_str();
     let candidates = match &q.filter {
         None if q.sort.is_none() => return list_users(c, o, q.start, q.count).map(|p| Some(Ok(p))),
@@ -436,7 +440,10 @@ fn query_without_scan(c: &Connection, org: &OrgId, q: &Query) -> Res<Option<Resu
         } else {
             Vec::new()
         };
-        if q.filter.as_ref().is_none_or(|f| resource::user_matches(f, &u, &groups)) {
+        if q.filter
+            .as_ref()
+            .is_none_or(|f| resource::user_matches(f, &u, &groups))
+        {
             hits.add(u);
         }
     }
@@ -472,7 +479,10 @@ fn scan_batch(c: &Connection, org: &OrgId, q: &Query, after_seq: i64) -> Res<Bat
         last = r.get(seq_column).map_err(db)?;
         read += 1;
         let member_of = groups.get(&u.id).unwrap_or(&none);
-        if q.filter.as_ref().is_none_or(|f| resource::user_matches(f, &u, member_of)) {
+        if q.filter
+            .as_ref()
+            .is_none_or(|f| resource::user_matches(f, &u, member_of))
+        {
             matches.push(u);
         }
     }
@@ -632,7 +642,8 @@ impl ScimDirectory for SqliteStore {
         now: Timestamp,
     ) -> impl Future<Output = Res<bool>> + Send {
         let (org, id) = (org.clone(), id.to_owned());
-        self.workers.write(move |c| delete_group_tx(c, &org, &id, now))
+        self.workers
+            .write(move |c| delete_group_tx(c, &org, &id, now))
     }
 
     fn query_groups(

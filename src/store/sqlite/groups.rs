@@ -262,7 +262,10 @@ pub(super) fn query_groups(
         return Ok(Err(e));
     }
     for g in candidates {
-        if q.filter.as_ref().is_none_or(|f| resource::group_matches(f, &g)) {
+        if q.filter
+            .as_ref()
+            .is_none_or(|f| resource::group_matches(f, &g))
+        {
             hits.add(g);
         }
     }
