@@ -17,6 +17,7 @@ mod json;
 mod json_filter;
 mod model;
 mod patch;
+mod primary;
 mod query;
 mod routes;
 mod schema;

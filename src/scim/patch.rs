@@ -22,6 +22,7 @@ use serde_json::{Map, Value};
 use super::error::ScimError;
 use super::json::{self, get};
 use super::json_filter::{matches, CaseExact};
+use super::primary::{self, same_value};
 use super::urn::PATCH_SCHEMA;
 use crate::resource::{
     lookup, parse_patch_path, CompValue, CompareOp, Filter, Mutability, PatchPath, SchemaDef,
@@ -182,82 +183,11 @@ pub(crate) fn apply(
 ) -> Result<(), ScimError> {
     let mut work = doc.clone();
     for op in ops {
-        let before = primaries(&work, shape);
+        let before = primary::primaries(&work, shape.core);
         apply_one(&mut work, op, shape)?;
-        settle_primaries(&mut work, &before, shape)?;
+        primary::settle(&mut work, &before, shape.core)?;
     }
     *doc = work;
-    Ok(())
-}
-
-/// Whether a `primary` sub-attribute value says true (Entra sends `"True"`).
-fn is_primary(item: &Value) -> bool {
-    item.as_object()
-        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("primary")))
-        .is_some_and(|(_, v)| match v {
-            Value::Bool(b) => *b,
-            Value::String(s) => s.eq_ignore_ascii_case("true"),
-            _ => false,
-        })
-}
-
-/// The multi-valued attributes with a `primary` sub-attribute, by the key `doc` uses, with the
-/// values currently flagged primary.
-fn primaries(doc: &Value, shape: &ResourceShape) -> Vec<(String, Vec<Value>)> {
-    let Some(m) = doc.as_object() else {
-        return Vec::new();
-    };
-    shape
-        .core
-        .attributes
-        .iter()
-        .filter(|a| a.multi && a.sub_attribute("primary").is_some())
-        .filter_map(|a| {
-            let (k, v) = m.iter().find(|(k, _)| k.eq_ignore_ascii_case(a.name))?;
-            let flagged = v
-                .as_array()?
-                .iter()
-                .filter(|i| is_primary(i))
-                .cloned()
-                .collect();
-            Some((k.clone(), flagged))
-        })
-        .collect()
-}
-
-/// After one operation: when an attribute has more than one primary value, those that were
-/// primary before the operation are demoted; more than one left is the operation's own doing
-/// and refused.
-fn settle_primaries(
-    doc: &mut Value,
-    before: &[(String, Vec<Value>)],
-    shape: &ResourceShape,
-) -> Result<(), ScimError> {
-    for (key, _) in primaries(doc, shape) {
-        let Some(Value::Array(items)) = doc.get_mut(&key) else {
-            continue;
-        };
-        if items.iter().filter(|i| is_primary(i)).count() <= 1 {
-            continue;
-        }
-        let old: &[Value] = before
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map_or(&[], |(_, v)| v.as_slice());
-        for item in items.iter_mut() {
-            if is_primary(item) && old.iter().any(|o| same_value(o, item)) {
-                if let Some(o) = item.as_object_mut() {
-                    let k = key_for(o, "primary", shape);
-                    o.insert(k, Value::Bool(false));
-                }
-            }
-        }
-        if items.iter().filter(|i| is_primary(i)).count() > 1 {
-            return Err(ScimError::invalid_value(format!(
-                "at most one of {key} may be primary; this operation sets several"
-            )));
-        }
-    }
     Ok(())
 }
 
@@ -537,19 +467,6 @@ fn as_list(v: &Value) -> Vec<Value> {
         Value::Array(a) => a.clone(),
         other => vec![other.clone()],
     }
-}
-
-/// Two values of a multi-valued attribute are the same when their `value` sub-attributes are
-/// equal (or, for simple values, the values themselves).
-fn same_value(a: &Value, b: &Value) -> bool {
-    let key = |v: &Value| match v {
-        Value::Object(m) => m
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("value"))
-            .map(|(_, v)| v.clone()),
-        other => Some(other.clone()),
-    };
-    matches!((key(a), key(b)), (Some(x), Some(y)) if x == y)
 }
 
 fn apply_filtered(

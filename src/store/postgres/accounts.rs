@@ -2,8 +2,8 @@
 
 use tokio_postgres::Row;
 
-use super::directory::{conflict_or, exists, role, role_code, Res};
 use super::ports::{corrupt, org_id};
+use super::tx::{conflict_or, exists, role, role_code, Res};
 use super::{db, PostgresStore};
 use crate::resource::{AccountId, OrgId};
 use crate::store::{email_key, Account, Accounts, Conflict, EmailKey, Membership};

@@ -3,8 +3,8 @@
 use tokio_postgres::{GenericClient, Transaction};
 
 use super::db;
-use super::directory::{conflict_or, version, Res};
 use super::ports::{corrupt, org_id};
+use super::tx::{conflict_or, version, Res};
 use crate::resource::{group_name_key, ScimGroup};
 use crate::store::sql_rows::{join_time, split_time};
 use crate::store::Conflict;

@@ -29,7 +29,9 @@ mod accounts;
 mod directory;
 mod groups;
 mod ports;
+mod reads;
 mod schema;
+mod tx;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;

@@ -5,7 +5,7 @@ use std::future::Future;
 use rusqlite::params;
 
 use super::codec::{account_from_row, membership_from_row, role_code};
-use super::directory::{exists, immediate, Res};
+use super::tx::{exists, immediate, Res};
 use super::{db, SqliteStore};
 use crate::resource::{AccountId, OrgId};
 use crate::store::{email_key, Account, Accounts, Conflict, EmailKey, Membership};

@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::codec::{group_from_row, split_time, GROUP_COLUMNS};
 use super::db;
-use super::directory::{exists, immediate, Res};
+use super::tx::{exists, immediate, Res};
 use crate::resource::{self, group_name_key, CompValue, CompareOp, Filter, OrgId, ScimGroup};
 use crate::store::hits::Hits;
 use crate::store::{Conflict, GroupPage, Query, TooMany};

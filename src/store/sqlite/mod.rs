@@ -3,15 +3,16 @@
 //! - **Durable**: WAL journal with `synchronous=FULL`, so a write the store acknowledged survives
 //!   a crash of the process (and of the machine); each multi-step change is one transaction.
 //! - **Off the executor**: SQLite is blocking, so the store runs it on its own threads (one writer,
-//!   [`SqliteOptions::readers`] readers, each with its own connection); an async caller only
-//!   awaits a reply, on any runtime.
+//!   [`SqliteOptions::readers`] readers and one scanner, each with its own connection); an async
+//!   caller only awaits a reply, on any runtime.
 //! - **No SQLITE_BUSY**: all writes of a process go through the one writer connection; write
 //!   transactions start with `BEGIN IMMEDIATE` and wait up to [`SqliteOptions::busy_timeout`] for
 //!   another process holding the file.
 //! - **Versioned migrations**, applied on open (idempotent, once even when several processes open
 //!   the file at once); a file with a newer schema is refused ([`SqliteError::NewerSchema`]).
 //! - **Indexes**: users by id, userName key, externalId and creation order; groups by id and
-//!   displayName key; members by user. A filter no index serves scans the organization's users.
+//!   displayName key; members by user. A filter no index serves scans the organization's users
+//!   in batches of 128 on the scanner thread, so lookups and pages never queue behind a scan.
 //!   Default-order pages walk the creation-order index to the page (`OFFSET`): O(start + page)
 //!   index steps, never a table scan; totals are kept in a counter.
 //!
@@ -24,7 +25,9 @@ mod codec;
 mod directory;
 mod groups;
 mod ports;
+mod reads;
 mod schema;
+mod tx;
 mod workers;
 
 use std::path::{Path, PathBuf};
@@ -140,8 +143,9 @@ impl SqliteStore {
         let readers = (0..options.readers.max(1))
             .map(|_| connect(&path, &options))
             .collect::<Result<Vec<_>, _>>()?;
+        let scanner = connect(&path, &options)?;
         Ok(SqliteStore {
-            workers: Workers::start(writer, readers)?,
+            workers: Workers::start(writer, readers, scanner)?,
             path,
         })
     }

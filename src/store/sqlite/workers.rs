@@ -91,6 +91,9 @@ impl<T> Drop for Answer<T> {
 pub(super) struct Workers {
     writer: Mutex<Sender<Job>>,
     readers: Mutex<Sender<Job>>,
+    /// Batches of scans, on a thread of their own: a scan never occupies the readers that
+    /// lookups and pages use.
+    scanner: Mutex<Sender<Job>>,
 }
 
 impl std::fmt::Debug for Workers {
@@ -128,11 +131,18 @@ fn serve_shared(rx: Arc<Mutex<Receiver<Job>>>, mut conn: Connection) {
 }
 
 impl Workers {
-    /// Starts one writer thread on `writer` and one reader thread per connection of `readers`.
+    /// Starts one writer thread on `writer`, one reader thread per connection of `readers`,
+    /// and the scanner thread on `scanner`.
     pub(super) fn start(
         writer: Connection,
         readers: Vec<Connection>,
+        scanner: Connection,
     ) -> Result<Workers, SqliteError> {
+        let (stx, srx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sso-scim-sqlite-scanner".into())
+            .spawn(move || serve(srx, scanner))
+            .map_err(|e| SqliteError::Thread(e.to_string()))?;
         let (wtx, wrx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sso-scim-sqlite-writer".into())
@@ -150,6 +160,7 @@ impl Workers {
         Ok(Workers {
             writer: Mutex::new(wtx),
             readers: Mutex::new(rtx),
+            scanner: Mutex::new(stx),
         })
     }
 
@@ -193,5 +204,15 @@ impl Workers {
         F: FnOnce(&mut Connection) -> Result<T, SqliteError> + Send + 'static,
     {
         self.submit(&self.readers, f).await?
+    }
+
+    /// Runs `f`, one batch of a scan, on the scanner connection (jobs of concurrent scans
+    /// interleave there, batch by batch).
+    pub(super) async fn scan<T, F>(&self, f: F) -> Result<T, SqliteError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, SqliteError> + Send + 'static,
+    {
+        self.submit(&self.scanner, f).await?
     }
 }
