@@ -282,6 +282,25 @@ fn discovery_is_truthful() {
         subs.contains(&"type") && subs.contains(&"display"),
         "{subs:?}"
     );
+    let ty = members["subAttributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "type")
+        .unwrap();
+    assert_eq!(ty["canonicalValues"], json!(["User"]));
+    let id = u["id"].as_str().unwrap();
+    let (status, g, _) = s.call(
+        "POST",
+        "/Groups",
+        Some(&json!({"schemas": [GROUP], "displayName": "Eng", "members": [{"value": id, "type": "User", "display": "Ann"}]})),
+    );
+    assert_eq!(status, 201, "{g}");
+    assert_eq!(g["members"][0]["type"], "User");
+    assert!(
+        g["members"][0].get("display").is_none(),
+        "display is never returned"
+    );
 
     // Discovery does not filter (RFC 7644 section 4: 403), and /Me is not implemented (501).
     for path in [
@@ -343,6 +362,17 @@ fn leniency_decisions() {
     );
     assert_eq!(status, 200, "{u2}");
     assert!(u2.get("title").is_none() && u2.get("phoneNumbers").is_none());
+
+    // An extension's object may echo `schemas` (scim2-models does): not an attribute.
+    let ext = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let (status, u3, _) = s.call(
+        "PATCH",
+        &path,
+        Some(&patch(json!([
+        {"op":"add","path":ext,"value":{"schemas":[ext],"employeeNumber":"42"}}]))),
+    );
+    assert_eq!(status, 200, "{u3}");
+    assert_eq!(u3[ext]["employeeNumber"], "42");
 
     // Strict: POST without schemas, PUT without active, and a media type that merely contains "json".
     let mut body = user_body("bob@example.com");

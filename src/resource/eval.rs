@@ -190,6 +190,7 @@ static NONE: AttrDef = AttrDef {
     description: "",
     sub: &[],
     reference_types: &[],
+    canonical_values: &[],
     published: false,
 };
 

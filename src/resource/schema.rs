@@ -99,6 +99,8 @@ pub struct AttrDef {
     pub sub: &'static [AttrDef],
     /// For references: the resource types referenced.
     pub reference_types: &'static [&'static str],
+    /// The values the attribute takes (`canonicalValues`); empty when any value goes.
+    pub canonical_values: &'static [&'static str],
     /// Published in `/Schemas` (common attributes such as `id` and `meta` are not, RFC 7643 §3.1).
     pub published: bool,
 }
@@ -116,6 +118,7 @@ const fn attr(name: &'static str, kind: AttrType, description: &'static str) -> 
         description,
         sub: &[],
         reference_types: &[],
+        canonical_values: &[],
         published: true,
     }
 }
@@ -151,6 +154,10 @@ impl AttrDef {
     }
     const fn references(mut self, types: &'static [&'static str]) -> AttrDef {
         self.reference_types = types;
+        self
+    }
+    const fn canonical(mut self, values: &'static [&'static str]) -> AttrDef {
+        self.canonical_values = values;
         self
     }
     const fn always(mut self) -> AttrDef {
@@ -331,7 +338,8 @@ pub static GROUP: SchemaDef = SchemaDef {
                 "The member's resource type: User (members are users; any other type is refused).",
             )
             .exact()
-            .immutable(),
+            .immutable()
+            .canonical(&["User"]),
             attr(
                 "display",
                 Str,

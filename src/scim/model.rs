@@ -369,14 +369,14 @@ impl GroupInput {
     }
 }
 
-/// The Group resource as answered: members are `value` (the user id) and `$ref` (its URI), and
-/// nothing the client did not send, so a client reads back exactly what it wrote.
+/// The Group resource as answered: members are `value` (the user id), `$ref` (its URI) and
+/// `type` (always `User`), so a client reads back what it wrote.
 pub(crate) fn group_json(g: &ScimGroup, base: &str) -> Value {
     let members: Vec<Value> = g
         .members
         .iter()
         .map(|id| {
-            let mut o = json!({"value": id});
+            let mut o = json!({"value": id, "type": "User"});
             if !base.is_empty() {
                 o["$ref"] = json!(format!("{base}/Users/{id}"));
             }

@@ -206,7 +206,11 @@ fn apply_one(work: &mut Value, op: &Operation, shape: &ResourceShape) -> Result<
                         }
                     }
                     (_, Some(Value::Object(inner))) => {
-                        for (k, iv) in inner {
+                        // Clients echo `schemas` inside the extension's object: not an attribute.
+                        for (k, iv) in inner
+                            .iter()
+                            .filter(|(k, _)| !k.eq_ignore_ascii_case("schemas"))
+                        {
                             let text = format!("{ext}:{k}");
                             let p = parse_patch_path(&text)?;
                             apply_path(work, op.op, &text, &p, Some(iv), shape)?;
@@ -246,7 +250,11 @@ fn apply_one(work: &mut Value, op: &Operation, shape: &ResourceShape) -> Result<
                                 "{ext} must be an object"
                             )));
                         };
-                        for (k, iv) in inner {
+                        // Clients echo `schemas` inside the extension's object: not an attribute.
+                        for (k, iv) in inner
+                            .iter()
+                            .filter(|(k, _)| !k.eq_ignore_ascii_case("schemas"))
+                        {
                             let text = format!("{ext}:{k}");
                             let p = parse_patch_path(&text)?;
                             apply_path(work, op.op, &text, &p, Some(iv), shape)?;

@@ -34,6 +34,9 @@ fn attribute_json(a: &AttrDef) -> Value {
     if !a.sub.is_empty() {
         v["subAttributes"] = Value::Array(a.sub.iter().map(attribute_json).collect());
     }
+    if !a.canonical_values.is_empty() {
+        v["canonicalValues"] = json!(a.canonical_values);
+    }
     if !a.reference_types.is_empty() {
         v["referenceTypes"] = json!(a.reference_types);
     }
