@@ -1,8 +1,8 @@
 //! `MemoryStore`: the embedded store, for one process, tests and demos.
 //!
 //! Users are kept packed ([`packed`]): one allocation of framed strings per user, the
-//! organization and the account as numbers, and hash indexes that hold positions only
-//! ([`index`]); about 0.5 KB per Okta-shaped user with its account (`benches/memory.rs`).
+//! organization as a number, and hash indexes that hold positions only ([`index`]); about
+//! 0.65 KB per Okta-shaped user with its account (`benches/memory.rs`).
 
 mod accounts;
 mod fenwick;
@@ -108,9 +108,7 @@ impl State {
 
     /// The user at `pos` of `org`, as the ports carry it.
     fn unpack(&self, org: &OrgId, users: &OrgUsers, pos: usize) -> Option<ScimUser> {
-        let u = users.at(pos)?;
-        let account = self.accounts.at(u.account)?;
-        Some(u.unpack(org, &account.id))
+        users.at(pos)?.unpack(org)
     }
 
     fn create_user(&mut self, user: &ScimUser, link: &AccountLink) -> Result<(), Conflict> {

@@ -112,6 +112,8 @@ impl PackedUser {
         put_str(&mut out, &u.id);
         put_str(&mut out, &u.user_name);
         put_opt(&mut out, &u.external_id);
+        // The account's id too (it is also in the account table): a lookup then reads one record.
+        put_str(&mut out, u.account.as_str());
         for s in [
             &u.given_name,
             &u.family_name,
@@ -182,12 +184,13 @@ impl PackedUser {
         r.opt()
     }
 
-    /// The user, in `org`, linked to `account`.
-    pub fn unpack(&self, org: &OrgId, account: &AccountId) -> ScimUser {
+    /// The user, in `org` (`None` only if the record were not one this module wrote).
+    pub fn unpack(&self, org: &OrgId) -> Option<ScimUser> {
         let mut r = self.reader();
         let id = r.str().to_owned();
         let user_name = r.str().to_owned();
         let external_id = r.owned();
+        let account = AccountId::new(r.str()).ok()?;
         let given_name = r.owned();
         let family_name = r.owned();
         let formatted_name = r.owned();
@@ -216,10 +219,10 @@ impl PackedUser {
                 display_name: r.owned(),
             }),
         };
-        ScimUser {
+        Some(ScimUser {
             id,
             org: org.clone(),
-            account: account.clone(),
+            account,
             user_name,
             external_id,
             given_name,
@@ -233,7 +236,7 @@ impl PackedUser {
             created: self.created,
             last_modified: self.last_modified,
             version: self.version,
-        }
+        })
     }
 
     /// Records that the user's representation changed (its groups): a new version, modified
@@ -270,7 +273,7 @@ mod tests {
         });
         u.version = 7;
         let p = PackedUser::pack(&u, 3);
-        assert_eq!(p.unpack(&org, &account), u);
+        assert_eq!(p.unpack(&org), Some(u.clone()));
         assert_eq!(
             (p.id(), p.user_name(), p.external_id()),
             ("u-1", "Ann@example.com", Some("00u1"))
@@ -279,7 +282,7 @@ mod tests {
         u.enterprise.manager = None;
         u.external_id = None;
         let p = PackedUser::pack(&u, 0);
-        assert_eq!(p.unpack(&org, &account), u);
+        assert_eq!(p.unpack(&org), Some(u.clone()));
         assert_eq!(p.external_id(), None);
     }
 }

@@ -19,6 +19,20 @@ pub(super) struct OrgUsers {
     by_external: Index,
 }
 
+/// Whether `user_name_key(user_name) == key`, without allocating for an ASCII name (the
+/// common case; others take [`user_name_key`] itself).
+fn has_key(user_name: &str, key: &UserNameKey) -> bool {
+    if user_name.is_ascii() {
+        let k = key.as_str().as_bytes();
+        return user_name.len() == k.len()
+            && user_name
+                .bytes()
+                .zip(k)
+                .all(|(a, &b)| a.to_ascii_lowercase() == b);
+    }
+    user_name_key(user_name) == *key
+}
+
 fn key_hash(keys: &Keys, user_name: &str) -> u64 {
     keys.str(user_name_key(user_name).as_str())
 }
@@ -53,8 +67,7 @@ impl OrgUsers {
     /// The position of the user whose userName has key `key`.
     pub fn by_key(&self, keys: &Keys, key: &UserNameKey) -> Option<usize> {
         self.by_key.get(keys.str(key.as_str()), |p| {
-            self.at(p)
-                .is_some_and(|u| user_name_key(u.user_name()) == *key)
+            self.at(p).is_some_and(|u| has_key(u.user_name(), key))
         })
     }
 
@@ -152,6 +165,33 @@ impl OrgUsers {
         self.by_account.remove(account, pos);
         if let Some(ext) = external {
             self.by_external.remove(ext, pos);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_key;
+    use crate::resource::user_name_key;
+
+    #[test]
+    fn comparing_keys_without_allocating_agrees_with_user_name_key() {
+        for (name, other) in [
+            ("Alice@Example.com", "alice@example.com"),
+            ("ΟΔΟΣ@example.com", "οδος@example.com"),
+            ("ΟΔΟΣ", "οδος"),
+            ("İstanbul@example.com", "i̇stanbul@example.com"),
+            ("ß@example.com", "ss@example.com"),
+            ("", ""),
+        ] {
+            for candidate in [name, other] {
+                assert_eq!(
+                    has_key(name, &user_name_key(candidate)),
+                    user_name_key(name) == user_name_key(candidate),
+                    "{name} vs {candidate}"
+                );
+            }
+            assert!(has_key(name, &user_name_key(name)), "{name}");
         }
     }
 }
