@@ -1,11 +1,13 @@
-//! A user as `MemoryStore` keeps it: every string in one allocation, the organization and the
-//! account as the indexes the store already holds, about a quarter of a `ScimUser`'s footprint.
+//! A user as `MemoryStore` keeps it: every string (the account's id included) in one
+//! allocation, the organization as the table it sits in: about half the footprint of a
+//! `ScimUser` and its `Account` held as values.
 
 use crate::resource::{AccountId, Email, Enterprise, Manager, OrgId, ScimUser};
 use crate::time::Timestamp;
 
 /// One stored user. Its strings are framed back to back in `text` (see [`PackedUser::pack`]);
-/// the organization is the table it sits in and the account an index into the account table.
+/// the organization is the table it sits in; the account is also a number in the account table
+/// (for the account index and the membership rules).
 #[derive(Debug)]
 pub(super) struct PackedUser {
     text: Box<[u8]>,
