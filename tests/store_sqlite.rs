@@ -77,7 +77,7 @@ fn a_newer_schema_is_refused_and_reopening_is_idempotent() {
         .query_row("SELECT version FROM sso_scim_schema", [], |r| r.get(0))
         .unwrap();
     assert_eq!(
-        version, 2,
+        version, 3,
         "opening twice migrates once, to the latest version"
     );
     let rows: i64 = c
@@ -89,7 +89,7 @@ fn a_newer_schema_is_refused_and_reopening_is_idempotent() {
     drop(c);
     match SqliteStore::open(&path) {
         Err(SqliteError::NewerSchema { found, supported }) => {
-            assert_eq!((found, supported), (999, 2))
+            assert_eq!((found, supported), (999, 3))
         }
         other => panic!("a newer schema must be refused, got {other:?}"),
     }
@@ -216,20 +216,72 @@ fn processes_opening_a_new_file_at_once_migrate_it_once() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(rows, [2]);
+    assert_eq!(rows, [3]);
 }
 
 #[test]
 fn a_version_one_file_is_upgraded_in_place() {
     let path = db_file("upgrade");
     drop(SqliteStore::open(&path).unwrap());
-    // Make it what version 1 wrote: no requests table.
+    // Make it what version 1 wrote: no requests table, no creation-order indexes.
     let c = rusqlite::Connection::open(&path).unwrap();
-    c.execute_batch("DROP TABLE requests; UPDATE sso_scim_schema SET version = 1")
-        .unwrap();
+    c.execute_batch(
+        "DROP TABLE requests; DROP INDEX users_by_seq; DROP INDEX groups_by_seq;
+         UPDATE sso_scim_schema SET version = 1",
+    )
+    .unwrap();
     drop(c);
     let store = SqliteStore::open(&path).unwrap();
     block_on(conformance::authn_requests(&store, "upgraded"));
+    block_on(conformance::paging(&store, "upgraded"));
+}
+
+#[test]
+fn lookups_pages_and_scan_batches_are_served_by_indexes() {
+    let path = db_file("plans");
+    drop(SqliteStore::open(&path).unwrap());
+    let c = rusqlite::Connection::open(&path).unwrap();
+    for (what, sql) in [
+        ("id", "SELECT * FROM users WHERE org = 'o' AND id = 'x'"),
+        (
+            "userName",
+            "SELECT * FROM users WHERE org = 'o' AND user_name_key = 'x'",
+        ),
+        (
+            "externalId",
+            "SELECT * FROM users WHERE org = 'o' AND external_id = 'x' ORDER BY seq",
+        ),
+        (
+            "default order",
+            "SELECT * FROM users WHERE org = 'o' ORDER BY seq LIMIT 10 OFFSET 5",
+        ),
+        (
+            "scan batch",
+            "SELECT * FROM users WHERE org = 'o' AND seq > 5 ORDER BY seq LIMIT 128",
+        ),
+        (
+            "group page",
+            "SELECT * FROM groups WHERE org = 'o' ORDER BY seq LIMIT 10 OFFSET 5",
+        ),
+        (
+            "group name",
+            "SELECT * FROM groups WHERE org = 'o' AND name_key = 'x'",
+        ),
+    ] {
+        let plan: Vec<String> = c
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let plan = plan.join("; ");
+        assert!(plan.contains("USING"), "{what} needs an index: {plan}");
+        assert!(
+            !plan.contains("TEMP B-TREE") && !plan.starts_with("SCAN"),
+            "{what} must not sort or scan the table: {plan}"
+        );
+    }
 }
 
 #[test]

@@ -108,6 +108,12 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX requests_by_expiry ON requests (expires_s);
     ",
+    // 3: creation order per organization, so default-order pages and scan batches walk an index
+    // (without it SQLite sorted every user of the organization for each page).
+    "
+    CREATE INDEX users_by_seq ON users (org, seq);
+    CREATE INDEX groups_by_seq ON groups (org, seq);
+    ",
 ];
 
 /// The schema version this crate writes.
