@@ -88,15 +88,7 @@ fn per_user(label: &str, n: usize, before: (isize, isize), after: (isize, isize)
     with_overhead
 }
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
+include!("data/support.rs");
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)

@@ -27,6 +27,8 @@ fn load<S: ScimDirectory>(rt: &tokio::runtime::Runtime, store: &S, org: &OrgId, 
     }
 }
 
+include!("data/support.rs");
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -149,11 +151,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let org = OrgId::new("bench").expect("org");
     let memory = MemoryStore::new();
     load(&rt, &memory, &org, n);

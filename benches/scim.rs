@@ -11,15 +11,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use sso_scim::store::{conformance::sample_user, Account, AccountId, AccountLink};
 use sso_scim::{MemoryStore, OrgId, ScimDirectory, ScimRequest, ScimService, Timestamp};
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
+include!("data/support.rs");
 
 struct Fixture {
     service: ScimService<MemoryStore>,

@@ -29,13 +29,7 @@ fn sizes() -> Vec<usize> {
         .unwrap_or_else(|| vec![10_000, 1_000_000])
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
+include!("data/support.rs");
 
 fn org() -> OrgId {
     OrgId::new("bench").expect("org")

@@ -53,3 +53,8 @@ fn scim_filter_corpus() {
 fn scim_patch_corpus() {
     assert!(replay("scim_patch", fuzz_harness::scim_patch) >= 5);
 }
+
+#[test]
+fn email_corpus() {
+    assert!(replay("email", fuzz_harness::email) >= 10);
+}

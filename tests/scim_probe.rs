@@ -397,35 +397,24 @@ fn leniency_decisions() {
     assert_eq!(still["active"], false);
 
     let auth = format!("Bearer {}", s.token);
+    let post_as = |ct: &str| {
+        let headers = [("Authorization", auth.as_str()), ("Content-Type", ct)];
+        let body = serde_json::to_vec(&user_body("cy@example.com")).unwrap();
+        let req = sso_scim::ScimRequest::new("POST", "/scim/v2/Users")
+            .headers(&headers)
+            .body(&body);
+        common::block_on(s.service.handle(&req, s.now)).status
+    };
     for ct in [
         "application/jsonp",
         "text/json",
         "application/json-patch+json",
     ] {
-        let headers = [("Authorization", auth.as_str()), ("Content-Type", ct)];
-        let body = serde_json::to_vec(&user_body("cy@example.com")).unwrap();
-        let r = common::block_on(
-            s.service.handle(
-                &sso_scim::ScimRequest::new("POST", "/scim/v2/Users")
-                    .headers(&headers)
-                    .body(&body),
-                s.now,
-            ),
-        );
-        assert_eq!(r.status, 415, "{ct}");
+        assert_eq!(post_as(ct), 415, "{ct}");
     }
-    let headers = [
-        ("Authorization", auth.as_str()),
-        ("Content-Type", "application/scim+json; charset=utf-8"),
-    ];
-    let body = serde_json::to_vec(&user_body("cy@example.com")).unwrap();
-    let r = common::block_on(
-        s.service.handle(
-            &sso_scim::ScimRequest::new("POST", "/scim/v2/Users")
-                .headers(&headers)
-                .body(&body),
-            s.now,
-        ),
+    assert_eq!(
+        post_as("application/scim+json; charset=utf-8"),
+        201,
+        "parameters after the media type are fine"
     );
-    assert_eq!(r.status, 201, "parameters after the media type are fine");
 }

@@ -263,3 +263,38 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
         }
     }
 }
+
+/// The email rule on any text: never panics, and what it accepts holds the rule's promises
+/// (exactly one `@`, the text kept as given, a lowercase ASCII domain that parses again to
+/// itself, no whitespace or forbidden character, within the length bounds).
+pub fn email(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(e) = sso_scim::EmailAddress::parse(text) else {
+        return;
+    };
+    assert_eq!(e.as_str(), text);
+    assert_eq!(text.matches('@').count(), 1, "{text:?}");
+    assert!(text.len() <= 254 && e.local_part().len() <= 64, "{text:?}");
+    assert!(!e.local_part().is_empty());
+    assert!(
+        !text
+            .chars()
+            .any(|c| c.is_whitespace() || sso_scim::is_forbidden_char(c)),
+        "{text:?}"
+    );
+    let d = e.domain().as_str();
+    assert!(
+        d.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'),
+        "{d:?}"
+    );
+    assert_eq!(
+        sso_scim::DomainName::parse(d)
+            .map(|x| x.as_str().to_owned())
+            .as_deref(),
+        Ok(d)
+    );
+    assert_eq!(sso_scim::email_domain(text).ok().as_ref(), Some(e.domain()));
+}
