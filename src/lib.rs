@@ -104,8 +104,8 @@ pub use time::{Timestamp, TimestampError};
 pub use dsig::libxmlsec_verifies;
 
 pub use domain::{
-    email_domain, forbidden_char, is_forbidden_char, normalize_domain, DomainError, DomainName,
-    EmailAddress, EmailError,
+    email_domain, forbidden_char, is_forbidden_char, is_invisible_char, normalize_domain,
+    DomainError, DomainName, EmailAddress, EmailError,
 };
 #[cfg(feature = "scim")]
 pub use scim::{

@@ -72,6 +72,17 @@ fn a_patch_setting_a_new_primary_email_demotes_the_old_one() {
     let (_, now, _) = s.call("GET", &path, None);
     assert_eq!(primaries(&now), ["home.ann@example.com"]);
 
+    // Even when one of them was already primary.
+    let (status, _, _) = s.call(
+        "PATCH",
+        &path,
+        Some(&patch(json!([{"op":"replace","path":"emails","value":[
+            {"value":"home.ann@example.com","primary":true},{"value":"z@example.com","primary":true}]}]))),
+    );
+    assert_eq!(status, 400, "a replace listing two primaries is refused");
+    let (_, now, _) = s.call("GET", &path, None);
+    assert_eq!(primaries(&now), ["home.ann@example.com"]);
+
     // Several primaries in one POST body stay a 400.
     let mut two = user_body("bob@example.com");
     two["emails"][1]["primary"] = json!(true);
@@ -93,6 +104,9 @@ fn user_names_are_email_addresses_by_the_one_rule() {
         "rtl\u{202e}@example.com",
         " alice@example.com",
         "alice@example.com ",
+        "alice\u{ad}@example.com",
+        "alice@ex%61mple.com",
+        "alice@ｅｘａｍｐｌｅ.com",
     ] {
         let mut body = user_body("placeholder@example.com");
         body["userName"] = json!(bad);
@@ -103,7 +117,7 @@ fn user_names_are_email_addresses_by_the_one_rule() {
     let (_, list, _) = s.call("GET", "/Users", None);
     assert_eq!(list["totalResults"], 1, "only alice exists: {list}");
 
-    // A Unicode domain and its punycode are one claimed domain.
+    // A Unicode domain and its punycode are one claimed domain, and one userName.
     let idn = Scim::new("idn", &["bücher.example"]);
     let (status, u, _) = idn.call(
         "POST",
@@ -111,6 +125,14 @@ fn user_names_are_email_addresses_by_the_one_rule() {
         Some(&user_body("jo@xn--bcher-kva.example")),
     );
     assert_eq!(status, 201, "{u}");
+    let (status, err, _) = idn.call("POST", "/Users", Some(&user_body("Jo@Bücher.example")));
+    assert_eq!(status, 409, "the same mailbox spelled in Unicode: {err}");
+    let (_, found, _) = idn.call(
+        "GET",
+        "/Users?filter=userName+eq+%22jo%40b%C3%BCcher.example%22",
+        None,
+    );
+    assert_eq!(found["totalResults"], 1, "{found}");
 }
 
 #[test]
@@ -127,6 +149,8 @@ fn without_the_domain_rule_user_names_are_free_text_but_never_invisible_or_padde
         "nul\u{0}x",
         "rtl\u{202e}x",
         "zero\u{200b}width",
+        "soft\u{ad}hyphen",
+        "join\u{200d}er",
     ] {
         body["userName"] = json!(bad);
         let (status, err, _) = s.call("POST", "/Users", Some(&body));
@@ -417,4 +441,30 @@ fn leniency_decisions() {
         201,
         "parameters after the media type are fine"
     );
+}
+
+#[test]
+fn an_authorization_is_for_its_own_request() {
+    let s = Scim::new("acme", &["example.com"]);
+    let other = s.sibling("other-org");
+    let (mine, theirs) = (format!("Bearer {}", s.token), format!("Bearer {other}"));
+    let h = [("Authorization", mine.as_str())];
+    let req = sso_scim::ScimRequest::new("GET", "/scim/v2/Users").headers(&h);
+    let who = common::block_on(s.service.authorize(&req)).expect("a valid token");
+    assert_eq!(who.org(), &s.org);
+    let ok = common::block_on(s.service.respond_authorized(&who, &req, s.now));
+    assert_eq!(ok.response.status, 200);
+    // The same Authorized with another request: its header must be the one that was checked.
+    for header in [theirs.as_str(), "Bearer forged-token-forged-token", ""] {
+        let h2 = [("Authorization", header)];
+        let req2 = sso_scim::ScimRequest::new("GET", "/scim/v2/Users").headers(&h2);
+        let r = common::block_on(s.service.respond_authorized(&who, &req2, s.now));
+        assert_eq!(r.response.status, 401, "{header:?}");
+    }
+    let bad = [("Authorization", "Bearer forged-token-forged-token")];
+    let refused = common::block_on(
+        s.service
+            .authorize(&sso_scim::ScimRequest::new("GET", "/scim/v2/Users").headers(&bad)),
+    );
+    assert_eq!(refused.err().map(|r| r.response.status), Some(401));
 }

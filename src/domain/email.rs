@@ -3,17 +3,19 @@
 //!
 //! - the address is the whole string: surrounding whitespace is **refused**, not trimmed (two
 //!   values that differ only by a space are not quietly made one user, nor two);
-//! - no character of [`is_forbidden_char`](super::is_forbidden_char) anywhere, and no
-//!   whitespace;
+//! - no invisible character ([`is_invisible_char`](super::is_invisible_char): controls,
+//!   bidirectional overrides, soft hyphens, joiners, ...) anywhere, and no whitespace;
 //! - exactly one `@`; the local part is 1 to 64 bytes of dot-separated atoms (RFC 5322
 //!   `dot-atom`: letters, digits, `!#$%&'*+-/=?^_`{|}~`, and non-ASCII letters as RFC 6531
 //!   allows); quoted local parts (`"a b"@example.com`) are refused;
 //! - the domain is a host name of at least two labels, Unicode or punycode, without a trailing
 //!   dot, normalized by [`DomainName::parse`] (IDNA to ASCII, lowercase): `bücher.example` and
-//!   `xn--bcher-kva.example` are the same domain;
+//!   `xn--bcher-kva.example` are the same domain. It must be written in one of those two standard
+//!   forms (any case): percent escapes (`ex%61mple.com`), full-width letters or dots, which IDNA
+//!   would quietly map to another spelling, are refused;
 //! - at most 254 bytes in all (RFC 5321's limit for a path).
 
-use super::{is_forbidden_char, DomainName};
+use super::{is_invisible_char, DomainName};
 
 /// Why a text is not an email address.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -38,7 +40,7 @@ const ATEXT_SYMBOLS: &str = "!#$%&'*+-/=?^_`{|}~";
 fn atom_char(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || ATEXT_SYMBOLS.contains(c)
-        || (!c.is_ascii() && !c.is_whitespace() && !is_forbidden_char(c))
+        || (!c.is_ascii() && !c.is_whitespace() && !is_invisible_char(c))
 }
 
 impl EmailAddress {
@@ -65,7 +67,7 @@ impl EmailAddress {
                 "it has whitespace before or after it; send the address alone",
             ));
         }
-        if let Some(c) = s.chars().find(|&c| is_forbidden_char(c)) {
+        if let Some(c) = s.chars().find(|&c| is_invisible_char(c)) {
             return Err(fail(&format!(
                 "it contains the invisible or control character U+{:04X}",
                 c as u32
@@ -98,8 +100,23 @@ impl EmailAddress {
         if domain.ends_with('.') {
             return Err(fail("the domain ends with a dot"));
         }
+        if domain.contains('%') {
+            return Err(fail("the domain contains a percent escape; write it out"));
+        }
         let normalized =
             DomainName::parse(domain).map_err(|e| fail(&format!("its domain: {}", e.reason)))?;
+        // The text must already be the ASCII form or its Unicode form: no spelling that IDNA
+        // maps (full-width letters, ideographic dots), so one mailbox has one key.
+        let lower = domain.to_lowercase();
+        if lower != normalized.as_str() {
+            let (unicode, mapped) = idna::domain_to_unicode(normalized.as_str());
+            if mapped.is_err() || unicode != lower {
+                return Err(fail(&format!(
+                    "its domain is not written in a standard form; write {} (or {unicode})",
+                    normalized.as_str()
+                )));
+            }
+        }
         Ok(EmailAddress {
             text: s.to_owned(),
             at: local.len(),
@@ -120,6 +137,16 @@ impl EmailAddress {
     /// The normalized domain (lowercase ASCII, punycode for internationalized labels).
     pub fn domain(&self) -> &DomainName {
         &self.domain
+    }
+
+    /// The address as its uniqueness keys compare it: the local part in Unicode lowercase, `@`,
+    /// the normalized domain (`Jo@Bücher.example` and `jo@xn--bcher-kva.example` are one).
+    pub fn key(&self) -> String {
+        format!(
+            "{}@{}",
+            self.local_part().to_lowercase(),
+            self.domain.as_str()
+        )
     }
 }
 
@@ -148,6 +175,13 @@ mod tests {
                 .unwrap()
                 .domain(),
             "a Unicode domain and its punycode are one domain"
+        );
+        assert_eq!(
+            EmailAddress::parse("Jo@Bücher.Example").unwrap().key(),
+            EmailAddress::parse("jo@xn--bcher-kva.example")
+                .unwrap()
+                .key(),
+            "and one key"
         );
     }
 
@@ -181,6 +215,11 @@ mod tests {
             "a@[127.0.0.1]",
             "a@127.0.0.1",
             "zw\u{200b}j@example.com",
+            "admin\u{ad}@example.com",
+            "jane@ex%61mple.com",
+            "jane@ｅｘａｍｐｌｅ.com",
+            "jane@example。com",
+            "jane@exam\u{ad}ple.com",
         ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
         }

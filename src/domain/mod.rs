@@ -5,7 +5,7 @@ mod email;
 mod text;
 
 pub use email::{EmailAddress, EmailError};
-pub use text::{forbidden_char, is_forbidden_char};
+pub use text::{forbidden_char, is_forbidden_char, is_invisible_char};
 
 /// Why a domain was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +38,12 @@ pub fn normalize_domain(domain: &str) -> Result<String, DomainError> {
     }
     match url::Host::parse(d) {
         Ok(url::Host::Domain(ascii)) => {
+            // The ASCII (punycode) form is what DNS carries: its length is the one that counts.
+            if ascii.len() > 253 {
+                return Err(fail(
+                    "longer than 253 characters in its ASCII (punycode) form",
+                ));
+            }
             let labels: Vec<&str> = ascii.split('.').collect();
             if labels.len() < 2 {
                 return Err(fail("a domain needs at least two labels (example.com)"));

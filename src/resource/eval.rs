@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 
 use super::filter::{AttrPath, CompValue, CompareOp, Filter, FilterError};
+use super::keys::user_name_key;
 use super::schema::{lookup, AttrDef, AttrType, SchemaDef};
 use crate::time::Timestamp;
 
@@ -153,6 +154,14 @@ fn eval<R: Resource + ?Sized>(f: &Filter, scope: &Scope<'_, R>) -> Result<bool, 
                     ))),
                 };
             }
+            // userName equality is equality of keys (so an email's Unicode domain equals its
+            // punycode), as the stores' uniqueness is.
+            if let (CompareOp::Eq, CompValue::Str(b), true) = (op, value, is_user_name(def)) {
+                let want = user_name_key(b);
+                return Ok(items
+                    .iter()
+                    .any(|i| matches!(i, Item::Val(Val::Str(a)) if user_name_key(a) == want)));
+            }
             for item in &items {
                 let (v, exact) = match item {
                     Item::Val(v) => (v, def.case_exact),
@@ -175,6 +184,11 @@ fn eval<R: Resource + ?Sized>(f: &Filter, scope: &Scope<'_, R>) -> Result<bool, 
             false
         }
     })
+}
+
+/// Whether `def` is the User's userName.
+fn is_user_name(def: &AttrDef) -> bool {
+    def.unique && def.name == "userName"
 }
 
 /// Stands for an attribute the tables do not know: it has no values.

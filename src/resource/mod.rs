@@ -13,6 +13,7 @@ mod eval;
 mod filter;
 mod group;
 mod ids;
+mod keys;
 mod schema;
 mod user;
 
@@ -24,12 +25,13 @@ pub use filter::{
 pub(crate) use group::group_sort_key;
 pub use group::{group_matches, group_name_key, GroupNameKey, ScimGroup};
 pub use ids::{AccountId, InvalidId, OrgId};
+pub use keys::{user_name_key, UserNameKey};
 pub use schema::{
     lookup, AttrDef, AttrType, Mutability, Returned, SchemaDef, ENTERPRISE_SCHEMA, ENTERPRISE_USER,
     GROUP, GROUP_SCHEMA, USER, USER_SCHEMA,
 };
 pub(crate) use user::user_sort_key;
-pub use user::{user_matches, user_name_key, Email, Enterprise, Manager, ScimUser, UserNameKey};
+pub use user::{user_matches, Email, Enterprise, Manager, ScimUser};
 
 /// The weak entity tag of a resource version (`W/"3"`), as `meta.version` and `ETag` carry it.
 pub(crate) fn etag(version: u64) -> String {

@@ -7,25 +7,6 @@ use super::ids::{AccountId, OrgId};
 use super::schema::{AttrDef, SchemaDef, ENTERPRISE_USER, USER};
 use crate::time::Timestamp;
 
-/// The key under which a userName is unique in an organization: Unicode lowercase
-/// (`str::to_lowercase`, locale-independent). Every store compares userNames only through it,
-/// so `Alice@Example.com` and `alice@example.com` are the same user everywhere; only
-/// [`user_name_key`] makes one.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UserNameKey(String);
-
-impl UserNameKey {
-    /// The key, as stores index it.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// The [`UserNameKey`] of a userName.
-pub fn user_name_key(user_name: &str) -> UserNameKey {
-    UserNameKey(user_name.to_lowercase())
-}
-
 /// One email of a user.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Email {

@@ -84,6 +84,15 @@ impl UserInput {
                 "userName {user_name:?} has whitespace before or after it; send the userName alone"
             )));
         }
+        if let Some(c) = user_name
+            .chars()
+            .find(|&c| crate::domain::is_invisible_char(c))
+        {
+            return Err(ScimError::invalid_value(format!(
+                "userName contains the invisible character U+{:04X}; remove it",
+                c as u32
+            )));
+        }
         let name = object(get(obj, "name")?, "name")?;
         let (given, family, formatted) = match name {
             Some(n) => (

@@ -183,6 +183,11 @@ pub(crate) fn apply(
 ) -> Result<(), ScimError> {
     let mut work = doc.clone();
     for op in ops {
+        if primary::sets_several(op.value.as_ref()) {
+            return Err(ScimError::invalid_value(
+                "at most one value may be primary; this operation sets several",
+            ));
+        }
         let before = primary::primaries(&work, shape.core);
         apply_one(&mut work, op, shape)?;
         primary::settle(&mut work, &before, shape.core)?;

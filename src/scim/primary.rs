@@ -30,6 +30,17 @@ fn is_primary(item: &Value) -> bool {
         })
 }
 
+/// Whether an operation's value itself flags more than one value primary (a list, or a list
+/// under one key of a no-path object): refused, whatever was primary before.
+pub(super) fn sets_several(value: Option<&Value>) -> bool {
+    let several = |items: &Vec<Value>| items.iter().filter(|i| is_primary(i)).count() > 1;
+    match value {
+        Some(Value::Array(items)) => several(items),
+        Some(Value::Object(m)) => m.values().any(|v| v.as_array().is_some_and(several)),
+        _ => false,
+    }
+}
+
 /// The multi-valued attributes with a `primary` sub-attribute, by the key `doc` uses, with the
 /// values currently flagged primary.
 pub(super) fn primaries(doc: &Value, core: &SchemaDef) -> Vec<(String, Vec<Value>)> {

@@ -96,10 +96,29 @@ pub struct ScimService<S> {
 }
 
 /// A request's accepted bearer token: the organization it acts for. Only
-/// [`ScimService::authorize`] makes one, for the request it checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// [`ScimService::authorize`] makes one, for the request it checked; it also holds the SHA-256
+/// of that request's `Authorization` header, and
+/// [`respond_authorized`](ScimService::respond_authorized) answers 401 to a request whose header
+/// differs (an `Authorized` reused for another request never lends it its token).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Authorized {
     org: OrgId,
+    header_digest: [u8; 32],
+}
+
+impl std::fmt::Debug for Authorized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authorized")
+            .field("org", &self.org)
+            .finish_non_exhaustive()
+    }
+}
+
+/// SHA-256 of a request's `Authorization` header (empty when absent).
+fn header_digest(req: &ScimRequest<'_>) -> [u8; 32] {
+    let h = req.header("authorization").unwrap_or("").trim();
+    let d = ring::digest::digest(&ring::digest::SHA256, h.as_bytes());
+    d.as_ref().try_into().unwrap_or([0u8; 32])
 }
 
 impl Authorized {
@@ -305,7 +324,10 @@ impl<S: ScimStore> ScimService<S> {
             self.authenticate(req).await
         };
         r.await
-            .map(|org| Authorized { org })
+            .map(|org| Authorized {
+                org,
+                header_digest: header_digest(req),
+            })
             .map_err(|e| self.served(Err(e)))
     }
 
@@ -317,6 +339,11 @@ impl<S: ScimStore> ScimService<S> {
         req: &ScimRequest<'_>,
         now: Timestamp,
     ) -> Served<S::Error> {
+        if header_digest(req) != who.header_digest {
+            return self.served(Err(Failure::Scim(ScimError::unauthorized(
+                "this request's Authorization header is not the one that was authorized",
+            ))));
+        }
         if req.body.len() > MAX_BODY_BYTES {
             return Served {
                 response: self.body_too_large(),

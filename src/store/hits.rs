@@ -4,19 +4,26 @@
 use super::records::{Query, TooMany};
 use crate::resource::{self, AttrPath, SortKey};
 
-/// The matches of a query as a store finds them, in default order: all of them when the query
-/// sorts (the sort needs them), else only those on the page; and how many there are.
+/// How a resource sorts by an attribute.
+pub(crate) type SortKeyOf<T> = fn(&T, &AttrPath) -> Option<SortKey>;
+
+/// The matches of a query as a store finds them, in default order, and how many there are.
+/// Without a sort only the page's matches are kept; with one, at most twice the matches up to
+/// the page's end (`start + count`): when that many accumulate they are sorted and the rest
+/// dropped (the sort is stable, so ties keep creation order).
 pub(crate) struct Hits<'q, T> {
     q: &'q Query,
+    sort_key: SortKeyOf<T>,
     kept: Vec<T>,
     total: usize,
     examined: usize,
 }
 
 impl<'q, T> Hits<'q, T> {
-    pub fn new(q: &'q Query) -> Hits<'q, T> {
+    pub fn new(q: &'q Query, sort_key: SortKeyOf<T>) -> Hits<'q, T> {
         Hits {
             q,
+            sort_key,
             kept: Vec::new(),
             total: 0,
             examined: 0,
@@ -34,26 +41,81 @@ impl<'q, T> Hits<'q, T> {
         Ok(())
     }
 
-    /// Records the next match.
-    pub fn add(&mut self, r: T) {
-        let on_page = self.total >= self.q.start && self.total - self.q.start < self.q.count;
-        if self.q.sort.is_some() || on_page {
-            self.kept.push(r);
+    /// The matches the page can come from, in the query's order.
+    fn sorted(&mut self) {
+        if let Some(sort) = &self.q.sort {
+            let key = self.sort_key;
+            let kept = std::mem::take(&mut self.kept);
+            self.kept = resource::sort_by_key(kept, sort.descending, |r| key(r, &sort.by));
         }
-        self.total += 1;
     }
 
-    /// The page and the number of matches, sorted by `sort_key` when the query sorts.
-    pub fn page(self, sort_key: impl Fn(&T, &AttrPath) -> Option<SortKey>) -> (Vec<T>, usize) {
-        let Hits { q, kept, total, .. } = self;
-        let page = match &q.sort {
-            Some(sort) => resource::sort_by_key(kept, sort.descending, |r| sort_key(r, &sort.by))
-                .into_iter()
-                .skip(q.start)
-                .take(q.count)
-                .collect(),
-            None => kept,
+    /// Records the next match.
+    pub fn add(&mut self, r: T) {
+        let q = self.q;
+        self.total += 1;
+        if q.sort.is_none() {
+            let index = self.total - 1;
+            if index >= q.start && index - q.start < q.count {
+                self.kept.push(r);
+            }
+            return;
+        }
+        self.kept.push(r);
+        let needed = q.start.saturating_add(q.count);
+        if self.kept.len() >= needed.saturating_mul(2).max(1024) {
+            self.sorted();
+            self.kept.truncate(needed);
+        }
+    }
+
+    /// The page and the number of matches.
+    pub fn page(mut self) -> (Vec<T>, usize) {
+        self.sorted();
+        let (q, total) = (self.q, self.total);
+        let page = if q.sort.is_some() {
+            self.kept.into_iter().skip(q.start).take(q.count).collect()
+        } else {
+            self.kept
         };
         (page, total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::parse_patch_path;
+    use crate::store::Sort;
+
+    fn key(n: &u32, _: &AttrPath) -> Option<SortKey> {
+        Some(SortKey::Str(format!("{:03}", n % 100)))
+    }
+
+    #[test]
+    fn a_sorted_page_is_the_same_when_the_kept_matches_are_bounded() {
+        let sort = Some(Sort {
+            by: parse_patch_path("userName").unwrap().attr,
+            descending: false,
+        });
+        for (start, count) in [(0, 10), (5, 3), (990, 20), (4000, 100), (0, 0)] {
+            let q = Query {
+                sort: sort.clone(),
+                ..Query::page(start, count)
+            };
+            let mut hits = Hits::new(&q, key);
+            let all: Vec<u32> = (0..5000).map(|i| (i * 7919) % 5000).collect();
+            for &n in &all {
+                hits.add(n);
+                assert!(hits.kept.len() < (2 * (start + count)).max(1024));
+            }
+            let want: Vec<u32> =
+                resource::sort_by_key(all.clone(), false, |n| key(n, &q.sort.as_ref().unwrap().by))
+                    .into_iter()
+                    .skip(start)
+                    .take(count)
+                    .collect();
+            assert_eq!(hits.page(), (want, 5000), "start {start} count {count}");
+        }
     }
 }

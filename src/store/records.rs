@@ -6,8 +6,10 @@ use std::fmt;
 use crate::resource::{AccountId, AttrPath, Filter, OrgId, ScimGroup, ScimUser};
 use crate::time::Timestamp;
 
-/// The key under which an email is unique across accounts: surrounding whitespace removed, then
-/// Unicode lowercase; only [`email_key`] makes one.
+/// The key under which an email is unique across accounts: for an address the email rule
+/// accepts, [`EmailAddress::key`](crate::EmailAddress::key) (lowercase local part, normalized
+/// domain); for other text, surrounding whitespace removed, then Unicode lowercase. Only
+/// [`email_key`] makes one.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EmailKey(String);
 
@@ -20,7 +22,11 @@ impl EmailKey {
 
 /// The [`EmailKey`] of an email.
 pub fn email_key(email: &str) -> EmailKey {
-    EmailKey(email.trim().to_lowercase())
+    let email = email.trim();
+    match crate::domain::EmailAddress::parse(email) {
+        Ok(e) => EmailKey(e.key()),
+        Err(_) => EmailKey(email.to_lowercase()),
+    }
 }
 
 /// A member's role in an organization.

@@ -213,11 +213,17 @@ pub async fn updates<S: ScimStore>(s: &S, p: &str) {
 
     let new_email = format!("evelyn@{p}.example");
     next.active = false;
+    // An update names the wrong account: the link does not change.
+    next.account = a2.id.clone();
     assert_eq!(
         ok("update", s.update_user(&next, &new_email, 1)).await,
         Ok(())
     );
     let stored = ok("user", s.user(&o, &u1.id)).await.unwrap();
+    assert_eq!(
+        stored.account, a1.id,
+        "an update never moves the user to another account"
+    );
     assert_eq!(stored.version, 2, "an update increments the version");
     assert_eq!(stored.given_name.as_deref(), Some("Evelyn"));
     assert_eq!(stored.created, u1.created, "created never changes");

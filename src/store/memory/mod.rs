@@ -242,7 +242,17 @@ impl State {
                 );
             }
         }
-        let mut stored = PackedUser::pack(user, account_no);
+        // The link never changes: the stored account, whatever `user.account` says.
+        let mut stored = match self.accounts.at(account_no) {
+            Some(a) if a.id != user.account => PackedUser::pack(
+                &ScimUser {
+                    account: a.id.clone(),
+                    ..user.clone()
+                },
+                account_no,
+            ),
+            _ => PackedUser::pack(user, account_no),
+        };
         stored.created = created;
         stored.version = expected + 1;
         let State { keys, users, .. } = self;
@@ -368,16 +378,11 @@ impl State {
         };
         let total = users.len();
         let mut out = Vec::new();
-        if count > 0 && start < total {
-            if let Some(first) = users.select(start) {
-                for pos in first..users.end() {
-                    if out.len() == count {
-                        break;
-                    }
-                    if let Some(u) = self.unpack(org, users, pos) {
-                        out.push(u);
-                    }
-                }
+        // Each user of the page by rank: O(count log n), however many were deleted in between.
+        for rank in start..start.saturating_add(count).min(total) {
+            let Some(pos) = users.select(rank) else { break };
+            if let Some(u) = self.unpack(org, users, pos) {
+                out.push(u);
             }
         }
         UserPage { users: out, total }

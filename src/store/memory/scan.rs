@@ -98,7 +98,7 @@ impl MemoryStore {
         if q.filter.is_none() && q.sort.is_none() {
             return Ok(self.read().list_users(org, q.start, q.count));
         }
-        let mut hits = Hits::new(q);
+        let mut hits = Hits::new(q, resource::user_sort_key);
         {
             let s = self.read();
             let Some(users) = s.org_users(org) else {
@@ -131,6 +131,6 @@ impl MemoryStore {
 }
 
 fn page(hits: Hits<'_, ScimUser>) -> UserPage {
-    let (users, total) = hits.page(resource::user_sort_key);
+    let (users, total) = hits.page();
     UserPage { users, total }
 }

@@ -177,6 +177,16 @@ async fn delete_user_tx(
     now: Timestamp,
 ) -> Res<bool> {
     let o = org.as_str();
+    // Lock order: groups before users, as a group update takes them (else a PATCH of a group
+    // racing the deletion of one of its members could deadlock).
+    tx.execute(
+        "SELECT 1 FROM sso_scim_groups WHERE org = $1 AND id IN \
+         (SELECT group_id FROM sso_scim_group_members WHERE org = $1 AND user_id = $2) \
+         ORDER BY id FOR UPDATE",
+        &[&o, &id],
+    )
+    .await
+    .map_err(db)?;
     let row = tx
         .query_opt(
             "DELETE FROM sso_scim_users WHERE org = $1 AND id = $2 RETURNING account",
@@ -355,6 +365,14 @@ impl ScimDirectory for PostgresStore {
             .await
             .map_err(db)?;
         let o = org.as_str();
+        // The group first, then its members (the lock order of every group change).
+        let n = tx
+            .execute(
+                "DELETE FROM sso_scim_groups WHERE org = $1 AND id = $2",
+                &[&o, &id],
+            )
+            .await
+            .map_err(db)?;
         let (ms, mn) = split_time(now);
         tx.execute(
             "UPDATE sso_scim_users SET version = version + 1, modified_s = $3, modified_n = $4 \
@@ -364,13 +382,6 @@ impl ScimDirectory for PostgresStore {
         )
         .await
         .map_err(db)?;
-        let n = tx
-            .execute(
-                "DELETE FROM sso_scim_groups WHERE org = $1 AND id = $2",
-                &[&o, &id],
-            )
-            .await
-            .map_err(db)?;
         tx.execute(
             "DELETE FROM sso_scim_group_members WHERE org = $1 AND group_id = $2",
             &[&o, &id],
@@ -429,7 +440,7 @@ impl ScimDirectory for PostgresStore {
                 groups_where(&**c, "org = $1", &[&o], o).await?
             }
         };
-        let mut hits = Hits::new(q);
+        let mut hits = Hits::new(q, resource::group_sort_key);
         if let Err(e) = hits.examine(candidates.len()) {
             return Ok(Err(e));
         }
@@ -441,7 +452,7 @@ impl ScimDirectory for PostgresStore {
                 hits.add(g);
             }
         }
-        let (groups, total) = hits.page(resource::group_sort_key);
+        let (groups, total) = hits.page();
         Ok(Ok(GroupPage { groups, total }))
     }
 }

@@ -230,7 +230,7 @@ pub(super) async fn query_users(
     q: &Query,
 ) -> Res<Result<UserPage, TooMany>> {
     let o = org.as_str();
-    let mut hits = Hits::new(q);
+    let mut hits = Hits::new(q, resource::user_sort_key);
     {
         let c = store.client().await?;
         let indexed = match &q.filter {
@@ -244,7 +244,7 @@ pub(super) async fn query_users(
             if let Err(e) = examine(&**c, o, q, candidates, &mut hits).await? {
                 return Ok(Err(e));
             }
-            let (users, total) = hits.page(resource::user_sort_key);
+            let (users, total) = hits.page();
             return Ok(Ok(UserPage { users, total }));
         }
     }
@@ -277,6 +277,6 @@ pub(super) async fn query_users(
             break;
         }
     }
-    let (users, total) = hits.page(resource::user_sort_key);
+    let (users, total) = hits.page();
     Ok(Ok(UserPage { users, total }))
 }

@@ -348,7 +348,7 @@ impl ScimDirectory for SqliteStore {
             }
             // A scan: one job per batch on the scanner thread, so lookups, pages and writes
             // never wait behind it, and concurrent scans take turns batch by batch.
-            let mut hits = Hits::new(&q);
+            let mut hits = Hits::new(&q, resource::user_sort_key);
             let mut after = 0i64;
             loop {
                 let (o, batch_q) = (org.clone(), Arc::clone(&q));
@@ -367,7 +367,7 @@ impl ScimDirectory for SqliteStore {
                     None => break,
                 }
             }
-            let (users, total) = hits.page(resource::user_sort_key);
+            let (users, total) = hits.page();
             Ok(Ok(UserPage { users, total }))
         }
     }

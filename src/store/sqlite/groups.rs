@@ -257,7 +257,7 @@ pub(super) fn query_groups(
             groups_where(c, "org = ?1", [o], o)?
         }
     };
-    let mut hits = Hits::new(q);
+    let mut hits = Hits::new(q, resource::group_sort_key);
     if let Err(e) = hits.examine(candidates.len()) {
         return Ok(Err(e));
     }
@@ -269,7 +269,7 @@ pub(super) fn query_groups(
             hits.add(g);
         }
     }
-    let (groups, total) = hits.page(resource::group_sort_key);
+    let (groups, total) = hits.page();
     Ok(Ok(GroupPage { groups, total }))
 }
 

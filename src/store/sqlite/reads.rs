@@ -156,8 +156,19 @@ pub(super) fn list_users(c: &Connection, org: &str, start: usize, count: usize) 
 pub(super) const BATCH: i64 = 128;
 
 /// The first step of a query: its answer when no scan is needed (a default-order page, or the
-/// candidates an index gave), else `None`.
+/// candidates an index gave), else `None`; in one read transaction (one snapshot).
 pub(super) fn query_without_scan(
+    c: &mut Connection,
+    org: &OrgId,
+    q: &Query,
+) -> Res<Option<Result<UserPage, TooMany>>> {
+    let tx = c.transaction().map_err(db)?;
+    let answer = query_without_scan_in(&tx, org, q)?;
+    tx.finish().map_err(db)?;
+    Ok(answer)
+}
+
+fn query_without_scan_in(
     c: &Connection,
     org: &OrgId,
     q: &Query,
@@ -171,7 +182,7 @@ pub(super) fn query_without_scan(
             None => return Ok(None),
         },
     };
-    let mut hits = Hits::new(q);
+    let mut hits = Hits::new(q, resource::user_sort_key);
     if let Err(e) = hits.examine(candidates.len()) {
         return Ok(Some(Err(e)));
     }
@@ -189,7 +200,7 @@ pub(super) fn query_without_scan(
             hits.add(u);
         }
     }
-    let (users, total) = hits.page(resource::user_sort_key);
+    let (users, total) = hits.page();
     Ok(Some(Ok(UserPage { users, total })))
 }
 
@@ -201,7 +212,16 @@ pub(super) struct Batch {
     pub next: Option<i64>,
 }
 
-pub(super) fn scan_batch(c: &Connection, org: &OrgId, q: &Query, after_seq: i64) -> Res<Batch> {
+/// One batch of a scan, its users and their memberships read in one transaction (one
+/// snapshot: a user deleted meanwhile cannot shift the window between the two reads).
+pub(super) fn scan_batch(c: &mut Connection, org: &OrgId, q: &Query, after_seq: i64) -> Res<Batch> {
+    let tx = c.transaction().map_err(db)?;
+    let batch = scan_batch_in(&tx, org, q, after_seq)?;
+    tx.finish().map_err(db)?;
+    Ok(batch)
+}
+
+fn scan_batch_in(c: &Connection, org: &OrgId, q: &Query, after_seq: i64) -> Res<Batch> {
     let o = org.as_str();
     let mut st = c
         .prepare_cached(&format!(
