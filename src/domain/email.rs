@@ -1,19 +1,5 @@
 //! The one email rule: what SCIM (userName and emails), the SAML validator and domain claims
-//! accept as an email address, and the normalized domain they compare.
-//!
-//! - the address is the whole string: surrounding whitespace is **refused**, not trimmed (two
-//!   values that differ only by a space are not quietly made one user, nor two);
-//! - no invisible character ([`is_invisible_char`](super::is_invisible_char): controls,
-//!   bidirectional overrides, soft hyphens, joiners, ...) anywhere, and no whitespace;
-//! - exactly one `@`; the local part is 1 to 64 bytes of dot-separated atoms (RFC 5322
-//!   `dot-atom`: letters, digits, `!#$%&'*+-/=?^_`{|}~`, and non-ASCII letters as RFC 6531
-//!   allows); quoted local parts (`"a b"@example.com`) are refused;
-//! - the domain is a host name of at least two labels, Unicode or punycode, without a trailing
-//!   dot, normalized by [`DomainName::parse`] (IDNA to ASCII, lowercase): `bücher.example` and
-//!   `xn--bcher-kva.example` are the same domain. It must be written in one of those two standard
-//!   forms (any case): percent escapes (`ex%61mple.com`), full-width letters or dots, which IDNA
-//!   would quietly map to another spelling, are refused;
-//! - at most 254 bytes in all (RFC 5321's limit for a path).
+//! accept as an email address, and the normalized domain they compare (see [`EmailAddress`]).
 
 use super::{is_invisible_char, DomainName};
 
@@ -27,7 +13,21 @@ pub struct EmailError {
     pub reason: String,
 }
 
-/// An email address that passed the rule: the text as given and its normalized domain.
+/// An email address that passed the crate's one email rule: the text as given and its
+/// normalized domain. The rule:
+/// - the address is the whole string: surrounding whitespace is **refused**, not trimmed (two
+///   values that differ only by a space are not quietly made one user, nor two);
+/// - no invisible character ([`is_invisible_char`](crate::is_invisible_char): controls,
+///   bidirectional overrides, soft hyphens, joiners, ...) anywhere, and no whitespace;
+/// - exactly one `@`; the local part is 1 to 64 bytes of dot-separated atoms (RFC 5322
+///   `dot-atom`: letters, digits, `` !#$%&'*+-/=?^_`{|}~ ``, and non-ASCII letters as RFC 6531
+///   allows); quoted local parts (`"a b"@example.com`) are refused;
+/// - the domain is a host name of at least two labels, Unicode or punycode, without a trailing
+///   dot, normalized by [`DomainName::parse`] (IDNA to ASCII, lowercase): `bücher.example` and
+///   `xn--bcher-kva.example` are the same domain. It must be written in one of those two standard
+///   forms (any case): percent escapes (`ex%61mple.com`), full-width letters or dots, which IDNA
+///   would quietly map to another spelling, are refused;
+/// - at most 254 bytes in all (RFC 5321's limit for a path).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmailAddress {
     text: String,
@@ -44,7 +44,7 @@ fn atom_char(c: char) -> bool {
 }
 
 impl EmailAddress {
-    /// Checks `s` against the rule (see the [module](self)).
+    /// Checks `s` against the rule (see [`EmailAddress`]).
     ///
     /// ```
     /// use sso_scim::EmailAddress;

@@ -60,7 +60,7 @@ pub struct ScimUser {
     pub org: OrgId,
     /// The linked account.
     pub account: AccountId,
-    /// userName (unique per organization by [`user_name_key`]).
+    /// userName (unique per organization by [`user_name_key`](super::user_name_key)).
     pub user_name: String,
     /// externalId (the IdP's id).
     pub external_id: Option<String>,
