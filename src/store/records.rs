@@ -23,6 +23,10 @@ impl EmailKey {
 /// The [`EmailKey`] of an email.
 pub fn email_key(email: &str) -> EmailKey {
     let email = email.trim();
+    // ASCII: the lowercase text, which is also the key of an accepted ASCII address.
+    if email.is_ascii() {
+        return EmailKey(email.to_ascii_lowercase());
+    }
     match crate::domain::EmailAddress::parse(email) {
         Ok(e) => EmailKey(e.key()),
         Err(_) => EmailKey(email.to_lowercase()),
