@@ -69,6 +69,22 @@ impl<'q, T> Hits<'q, T> {
         }
     }
 
+    /// Examines all of `candidates` (in default order) at once, keeping those `matches` accepts;
+    /// [`TooMany`] when they are more than the query's bound.
+    pub fn take_all(
+        &mut self,
+        candidates: Vec<T>,
+        matches: impl Fn(&T) -> bool,
+    ) -> Result<(), TooMany> {
+        self.examine(candidates.len())?;
+        for r in candidates {
+            if matches(&r) {
+                self.add(r);
+            }
+        }
+        Ok(())
+    }
+
     /// The page and the number of matches.
     pub fn page(mut self) -> (Vec<T>, usize) {
         self.sorted();

@@ -258,16 +258,13 @@ pub(super) fn query_groups(
         }
     };
     let mut hits = Hits::new(q, resource::group_sort_key);
-    if let Err(e) = hits.examine(candidates.len()) {
-        return Ok(Err(e));
-    }
-    for g in candidates {
-        if q.filter
+    let matches = |g: &ScimGroup| {
+        q.filter
             .as_ref()
-            .is_none_or(|f| resource::group_matches(f, &g))
-        {
-            hits.add(g);
-        }
+            .is_none_or(|f| resource::group_matches(f, g))
+    };
+    if let Err(e) = hits.take_all(candidates, matches) {
+        return Ok(Err(e));
     }
     let (groups, total) = hits.page();
     Ok(Ok(GroupPage { groups, total }))
