@@ -749,6 +749,24 @@ pub enum ReplayError<E: std::error::Error + 'static> {
     /// The replay cache could not be consulted; the login must not proceed.
     #[error("the replay cache failed: {0}")]
     Cache(#[source] E),
+    /// The response answers an AuthnRequest id that is not outstanding in the request store:
+    /// never issued here, expired, or already answered.
+    #[error("the response answers login request {in_response_to:?}, which is not outstanding (unknown, expired or already used)")]
+    UnknownRequest {
+        /// The response's InResponseTo.
+        in_response_to: String,
+    },
+    /// The response answers an AuthnRequest, and the validator was told the request ids are in
+    /// a store ([`RequestState::stored`](crate::RequestState::stored)), but no store was given:
+    /// use [`PendingLogin::consume_with`](crate::PendingLogin::consume_with).
+    #[error("this response answers login request {in_response_to:?}: consume it with PendingLogin::consume_with and the AuthnRequest store")]
+    RequestStoreNeeded {
+        /// The response's InResponseTo.
+        in_response_to: String,
+    },
+    /// The AuthnRequest store failed; the login must not proceed.
+    #[error("the login request store failed: {0}")]
+    Requests(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
 impl<E: std::error::Error + 'static> ReplayError<E> {
@@ -757,6 +775,9 @@ impl<E: std::error::Error + 'static> ReplayError<E> {
         match self {
             ReplayError::Replayed { .. } => "replay",
             ReplayError::Cache(_) => "replay_cache",
+            ReplayError::UnknownRequest { .. } => "in_response_to",
+            ReplayError::RequestStoreNeeded { .. } => "request_state",
+            ReplayError::Requests(_) => "request_store",
         }
     }
 
@@ -765,6 +786,9 @@ impl<E: std::error::Error + 'static> ReplayError<E> {
         match self {
             ReplayError::Replayed { .. } => "This SAML response was already used. Each response logs in once; start the login again.",
             ReplayError::Cache(_) => "The replay cache (host storage) is unavailable; the login was refused to stay safe. Retry when storage is back.",
+            ReplayError::UnknownRequest { .. } => "The response does not answer a login this application started, or that login is older than its lifetime (10 minutes by default) or was already completed. Start the login again from the application.",
+            ReplayError::RequestStoreNeeded { .. } => "Host program: the validator was given RequestState::stored(); finish the login with PendingLogin::consume_with(replay_cache, request_store).",
+            ReplayError::Requests(_) => "The login request store (host storage) is unavailable; the login was refused to stay safe. Retry when storage is back.",
         }
     }
 }

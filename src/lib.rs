@@ -73,7 +73,7 @@
 )]
 
 mod b64;
-mod domain;
+pub mod domain;
 mod dsig;
 mod error;
 #[cfg(feature = "scim")]
@@ -114,8 +114,9 @@ pub use scim::{
 };
 #[cfg(feature = "scim")]
 pub use store::{
-    AccountId, Accounts, ClaimOutcome, DomainClaims, Membership, MemoryStore, OrgId, OrgRole,
-    OrgSettings, Organization, ScimDirectory, ScimGroup, ScimStore, ScimTokens, ScimUser, Storage,
+    AccountId, Accounts, ClaimConflict, ClaimStatus, DomainClaim, DomainClaims, Membership,
+    MemoryStore, OrgId, OrgRole, OrgSettings, Organization, ScimDirectory, ScimGroup, ScimStore,
+    ScimTokens, ScimUser, Storage,
 };
 
 #[cfg(feature = "postgres")]

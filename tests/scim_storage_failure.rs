@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::block_on;
 use sso_scim::store::{
-    Account, AccountLink, Accounts, ClaimOutcome, Conflict, DomainClaims, EmailKey, GroupPage,
-    Membership, OrgSettings, Organization, Query, ScimDirectory, ScimTokens, Storage, TokenRecord,
-    TooMany, UserNameKey, UserPage,
+    Account, AccountLink, Accounts, ClaimConflict, Conflict, DomainClaim, DomainClaims, EmailKey,
+    GroupPage, Membership, OrgSettings, Organization, Query, ScimDirectory, ScimTokens, Storage,
+    TokenRecord, TooMany, UserNameKey, UserPage,
 };
 use sso_scim::{
     AccountId, DomainName, MemoryStore, OrgId, ScimGroup, ScimRequest, ScimService, ScimUser,
@@ -55,17 +55,27 @@ impl OrgSettings for Flaky {
 }
 
 impl DomainClaims for Flaky {
-    async fn claim_domain(&self, org: &OrgId, d: &DomainName) -> Result<ClaimOutcome, Down> {
-        ok(self.inner.claim_domain(org, d).await)
+    async fn insert_claim(&self, c: &DomainClaim) -> Result<Result<(), ClaimConflict>, Down> {
+        ok(self.inner.insert_claim(c).await)
     }
-    async fn release_domain(&self, org: &OrgId, d: &DomainName) -> Result<bool, Down> {
-        ok(self.inner.release_domain(org, d).await)
+    async fn update_claim(
+        &self,
+        c: &DomainClaim,
+        v: u64,
+    ) -> Result<Result<(), ClaimConflict>, Down> {
+        ok(self.inner.update_claim(c, v).await)
     }
-    async fn domain_owner(&self, d: &DomainName) -> Result<Option<OrgId>, Down> {
-        ok(self.inner.domain_owner(d).await)
+    async fn claim(&self, org: &OrgId, d: &DomainName) -> Result<Option<DomainClaim>, Down> {
+        ok(self.inner.claim(org, d).await)
     }
-    async fn claimed_domains(&self, org: &OrgId) -> Result<Vec<DomainName>, Down> {
-        ok(self.inner.claimed_domains(org).await)
+    async fn claims(&self, org: &OrgId) -> Result<Vec<DomainClaim>, Down> {
+        ok(self.inner.claims(org).await)
+    }
+    async fn verified_owner(&self, d: &DomainName) -> Result<Option<OrgId>, Down> {
+        ok(self.inner.verified_owner(d).await)
+    }
+    async fn delete_claim(&self, org: &OrgId, d: &DomainName) -> Result<bool, Down> {
+        ok(self.inner.delete_claim(org, d).await)
     }
 }
 

@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use common::block_on;
 use sso_scim::store::{
-    conformance, AccountId, AccountLink, Accounts, ScimDirectory, SqliteError, SqliteStore,
+    conformance, AccountId, AccountLink, Accounts, DomainClaims, OrgSettings, ScimDirectory,
+    SqliteError, SqliteStore,
 };
 use sso_scim::OrgId;
 
@@ -77,7 +78,7 @@ fn a_newer_schema_is_refused_and_reopening_is_idempotent() {
         .query_row("SELECT version FROM sso_scim_schema", [], |r| r.get(0))
         .unwrap();
     assert_eq!(
-        version, 3,
+        version, 4,
         "opening twice migrates once, to the latest version"
     );
     let rows: i64 = c
@@ -89,7 +90,7 @@ fn a_newer_schema_is_refused_and_reopening_is_idempotent() {
     drop(c);
     match SqliteStore::open(&path) {
         Err(SqliteError::NewerSchema { found, supported }) => {
-            assert_eq!((found, supported), (999, 3))
+            assert_eq!((found, supported), (999, 4))
         }
         other => panic!("a newer schema must be refused, got {other:?}"),
     }
@@ -216,17 +217,23 @@ fn processes_opening_a_new_file_at_once_migrate_it_once() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(rows, [3]);
+    assert_eq!(rows, [4]);
 }
 
 #[test]
 fn a_version_one_file_is_upgraded_in_place() {
     let path = db_file("upgrade");
     drop(SqliteStore::open(&path).unwrap());
-    // Make it what version 1 wrote: no requests table, no creation-order indexes.
+    // Make it what version 1 wrote: no requests table, no creation-order indexes, domains
+    // claimed without a proof, no settings column.
     let c = rusqlite::Connection::open(&path).unwrap();
     c.execute_batch(
-        "DROP TABLE requests; DROP INDEX users_by_seq; DROP INDEX groups_by_seq;
+        "DROP TABLE requests; DROP INDEX users_by_seq; DROP INDEX groups_by_seq; DROP TABLE claims;
+         CREATE TABLE domains (domain TEXT PRIMARY KEY, org TEXT NOT NULL) STRICT;
+         CREATE INDEX domains_by_org ON domains (org, domain);
+         INSERT INTO domains VALUES ('legacy.example', 'legacy-org');
+         ALTER TABLE orgs DROP COLUMN settings;
+         INSERT INTO orgs VALUES ('legacy-org', 1, 1);
          UPDATE sso_scim_schema SET version = 1",
     )
     .unwrap();
@@ -234,6 +241,22 @@ fn a_version_one_file_is_upgraded_in_place() {
     let store = SqliteStore::open(&path).unwrap();
     block_on(conformance::authn_requests(&store, "upgraded"));
     block_on(conformance::paging(&store, "upgraded"));
+    // A domain claimed before proofs existed stays granted, now as a verified claim.
+    let legacy = OrgId::new("legacy-org").unwrap();
+    let d = sso_scim::DomainName::parse("legacy.example").unwrap();
+    assert_eq!(
+        block_on(store.verified_owner(&d)).unwrap(),
+        Some(legacy.clone())
+    );
+    let claim = block_on(store.claim(&legacy, &d)).unwrap().unwrap();
+    assert!(claim.is_verified());
+    assert_eq!(
+        claim.txt_record().value.len(),
+        "sso-scim-verification=".len() + 32
+    );
+    let org = block_on(store.organization(&legacy)).unwrap().unwrap();
+    assert!(org.delete_on_deactivate && org.require_claimed_domain && !org.require_sso);
+    block_on(conformance::domains(&store, "upgraded"));
 }
 
 #[test]

@@ -1,10 +1,24 @@
 //! Email domains and addresses: the one normalization and the one email rule that domain
-//! claims, SCIM and SSO share.
+//! claims, SCIM and SSO share; which domains may be claimed; the DNS proof of a claim and the
+//! resolvers that read it.
 
+#[cfg(feature = "dns")]
+mod dns;
 mod email;
+mod proof;
+mod resolver;
+mod suffix;
 mod text;
 
+#[cfg(feature = "dns")]
+pub use dns::{DnsResolver, DnsSetupError};
 pub use email::{EmailAddress, EmailError};
+pub use proof::{
+    check_proof, ClaimToken, DnsFailure, InvalidClaimToken, ProofFailure, TxtAnswer, TxtRecord,
+    MAX_TXT_BYTES, MAX_TXT_RECORDS, TXT_LABEL, TXT_VALUE_PREFIX,
+};
+pub use resolver::{StaticResolver, TxtResolver};
+pub use suffix::{is_free_mail, ClaimRefusal, ClaimRules};
 pub use text::{forbidden_char, is_forbidden_char, is_invisible_char};
 
 /// Why a domain was refused.

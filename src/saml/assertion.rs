@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::replay::{MemoryReplayCache, MemoryReplayError, ReplayCache, ReplayKey};
+use super::requests::{AuthnRequestStore, RequestId};
 use crate::error::ReplayError;
 use crate::time::Timestamp;
 
@@ -120,6 +121,9 @@ impl VerifiedAssertion {
 pub struct PendingLogin {
     pub(crate) assertion: VerifiedAssertion,
     pub(crate) now: Timestamp,
+    /// The AuthnRequest id to consume with the assertion id (validated with
+    /// [`RequestState::stored`](crate::RequestState::stored) and answering a request).
+    pub(crate) request_to_consume: Option<RequestId>,
 }
 
 impl PendingLogin {
@@ -149,9 +153,54 @@ impl PendingLogin {
         self,
         cache: &MemoryReplayCache,
     ) -> Result<VerifiedAssertion, ReplayError<MemoryReplayError>> {
+        self.needs_no_request()?;
         let key = self.replay_key();
         let first = cache
             .consume_once_now(&key, self.assertion.remember_until, self.now)
+            .map_err(ReplayError::Cache)?;
+        self.finish(first)
+    }
+
+    /// The AuthnRequest id [`consume_with`](PendingLogin::consume_with) will consume, if any.
+    pub fn request_to_consume(&self) -> Option<&RequestId> {
+        self.request_to_consume.as_ref()
+    }
+
+    fn needs_no_request<E: std::error::Error + 'static>(&self) -> Result<(), ReplayError<E>> {
+        match &self.request_to_consume {
+            Some(id) => Err(ReplayError::RequestStoreNeeded {
+                in_response_to: id.as_str().to_owned(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Consumes the AuthnRequest id the response answers in `requests` (when it answers one:
+    /// it must be outstanding and unexpired, and is consumed once), then the assertion id in
+    /// `cache`, and yields the verified facts. Use with
+    /// [`RequestState::stored`](crate::RequestState::stored): the request id and the assertion
+    /// id are each consumed exactly once, so neither a replayed response nor a second response
+    /// to one request logs anyone in. A store failure refuses the login.
+    pub async fn consume_with<C: ReplayCache, R: AuthnRequestStore>(
+        self,
+        cache: &C,
+        requests: &R,
+    ) -> Result<VerifiedAssertion, ReplayError<C::Error>> {
+        if let Some(id) = &self.request_to_consume {
+            let outstanding = requests
+                .consume_request(id, self.now)
+                .await
+                .map_err(|e| ReplayError::Requests(Box::new(e)))?;
+            if !outstanding {
+                return Err(ReplayError::UnknownRequest {
+                    in_response_to: id.as_str().to_owned(),
+                });
+            }
+        }
+        let key = self.replay_key();
+        let first = cache
+            .consume_once(&key, self.assertion.remember_until, self.now)
+            .await
             .map_err(ReplayError::Cache)?;
         self.finish(first)
     }
@@ -173,10 +222,15 @@ impl PendingLogin {
     /// Consumes the assertion id in `cache` (atomically, once) and yields the verified facts.
     /// A second consume of the same assertion, with any cache sharing that state, gives
     /// [`ReplayError::Replayed`]; a failing cache gives [`ReplayError::Cache`] (fail closed).
+    ///
+    /// When the validator was given [`RequestState::stored`](crate::RequestState::stored) and
+    /// the response answers a request, this refuses with [`ReplayError::RequestStoreNeeded`]
+    /// (consuming nothing): use [`consume_with`](PendingLogin::consume_with).
     pub async fn consume<C: ReplayCache>(
         self,
         cache: &C,
     ) -> Result<VerifiedAssertion, ReplayError<C::Error>> {
+        self.needs_no_request()?;
         let key = self.replay_key();
         let first = cache
             .consume_once(&key, self.assertion.remember_until, self.now)

@@ -14,7 +14,8 @@ const MAX_CERTIFICATE_INPUT: usize = 64 * 1024;
 /// Longest issuer, entity id or attribute name accepted.
 const MAX_NAME: usize = 1024;
 /// Certificates expiring within this window produce a warning.
-const EXPIRY_WARNING: Duration = Duration::from_secs(30 * 86_400);
+/// The default [`SsoConfigBuilder::cert_expiry_warning`]: 30 days.
+pub const DEFAULT_EXPIRY_WARNING: Duration = Duration::from_secs(30 * 86_400);
 /// Largest clock skew accepted.
 const MAX_SKEW: Duration = Duration::from_secs(3600);
 
@@ -49,6 +50,8 @@ impl PartialEq for IdpCertificate {
         self.der == other.der
     }
 }
+
+impl Eq for IdpCertificate {}
 
 impl IdpCertificate {
     /// Parses one certificate from DER bytes.
@@ -297,6 +300,7 @@ pub struct SsoConfig {
     last_name_attribute: String,
     insecure_allow_sha1: bool,
     max_response_bytes: usize,
+    expiry_warning: Duration,
 }
 
 /// Builder for [`SsoConfig`]; every value is checked in [`build`](SsoConfigBuilder::build).
@@ -315,6 +319,7 @@ pub struct SsoConfigBuilder {
     last_name_attribute: String,
     insecure_allow_sha1: bool,
     max_response_bytes: usize,
+    expiry_warning: Duration,
 }
 
 impl Default for SsoConfigBuilder {
@@ -333,6 +338,7 @@ impl Default for SsoConfigBuilder {
             last_name_attribute: "lastName".into(),
             insecure_allow_sha1: false,
             max_response_bytes: 256 * 1024,
+            expiry_warning: DEFAULT_EXPIRY_WARNING,
         }
     }
 }
@@ -436,6 +442,14 @@ impl SsoConfigBuilder {
         self
     }
 
+    /// How long before a certificate's expiry [`SsoConfig::warnings`] reports it
+    /// ([`ConfigWarning::CertificateExpiresSoon`]). Default 30 days
+    /// ([`DEFAULT_EXPIRY_WARNING`]); a rollover in Okta takes an admin some days to plan.
+    pub fn cert_expiry_warning(mut self, window: Duration) -> Self {
+        self.expiry_warning = window;
+        self
+    }
+
     /// Validates every field and builds the configuration.
     pub fn build(self) -> Result<SsoConfig, ConfigError> {
         let mut certificates = Vec::new();
@@ -495,6 +509,7 @@ impl SsoConfigBuilder {
             last_name_attribute,
             insecure_allow_sha1: self.insecure_allow_sha1,
             max_response_bytes: self.max_response_bytes.clamp(1024, 16 * 1024 * 1024),
+            expiry_warning: self.expiry_warning,
         })
     }
 }
@@ -633,7 +648,8 @@ impl SsoConfig {
         self.certificates.iter().map(|c| c.key().clone()).collect()
     }
 
-    /// What an admin should know at `now`: expired, expiring (30 days) or not-yet-valid
+    /// What an admin should know at `now`: expired, expiring (within
+    /// [`cert_expiry_warning`](SsoConfigBuilder::cert_expiry_warning), 30 days by default) or not-yet-valid
     /// certificates, weak keys, and the insecure opt-in. The host shows these on its settings page.
     pub fn warnings(&self, now: Timestamp) -> Vec<ConfigWarning> {
         let mut w = Vec::new();
@@ -644,7 +660,7 @@ impl SsoConfig {
                     subject: subject.clone(),
                     not_after: c.not_after(),
                 });
-            } else if c.not_after() <= now.saturating_add(EXPIRY_WARNING) {
+            } else if c.not_after() <= now.saturating_add(self.expiry_warning) {
                 w.push(ConfigWarning::CertificateExpiresSoon {
                     subject: subject.clone(),
                     not_after: c.not_after(),
@@ -684,7 +700,13 @@ impl SsoConfig {
             last_name_attribute: self.last_name_attribute.clone(),
             insecure_allow_sha1: self.insecure_allow_sha1,
             max_response_bytes: self.max_response_bytes,
+            expiry_warning: self.expiry_warning,
         }
+    }
+
+    /// How long before expiry a certificate is reported ([`SsoConfigBuilder::cert_expiry_warning`]).
+    pub fn cert_expiry_warning(&self) -> Duration {
+        self.expiry_warning
     }
 
     /// A builder holding this configuration, to change a setting and build again.
@@ -716,6 +738,9 @@ mod serde_impl {
     fn default_max() -> usize {
         256 * 1024
     }
+    fn default_expiry_warning() -> u64 {
+        DEFAULT_EXPIRY_WARNING.as_secs()
+    }
 
     /// The serialized form: certificates as PEM, every option with its default.
     #[derive(Serialize, Deserialize)]
@@ -742,6 +767,8 @@ mod serde_impl {
         insecure_allow_sha1: bool,
         #[serde(default = "default_max")]
         max_response_bytes: usize,
+        #[serde(default = "default_expiry_warning")]
+        cert_expiry_warning_secs: u64,
     }
 
     impl Serialize for SsoConfig {
@@ -764,6 +791,7 @@ mod serde_impl {
                 last_name_attribute: self.last_name_attribute.clone(),
                 insecure_allow_sha1: self.insecure_allow_sha1,
                 max_response_bytes: self.max_response_bytes,
+                cert_expiry_warning_secs: self.expiry_warning.as_secs(),
             }
             .serialize(s)
         }
@@ -789,6 +817,7 @@ mod serde_impl {
                 .last_name_attribute(r.last_name_attribute)
                 .insecure_allow_sha1(r.insecure_allow_sha1)
                 .max_response_bytes(r.max_response_bytes)
+                .cert_expiry_warning(Duration::from_secs(r.cert_expiry_warning_secs))
                 .build()
                 .map_err(serde::de::Error::custom)
         }

@@ -2,22 +2,34 @@
 //! Response, replay protection.
 
 mod assertion;
+mod authn_request;
 mod config;
 mod decode;
 mod overview;
 mod read;
+mod relay_state;
 mod replay;
 mod requests;
+mod settings;
+mod sp_key;
 mod url_match;
 mod validator;
 #[cfg(test)]
 mod work_bound;
 
 pub use assertion::{PendingLogin, VerifiedAssertion};
-pub use config::{ConfigWarning, IdpCertificate, SsoConfig, SsoConfigBuilder};
+pub use authn_request::{
+    build_authn_request, AuthnRequestError, AuthnRequestOptions, Binding, LoginRequest, Outbound,
+};
+pub use config::{
+    ConfigWarning, IdpCertificate, SsoConfig, SsoConfigBuilder, DEFAULT_EXPIRY_WARNING,
+};
 pub use overview::{AssertionOverview, ResponseOverview, SignatureOverview};
+pub use relay_state::{safe_return_path, RelayState, RelayStateError, MAX_RELAY_STATE_BYTES};
 pub use replay::{MemoryReplayCache, MemoryReplayError, ReplayCache, ReplayKey};
 pub use requests::{AuthnRequestStore, MemoryAuthnRequests, MemoryRequestError, RequestId};
+pub use settings::{IdpSettings, SpEndpoints};
+pub use sp_key::{SpKeyError, SpSigningKey};
 pub use validator::{AssertionValidator, RequestState};
 
 /// SAML namespaces and constants.

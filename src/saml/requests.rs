@@ -17,6 +17,20 @@ impl RequestId {
         RequestId(id.into())
     }
 
+    /// A fresh random id: `_` and 40 hex digits (160 random bits; an XML NCName, as SAML's
+    /// `ID` must be). `None` if the system random generator fails.
+    pub fn generate() -> Option<RequestId> {
+        use ring::rand::SecureRandom;
+        let mut b = [0u8; 20];
+        ring::rand::SystemRandom::new().fill(&mut b).ok()?;
+        let mut s = String::with_capacity(41);
+        s.push('_');
+        for x in b {
+            s.push_str(&format!("{x:02x}"));
+        }
+        Some(RequestId(s))
+    }
+
     /// The id.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::assertion::{PendingLogin, VerifiedAssertion};
 use super::config::SsoConfig;
+use super::requests::RequestId;
 use super::{ns, read};
 use crate::dsig::{self, Policy, RsaKey, DSIG_NS};
 use crate::error::{
@@ -15,7 +16,14 @@ use crate::xml::{Document, Element, Limits, XML_NS};
 /// Which login requests the host has outstanding, to judge `InResponseTo`.
 #[derive(Clone, Debug)]
 pub struct RequestState<'a> {
-    ids: Option<Vec<&'a str>>,
+    mode: Mode<'a>,
+}
+
+#[derive(Clone, Debug)]
+enum Mode<'a> {
+    Outstanding(Vec<&'a str>),
+    Stateless,
+    Stored,
 }
 
 impl<'a> RequestState<'a> {
@@ -24,7 +32,7 @@ impl<'a> RequestState<'a> {
     /// then only IdP-initiated responses (without InResponseTo) can pass, if allowed.
     pub fn outstanding<S: AsRef<str>>(ids: &'a [S]) -> RequestState<'a> {
         RequestState {
-            ids: Some(ids.iter().map(AsRef::as_ref).collect()),
+            mode: Mode::Outstanding(ids.iter().map(AsRef::as_ref).collect()),
         }
     }
 
@@ -34,7 +42,20 @@ impl<'a> RequestState<'a> {
     /// another login flow can be posted here (it is still single-use, audience-bound and
     /// short-lived).
     pub fn stateless() -> RequestState<'static> {
-        RequestState { ids: None }
+        RequestState {
+            mode: Mode::Stateless,
+        }
+    }
+
+    /// The host stored each AuthnRequest id through an
+    /// [`AuthnRequestStore`](crate::AuthnRequestStore) when it sent the request (as
+    /// [`Organizations::start_login`](crate::Organizations::start_login) does). The response's
+    /// InResponseTo is then consumed from that store, with the assertion id, by
+    /// [`PendingLogin::consume_with`]: it must be outstanding and unexpired, and answers at most
+    /// once. Responses without InResponseTo pass only when IdP-initiated logins are allowed.
+    /// Needs no browser cookie, so it works for the IdP's cross-site POST to the ACS.
+    pub fn stored() -> RequestState<'static> {
+        RequestState { mode: Mode::Stored }
     }
 }
 
@@ -112,7 +133,7 @@ impl AssertionValidator {
         now: Timestamp,
     ) -> Result<PendingLogin, SamlError> {
         let cfg = &self.config;
-        if requests.ids.is_none() && !cfg.allows_idp_initiated() {
+        if matches!(requests.mode, Mode::Stateless) && !cfg.allows_idp_initiated() {
             return Err(UsageError::NoRequestState.into());
         }
         let root = doc.root();
@@ -216,8 +237,12 @@ impl AssertionValidator {
             self.check_issuer(Some(ri), "Response")?;
         }
         self.check_issuer(read::one(assertion, ns::SAML, "Issuer")?, "Assertion")?;
+        // SAML bindings 2.0 §3.5.5.2: Destination is required on a signed Response; when
+        // present it must be our ACS URL. An unsigned Response (only the Assertion signed) may
+        // omit it: the bearer confirmation's Recipient, checked below, binds the assertion.
         match root.attribute("Destination") {
             Some(d) if cfg.is_acs_url(d) => {}
+            None if response_sig.is_none() => {}
             got => {
                 return Err(ConditionError::Destination {
                     expected: cfg.acs_url().to_owned(),
@@ -329,6 +354,10 @@ impl AssertionValidator {
                 remember_until,
             },
             now,
+            request_to_consume: match requests.mode {
+                Mode::Stored => in_response_to.map(RequestId::new),
+                _ => None,
+            },
         })
     }
 
@@ -519,9 +548,23 @@ impl AssertionValidator {
             }
             (None, None) => None,
         };
-        let Some(ids) = &requests.ids else {
+        let ids = match &requests.mode {
+            Mode::Outstanding(ids) => ids,
             // Stateless host with IdP-initiated logins allowed (checked on entry): not judged.
-            return Ok(judged);
+            Mode::Stateless => return Ok(judged),
+            // Judged at consume, against the store.
+            Mode::Stored => {
+                return match judged {
+                    None if !self.config.allows_idp_initiated() => {
+                        Err(ConditionError::InResponseTo {
+                            got: None,
+                            outstanding: 0,
+                        }
+                        .into())
+                    }
+                    j => Ok(j),
+                }
+            }
         };
         match judged {
             Some(v) if ids.contains(&v) => Ok(Some(v)),

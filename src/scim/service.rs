@@ -11,9 +11,12 @@ use super::patch::ResourceShape;
 use super::query::ListParams;
 use super::token::{self, GeneratedToken, MAX_TOKEN_LEN, MIN_IMPORTED_LEN};
 use super::urn::LIST_SCHEMA;
+use crate::domain::ClaimToken;
 use crate::domain::{DomainError, DomainName};
 use crate::resource::{ENTERPRISE_USER, GROUP, USER};
-use crate::store::{ClaimOutcome, OrgId, Organization, ScimStore, TokenRecord};
+use crate::store::{
+    ClaimConflict, ClaimStatus, DomainClaim, OrgId, Organization, ScimStore, TokenRecord,
+};
 use crate::time::Timestamp;
 
 /// Largest request body accepted (1 MiB).
@@ -53,6 +56,12 @@ pub enum AdminError<E: std::error::Error + 'static> {
     /// The system random generator failed.
     #[error("the system random generator failed")]
     Random,
+    /// Another organization holds a verified claim of the domain.
+    #[error("another organization ({0}) holds a verified claim of this domain")]
+    ClaimedByOther(OrgId),
+    /// The claim changed while it was being written; try again.
+    #[error("the domain claim changed meanwhile ({0}); try again")]
+    ClaimChanged(String),
     /// The token to import is already stored for another organization, or revoked.
     #[error("this token is already in use (by another organization, or revoked)")]
     TokenInUse,
@@ -281,17 +290,38 @@ impl<S: ScimStore> ScimService<S> {
             .map_err(AdminError::Store)
     }
 
-    /// Marks `domain` claimed by `org` (after the host verified the claim).
+    /// Records a **verified** claim of `domain` by `org` without a DNS proof: for hosts that
+    /// verified ownership another way (and for tests). Organizations prove their domains with
+    /// [`Organizations::start_claim`](crate::Organizations::start_claim) and
+    /// [`verify_claim`](crate::Organizations::verify_claim). Idempotent; refused with
+    /// [`AdminError::ClaimedByOther`] when another organization holds it verified.
     pub async fn claim_domain(
         &self,
         org: &OrgId,
         domain: &str,
-    ) -> Result<ClaimOutcome, AdminError<S::Error>> {
+    ) -> Result<(), AdminError<S::Error>> {
         let d = DomainName::parse(domain)?;
-        self.store
-            .claim_domain(org, &d)
-            .await
-            .map_err(AdminError::Store)
+        let random = crate::scim::token::random::<24>(&self.rng).ok_or(AdminError::Random)?;
+        let now = Timestamp::now();
+        let mut claim =
+            DomainClaim::pending(org.clone(), d.clone(), ClaimToken::from_random(random), now);
+        claim.status = ClaimStatus::Verified;
+        claim.verified_at = Some(now);
+        let r = match self.store.claim(org, &d).await.map_err(AdminError::Store)? {
+            None => self.store.insert_claim(&claim).await,
+            Some(existing) if existing.is_verified() => return Ok(()),
+            Some(existing) => {
+                let mut next = existing.clone();
+                next.status = ClaimStatus::Verified;
+                next.verified_at = Some(now);
+                self.store.update_claim(&next, existing.version).await
+            }
+        };
+        match r.map_err(AdminError::Store)? {
+            Ok(()) => Ok(()),
+            Err(ClaimConflict::VerifiedByOther(o)) => Err(AdminError::ClaimedByOther(o)),
+            Err(other) => Err(AdminError::ClaimChanged(format!("{other:?}"))),
+        }
     }
 
     // ----- the SCIM endpoint -----

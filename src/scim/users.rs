@@ -184,12 +184,12 @@ impl<S: ScimStore> ScimService<S> {
             })?;
             let owner = self
                 .store
-                .domain_owner(&domain)
+                .verified_owner(&domain)
                 .await
                 .map_err(store_failure)?;
             if owner.as_ref() != Some(&settings.id) {
                 return Err(ScimError::invalid_value(format!(
-                    "the email domain {domain} of {attr} {value:?} is not claimed by this organization; an organization admin must claim and verify {domain} in the organization's settings before users on it can be provisioned"
+                    "the email domain {domain} of {attr} {value:?} is not on a verified claim of this organization; an organization admin must claim and verify {domain} in the organization's settings before users on it can be provisioned"
                 ))
                 .into());
             }

@@ -9,7 +9,7 @@
 //! | port | what | who calls it |
 //! |---|---|---|
 //! | [`OrgSettings`] | an organization's settings | the SCIM service on every request |
-//! | [`DomainClaims`] | which organization holds which domain (unique) | SCIM rules, SSO, the admin |
+//! | [`DomainClaims`] | domain claims, at most one verified per domain | SCIM rules, SSO, the admin |
 //! | [`ScimTokens`] | SCIM bearer tokens, as hashes | SCIM authentication, the admin |
 //! | [`Accounts`] | the host's accounts by email, and memberships | SCIM rules (read), the host (write) |
 //! | [`ScimDirectory`] | SCIM users and groups, with their accounts in one transaction | the SCIM service |
@@ -19,8 +19,11 @@
 //! error type; keys reach a store already normalized, as types ([`UserNameKey`], [`EmailKey`],
 //! [`DomainName`]) that only the crate's key functions make.
 
+mod claims;
 mod hits;
 mod memory;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod org_codec;
 mod ports;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -37,6 +40,7 @@ pub use crate::resource::{
     group_name_key, user_name_key, AccountId, Email, Enterprise, GroupNameKey, InvalidId, Manager,
     OrgId, ScimGroup, ScimUser, UserNameKey,
 };
+pub use claims::{ClaimConflict, ClaimStatus, DomainClaim};
 pub use memory::{MemoryStore, MemoryStoreError, SCAN_BATCH};
 pub use ports::{
     Accounts, DomainClaims, OrgSettings, ScimDirectory, ScimStore, ScimTokens, Storage,
@@ -44,8 +48,8 @@ pub use ports::{
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresError, PostgresOptions, PostgresStore};
 pub use records::{
-    email_key, Account, AccountLink, ClaimOutcome, Conflict, EmailKey, GroupPage, Membership,
-    OrgRole, Organization, Query, Sort, TokenRecord, TooMany, UserPage,
+    email_key, Account, AccountLink, Conflict, EmailKey, GroupPage, Membership, OrgRole,
+    Organization, Query, Sort, TokenRecord, TooMany, UserPage,
 };
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteError, SqliteOptions, SqliteStore};

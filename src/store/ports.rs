@@ -9,9 +9,10 @@
 
 use std::future::Future;
 
+use super::claims::{ClaimConflict, DomainClaim};
 use super::records::{
-    Account, AccountLink, ClaimOutcome, Conflict, EmailKey, GroupPage, Membership, Organization,
-    Query, TokenRecord, TooMany, UserPage,
+    Account, AccountLink, Conflict, EmailKey, GroupPage, Membership, Organization, Query,
+    TokenRecord, TooMany, UserPage,
 };
 use crate::domain::DomainName;
 use crate::resource::{AccountId, OrgId, ScimGroup, ScimUser, UserNameKey};
@@ -42,41 +43,64 @@ pub trait OrgSettings: Storage {
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
-/// Which organization holds which email domain.
+/// Domain claims ([`DomainClaim`]): which organization is proving or has proved which domain.
 ///
 /// # Contract
-/// - A domain is claimed by **at most one organization**, enforced by the store itself (a unique
-///   key, never check-then-insert): of concurrent claims of one domain by different
-///   organizations exactly one gets [`ClaimOutcome::Claimed`].
+/// - At most one claim per (organization, domain); any number of organizations may hold a
+///   pending or revoked claim of one domain.
+/// - **At most one organization holds a verified claim of a domain**, enforced by the store
+///   itself (a unique key on verified claims, never check-then-write): of concurrent writes
+///   making two organizations' claims verified, exactly one succeeds and the others get
+///   [`ClaimConflict::VerifiedByOther`].
+/// - Writes are compare-and-set on [`DomainClaim::version`]; a refused write changes nothing.
+/// - [`verified_owner`](DomainClaims::verified_owner) reads the latest write (read-your-writes,
+///   across replicas sharing one store): a revocation takes effect on the next request.
 /// - Keys are [`DomainName`]s, normalized before they reach the store.
 pub trait DomainClaims: Storage {
-    /// Marks `domain` as claimed by `org`.
-    /// A domain is claimed by at most one organization: claiming a domain another organization
-    /// holds gives [`ClaimOutcome::ClaimedByOther`] and changes nothing. Atomic.
-    fn claim_domain(
+    /// Stores a new claim as given. [`ClaimConflict::Exists`] when the organization has a claim
+    /// of the domain; [`ClaimConflict::VerifiedByOther`] when `claim` is verified and another
+    /// organization's verified claim exists.
+    fn insert_claim(
+        &self,
+        claim: &DomainClaim,
+    ) -> impl Future<Output = Result<Result<(), ClaimConflict>, Self::Error>> + Send;
+
+    /// Replaces `claim.org`'s claim of `claim.domain` if its stored version is
+    /// `expected_version`, storing `claim` with version `expected_version + 1`. Conflicts:
+    /// [`ClaimConflict::NotFound`], [`ClaimConflict::Version`],
+    /// [`ClaimConflict::VerifiedByOther`].
+    fn update_claim(
+        &self,
+        claim: &DomainClaim,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<Result<(), ClaimConflict>, Self::Error>> + Send;
+
+    /// `org`'s claim of `domain`, in any status.
+    fn claim(
         &self,
         org: &OrgId,
         domain: &DomainName,
-    ) -> impl Future<Output = Result<ClaimOutcome, Self::Error>> + Send;
+    ) -> impl Future<Output = Result<Option<DomainClaim>, Self::Error>> + Send;
 
-    /// Releases `org`'s claim on `domain`; `false` when it held none.
-    fn release_domain(
+    /// Every claim of `org`, sorted by domain.
+    fn claims(
         &self,
         org: &OrgId,
-        domain: &DomainName,
-    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+    ) -> impl Future<Output = Result<Vec<DomainClaim>, Self::Error>> + Send;
 
-    /// The organization that claimed `domain`, if any.
-    fn domain_owner(
+    /// The organization holding a verified claim of `domain`, if any. Called on every SSO login
+    /// and SCIM write: O(1) or O(log n).
+    fn verified_owner(
         &self,
         domain: &DomainName,
     ) -> impl Future<Output = Result<Option<OrgId>, Self::Error>> + Send;
 
-    /// The domains `org` has claimed, sorted.
-    fn claimed_domains(
+    /// Deletes `org`'s claim of `domain`; `false` when there was none.
+    fn delete_claim(
         &self,
         org: &OrgId,
-    ) -> impl Future<Output = Result<Vec<DomainName>, Self::Error>> + Send;
+        domain: &DomainName,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
 }
 
 /// SCIM bearer tokens, stored as hashes ([`TokenRecord`]); the token itself is never stored.

@@ -3,7 +3,9 @@
 
 use std::fmt;
 
+use crate::error::ConfigError;
 use crate::resource::{AccountId, AttrPath, Filter, OrgId, ScimGroup, ScimUser};
+use crate::saml::{IdpSettings, SpEndpoints, SpSigningKey, SsoConfig};
 use crate::time::Timestamp;
 
 /// The key under which an email is unique across accounts: for an address the email rule
@@ -53,28 +55,50 @@ pub struct Membership {
     pub active: bool,
 }
 
-/// An organization's settings that the crate's rules consult.
+/// An organization's settings that the crate's rules consult: provisioning rules, the login
+/// policy, and the SAML setup (ours and the IdP's).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Organization {
     /// The organization.
     pub id: OrgId,
+    /// Its display name (defaults to the id).
+    pub name: String,
     /// Delete (rather than deactivate) a user when the IdP deactivates it: the SCIM user and the
     /// membership go, and the account too when provisioning created it and it has no other
     /// membership. Default `false`.
     pub delete_on_deactivate: bool,
-    /// Provisioned userNames and emails must be on a domain the organization has claimed.
-    /// Default `true`; turn off only for conformance testers that invent userNames.
+    /// Provisioned userNames and emails must be on a domain the organization has claimed and
+    /// verified. Default `true`; turn off only for conformance testers that invent userNames.
     pub require_claimed_domain: bool,
+    /// "Require users to log in using SSO": password login is refused for members (owners and
+    /// admins keep it, so a broken setup never locks the organization out). Default `false`.
+    pub require_sso: bool,
+    /// Create a member on the first SSO login of an email on a verified domain that has no
+    /// account yet (just-in-time provisioning). Default `false`: SCIM or an invitation creates
+    /// members.
+    pub jit_provisioning: bool,
+    /// Our SP entity id and ACS URL, once set.
+    pub sp: Option<SpEndpoints>,
+    /// The IdP's values, once SSO is configured.
+    pub idp: Option<IdpSettings>,
+    /// The SP signing key pair, when AuthnRequests are to be signed.
+    pub sp_signing_key: Option<SpSigningKey>,
 }
 
 impl Organization {
     /// An organization with the default settings.
     pub fn new(id: OrgId) -> Organization {
         Organization {
+            name: id.as_str().to_owned(),
             id,
             delete_on_deactivate: false,
             require_claimed_domain: true,
+            require_sso: false,
+            jit_provisioning: false,
+            sp: None,
+            idp: None,
+            sp_signing_key: None,
         }
     }
 
@@ -89,17 +113,50 @@ impl Organization {
         self.require_claimed_domain = on;
         self
     }
-}
 
-/// The result of claiming a domain.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClaimOutcome {
-    /// The domain is now claimed by the organization.
-    Claimed,
-    /// The organization had already claimed it.
-    AlreadyClaimed,
-    /// Another organization holds it; nothing changed.
-    ClaimedByOther(OrgId),
+    /// Sets [`name`](Organization::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Organization {
+        self.name = name.into();
+        self
+    }
+
+    /// Sets [`require_sso`](Organization::require_sso).
+    pub fn with_require_sso(mut self, on: bool) -> Organization {
+        self.require_sso = on;
+        self
+    }
+
+    /// Sets [`jit_provisioning`](Organization::jit_provisioning).
+    pub fn with_jit_provisioning(mut self, on: bool) -> Organization {
+        self.jit_provisioning = on;
+        self
+    }
+
+    /// Sets [`sp`](Organization::sp).
+    pub fn with_sp(mut self, sp: SpEndpoints) -> Organization {
+        self.sp = Some(sp);
+        self
+    }
+
+    /// Sets [`idp`](Organization::idp).
+    pub fn with_idp(mut self, idp: IdpSettings) -> Organization {
+        self.idp = Some(idp);
+        self
+    }
+
+    /// Sets [`sp_signing_key`](Organization::sp_signing_key).
+    pub fn with_sp_signing_key(mut self, key: SpSigningKey) -> Organization {
+        self.sp_signing_key = Some(key);
+        self
+    }
+
+    /// The organization's [`SsoConfig`]: `None` until both our values and the IdP's are set.
+    pub fn sso_config(&self) -> Option<Result<SsoConfig, ConfigError>> {
+        match (&self.sp, &self.idp) {
+            (Some(sp), Some(idp)) => Some(idp.sso_config(sp)),
+            _ => None,
+        }
+    }
 }
 
 /// A SCIM bearer token as stored: never the token itself, only the SHA-256 of its secret.

@@ -109,3 +109,39 @@ pub(crate) fn decode_into(doc: &str, u: &mut ScimUser) -> Result<(), String> {
     };
     Ok(())
 }
+
+/// A timestamp as one integer: nanoseconds since the Unix epoch (saturating; good until 2262).
+pub(crate) fn to_nanos(t: Timestamp) -> i64 {
+    let (s, n) = split_time(t);
+    s.saturating_mul(1_000_000_000).saturating_add(n)
+}
+
+/// The timestamp [`to_nanos`] made.
+pub(crate) fn from_nanos(ns: i64) -> Timestamp {
+    join_time(ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000))
+}
+
+/// A stored claim's fields back into a [`DomainClaim`](crate::store::DomainClaim).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn claim_from_parts(
+    org: String,
+    domain: String,
+    token: String,
+    status: String,
+    created_ns: i64,
+    verified_ns: Option<i64>,
+    checked_ns: Option<i64>,
+    version: i64,
+) -> Result<crate::store::DomainClaim, String> {
+    Ok(crate::store::DomainClaim {
+        org: crate::resource::OrgId::new(org).map_err(|e| e.to_string())?,
+        domain: crate::domain::DomainName::parse(&domain).map_err(|e| e.to_string())?,
+        token: crate::domain::ClaimToken::parse(&token).map_err(|e| e.to_string())?,
+        status: crate::store::ClaimStatus::parse(&status)
+            .ok_or_else(|| format!("unknown claim status {status:?}"))?,
+        created: from_nanos(created_ns),
+        verified_at: verified_ns.map(from_nanos),
+        checked_at: checked_ns.map(from_nanos),
+        version: u64::try_from(version).map_err(|_| "negative claim version".to_owned())?,
+    })
+}

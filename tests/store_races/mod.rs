@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use sso_scim::saml::{AuthnRequestStore, ReplayCache};
 use sso_scim::store::{
-    conformance, Account, AccountId, AccountLink, ClaimOutcome, Conflict, DomainClaims,
-    ScimDirectory,
+    conformance, Account, AccountId, AccountLink, ClaimConflict, ClaimStatus, Conflict,
+    DomainClaims, ScimDirectory,
 };
 use sso_scim::{DomainName, OrgId};
 
@@ -75,30 +75,56 @@ where
     assert_eq!(accounts, 1, "the losers' accounts were not created");
 }
 
-/// 32 organizations claiming one domain: one holds it.
+/// 32 organizations with a pending claim of one domain verify it at once: one holds it
+/// verified, every other is refused naming the winner, and the winner is the verified owner.
 pub async fn one_domain_owner<S>(stores: &[Arc<S>], domain: &str)
 where
     S: DomainClaims + Send + Sync + 'static,
 {
     let d = DomainName::parse(domain).unwrap();
+    let mut claims = Vec::new();
+    for i in 0..stores.len() {
+        let org = OrgId::new(format!("{domain}-claimant-{i}")).unwrap();
+        let c = conformance::pending(&org, &d, i as u8);
+        assert_eq!(stores[0].insert_claim(&c).await.unwrap(), Ok(()));
+        claims.push(c);
+    }
     let tasks = stores
         .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let (s, d) = (s.clone(), d.clone());
-            let org = OrgId::new(format!("{domain}-claimant-{i}")).unwrap();
-            tokio::spawn(async move { s.claim_domain(&org, &d).await.map_err(|e| e.to_string()) })
+        .zip(claims)
+        .map(|(s, c)| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let mut v = c.clone();
+                v.status = ClaimStatus::Verified;
+                let r = s
+                    .update_claim(&v, c.version)
+                    .await
+                    .map_err(|e| e.to_string());
+                (c.org, r)
+            })
         })
         .collect();
-    let outcomes: Vec<ClaimOutcome> = all(tasks).await.into_iter().map(|r| r.unwrap()).collect();
-    let winners = outcomes
+    let outcomes: Vec<(OrgId, Result<(), ClaimConflict>)> = all(tasks)
+        .await
+        .into_iter()
+        .map(|(o, r)| (o, r.unwrap()))
+        .collect();
+    let winners: Vec<&OrgId> = outcomes
         .iter()
-        .filter(|o| matches!(o, ClaimOutcome::Claimed))
-        .count();
-    assert_eq!(winners, 1, "{outcomes:?}");
-    assert!(outcomes
-        .iter()
-        .all(|o| matches!(o, ClaimOutcome::Claimed | ClaimOutcome::ClaimedByOther(_))));
+        .filter(|(_, r)| r.is_ok())
+        .map(|(o, _)| o)
+        .collect();
+    assert_eq!(winners.len(), 1, "{outcomes:?}");
+    let winner = winners[0].clone();
+    for (_, r) in &outcomes {
+        match r {
+            Ok(()) => {}
+            Err(ClaimConflict::VerifiedByOther(o)) => assert_eq!(o, &winner),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(stores[0].verified_owner(&d).await.unwrap(), Some(winner));
 }
 
 /// 32 consumes of one assertion id: one login.

@@ -428,7 +428,9 @@ def build_response(c, resp_id, a_id):
     r_attrs = [("xmlns:saml2p", NS_P), ("xmlns:xs", NS_XS)]
     if root_ns:
         r_attrs.append(("xmlns:xsi", NS_XSI))
-    r_attrs += [("Destination", c.get("destination", ACS_URL)), ("ID", resp_id)]
+    if c.get("destination", ACS_URL) is not None:
+        r_attrs.append(("Destination", c.get("destination", ACS_URL)))
+    r_attrs.append(("ID", resp_id))
     if resp_irt:
         r_attrs.append(("InResponseTo", resp_irt))
     r_attrs += [("IssueInstant", fmt_instant(issue)), ("Version", "2.0")]
@@ -770,6 +772,12 @@ CASES = [
     dict(name="invalid-destination-leading-space", sign="both", destination=" " + ACS_URL,
          expect="invalid", reject=["destination"],
          why="Destination is the ACS URL with a leading space; a URL parser trims it"),
+    dict(name="valid-assertion-signed-no-destination", sign="assertion", destination=None, expect="valid",
+         why="Response unsigned (only the Assertion signed) without Destination: SAML bindings 3.5.5.2 "
+             "requires Destination only on signed messages; the bearer Recipient binds the assertion"),
+    dict(name="invalid-response-signed-no-destination", sign="response", destination=None,
+         expect="invalid", reject=["destination"],
+         why="Response signed without Destination: SAML bindings 3.5.5.2 requires it on a signed Response"),
     dict(name="valid-destination-case-and-default-port", sign="both",
          destination="HTTPS://SP.EXAMPLE.COM:443/saml/acs", expect="valid",
          why="Destination differs from the ACS URL only in scheme and host case and an explicit default "

@@ -16,11 +16,14 @@
 //! contract panics with a message naming it.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+mod claims;
+pub mod fixtures;
 mod groups;
 mod queries;
 mod saml;
 mod users;
 
+pub use claims::{domains, pending};
 pub use groups::{group_changes_touch_users, groups};
 pub use queries::{concurrent_creates, isolation, paging, queries, scan_bound};
 pub use saml::{
@@ -33,11 +36,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::{
-    email_key, Account, AccountId, ClaimOutcome, Conflict, Email, Membership, OrgId, OrgRole,
-    Organization, Query, ScimUser, TokenRecord, TooMany,
+    email_key, Account, AccountId, Conflict, Email, Membership, OrgId, OrgRole, Organization,
+    Query, ScimUser, TokenRecord, TooMany,
 };
-use super::{Accounts, DomainClaims, OrgSettings, ScimDirectory, ScimStore, ScimTokens};
-use crate::domain::DomainName;
+use super::{Accounts, OrgSettings, ScimDirectory, ScimStore, ScimTokens};
 use crate::resource::parse_filter;
 use crate::time::Timestamp;
 
@@ -194,59 +196,35 @@ pub async fn organizations<S: OrgSettings>(s: &S, p: &str) {
     ok("put_organization", s.put_organization(&changed)).await;
     assert_eq!(
         ok("organization", s.organization(&o)).await,
-        Some(changed),
+        Some(changed.clone()),
         "put_organization replaces"
     );
-}
-
-/// A domain is claimed by at most one organization.
-pub async fn domains<S: DomainClaims>(s: &S, p: &str) {
-    let (a, b) = (org(p, "a"), org(p, "b"));
-    let name = format!(
-        "{}.example",
-        p.to_lowercase()
-            .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    // Every setting survives: the login policy, both sides of the SAML setup, the SP key.
+    let cert = crate::saml::IdpCertificate::parse(fixtures::IDP_CERT_PEM.as_bytes()).unwrap();
+    let mut idp = crate::saml::IdpSettings::new(
+        "http://www.okta.com/exkCONFORMANCE",
+        "https://dev-1.okta.com/app/x/exkCONFORMANCE/sso/saml",
+        vec![cert.clone(), cert],
     );
-    let d = DomainName::parse(&name).unwrap();
-    let d2 = DomainName::parse(&format!("z{name}")).unwrap();
-    assert_eq!(
-        ok("claim", s.claim_domain(&a, &d)).await,
-        ClaimOutcome::Claimed
-    );
-    assert_eq!(
-        ok("claim", s.claim_domain(&a, &d)).await,
-        ClaimOutcome::AlreadyClaimed
-    );
-    assert_eq!(
-        ok("claim", s.claim_domain(&b, &d)).await,
-        ClaimOutcome::ClaimedByOther(a.clone()),
-        "claims are unique across organizations"
-    );
-    assert_eq!(
-        ok("owner", s.domain_owner(&d)).await,
-        Some(a.clone()),
-        "a refused claim changes nothing"
-    );
-    assert_eq!(
-        ok("claim", s.claim_domain(&a, &d2)).await,
-        ClaimOutcome::Claimed
-    );
-    assert_eq!(
-        ok("claimed", s.claimed_domains(&a)).await,
-        vec![d.clone(), d2.clone()],
-        "claimed_domains is sorted"
-    );
-    assert!(
-        !ok("release", s.release_domain(&b, &d)).await,
-        "another organization cannot release a claim"
-    );
-    assert!(ok("release", s.release_domain(&a, &d)).await);
-    assert_eq!(ok("owner", s.domain_owner(&d)).await, None);
-    assert_eq!(
-        ok("claim", s.claim_domain(&b, &d)).await,
-        ClaimOutcome::Claimed,
-        "a released domain can be claimed again"
-    );
+    idp.sso_post_url = Some("https://dev-1.okta.com/app/x/exkCONFORMANCE/sso/saml/post".into());
+    idp.want_authn_requests_signed = true;
+    idp.allow_idp_initiated = true;
+    let key =
+        crate::saml::SpSigningKey::from_pem(fixtures::SP_KEY_PEM, fixtures::SP_CERT_PEM).unwrap();
+    let full = changed
+        .with_name("Acme \"Ünïcode\" Inc.")
+        .with_require_sso(true)
+        .with_jit_provisioning(true)
+        .with_sp(crate::saml::SpEndpoints {
+            entity_id: "https://app.example.com/saml/o/metadata".into(),
+            acs_url: "https://app.example.com/saml/o/acs".into(),
+        })
+        .with_idp(idp)
+        .with_sp_signing_key(key);
+    ok("put_organization", s.put_organization(&full)).await;
+    let back = ok("organization", s.organization(&o)).await;
+    assert_eq!(back.as_ref(), Some(&full), "every setting is stored");
+    assert!(back.and_then(|b| b.sso_config()).is_some_and(|c| c.is_ok()));
 }
 
 /// Token records are stored by id, listed per organization, and revoked only by their organization.

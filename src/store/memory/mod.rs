@@ -23,6 +23,7 @@ use index::Keys;
 use packed::PackedUser;
 use users::OrgUsers;
 
+use super::claims::DomainClaim;
 use super::records::{
     email_key, Account, AccountLink, Conflict, GroupPage, Membership, OrgRole, Organization, Query,
     TokenRecord, TooMany, UserPage,
@@ -59,7 +60,9 @@ struct State {
     org_nos: HashMap<OrgId, OrgNo>,
     users: Vec<OrgUsers>,
     groups: HashMap<OrgId, OrgGroups>,
-    domains: HashMap<DomainName, OrgId>,
+    claims: HashMap<OrgId, std::collections::BTreeMap<DomainName, DomainClaim>>,
+    /// The verified claim's organization, per domain.
+    verified: HashMap<DomainName, OrgId>,
     tokens: HashMap<String, TokenRecord>,
     org_tokens: HashMap<OrgId, Vec<String>>,
     accounts: AccountTable,

@@ -7,9 +7,9 @@ use super::{MemoryStore, Res, State};
 use crate::domain::DomainName;
 use crate::resource::{AccountId, OrgId};
 use crate::store::records::{
-    email_key, Account, ClaimOutcome, Conflict, EmailKey, Membership, Organization, TokenRecord,
+    email_key, Account, Conflict, EmailKey, Membership, Organization, TokenRecord,
 };
-use crate::store::{Accounts, DomainClaims, OrgSettings, ScimTokens};
+use crate::store::{Accounts, ClaimConflict, DomainClaim, DomainClaims, OrgSettings, ScimTokens};
 
 impl OrgSettings for MemoryStore {
     fn organization(&self, org: &OrgId) -> impl Future<Output = Res<Option<Organization>>> + Send {
@@ -23,51 +23,120 @@ impl OrgSettings for MemoryStore {
 }
 
 impl DomainClaims for MemoryStore {
-    fn claim_domain(
+    fn insert_claim(
+        &self,
+        claim: &DomainClaim,
+    ) -> impl Future<Output = Res<Result<(), ClaimConflict>>> + Send {
+        let mut s = self.write();
+        let exists = s
+            .claims
+            .get(&claim.org)
+            .is_some_and(|m| m.contains_key(&claim.domain));
+        let r = if exists {
+            Err(ClaimConflict::Exists)
+        } else if let Some(other) = verified_by_other(&s, claim) {
+            Err(ClaimConflict::VerifiedByOther(other))
+        } else {
+            if claim.is_verified() {
+                s.verified.insert(claim.domain.clone(), claim.org.clone());
+            }
+            s.claims
+                .entry(claim.org.clone())
+                .or_default()
+                .insert(claim.domain.clone(), claim.clone());
+            Ok(())
+        };
+        ready(Ok(r))
+    }
+
+    fn update_claim(
+        &self,
+        claim: &DomainClaim,
+        expected_version: u64,
+    ) -> impl Future<Output = Res<Result<(), ClaimConflict>>> + Send {
+        let mut s = self.write();
+        let stored = s
+            .claims
+            .get(&claim.org)
+            .and_then(|m| m.get(&claim.domain))
+            .map(|c| c.version);
+        let r = match stored {
+            None => Err(ClaimConflict::NotFound),
+            Some(v) if v != expected_version => Err(ClaimConflict::Version),
+            Some(_) => match verified_by_other(&s, claim) {
+                Some(other) => Err(ClaimConflict::VerifiedByOther(other)),
+                None => {
+                    let mut next = claim.clone();
+                    next.version = expected_version.saturating_add(1);
+                    if next.is_verified() {
+                        s.verified.insert(next.domain.clone(), next.org.clone());
+                    } else if s.verified.get(&next.domain) == Some(&next.org) {
+                        s.verified.remove(&next.domain);
+                    }
+                    s.claims
+                        .entry(next.org.clone())
+                        .or_default()
+                        .insert(next.domain.clone(), next);
+                    Ok(())
+                }
+            },
+        };
+        ready(Ok(r))
+    }
+
+    fn claim(
         &self,
         org: &OrgId,
         domain: &DomainName,
-    ) -> impl Future<Output = Res<ClaimOutcome>> + Send {
-        let mut s = self.write();
-        let outcome = match s.domains.get(domain) {
-            Some(o) if o == org => ClaimOutcome::AlreadyClaimed,
-            Some(o) => ClaimOutcome::ClaimedByOther(o.clone()),
-            None => {
-                s.domains.insert(domain.clone(), org.clone());
-                ClaimOutcome::Claimed
-            }
-        };
-        ready(Ok(outcome))
+    ) -> impl Future<Output = Res<Option<DomainClaim>>> + Send {
+        let s = self.read();
+        ready(Ok(s.claims.get(org).and_then(|m| m.get(domain)).cloned()))
     }
 
-    fn release_domain(
+    fn claims(&self, org: &OrgId) -> impl Future<Output = Res<Vec<DomainClaim>>> + Send {
+        let s = self.read();
+        let v = s
+            .claims
+            .get(org)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default();
+        ready(Ok(v))
+    }
+
+    fn verified_owner(
+        &self,
+        domain: &DomainName,
+    ) -> impl Future<Output = Res<Option<OrgId>>> + Send {
+        ready(Ok(self.read().verified.get(domain).cloned()))
+    }
+
+    fn delete_claim(
         &self,
         org: &OrgId,
         domain: &DomainName,
     ) -> impl Future<Output = Res<bool>> + Send {
         let mut s = self.write();
-        let held = s.domains.get(domain) == Some(org);
-        if held {
-            s.domains.remove(domain);
+        let removed = s
+            .claims
+            .get_mut(org)
+            .and_then(|m| m.remove(domain))
+            .is_some();
+        if removed && s.verified.get(domain) == Some(org) {
+            s.verified.remove(domain);
         }
-        ready(Ok(held))
+        ready(Ok(removed))
     }
+}
 
-    fn domain_owner(&self, domain: &DomainName) -> impl Future<Output = Res<Option<OrgId>>> + Send {
-        ready(Ok(self.read().domains.get(domain).cloned()))
+/// The other organization holding a verified claim of `claim.domain`, when `claim` is verified.
+fn verified_by_other(s: &State, claim: &DomainClaim) -> Option<OrgId> {
+    if !claim.is_verified() {
+        return None;
     }
-
-    fn claimed_domains(&self, org: &OrgId) -> impl Future<Output = Res<Vec<DomainName>>> + Send {
-        let s = self.read();
-        let mut v: Vec<DomainName> = s
-            .domains
-            .iter()
-            .filter(|(_, o)| *o == org)
-            .map(|(d, _)| d.clone())
-            .collect();
-        v.sort();
-        ready(Ok(v))
-    }
+    s.verified
+        .get(&claim.domain)
+        .filter(|o| **o != claim.org)
+        .cloned()
 }
 
 impl ScimTokens for MemoryStore {

@@ -26,6 +26,7 @@ macro_rules! write {
 }
 
 mod accounts;
+mod claims;
 mod directory;
 mod groups;
 mod ports;

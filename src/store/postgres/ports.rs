@@ -3,13 +3,10 @@
 use tokio_postgres::Row;
 
 use super::{db, PostgresError, PostgresStore};
-use crate::domain::DomainName;
 use crate::resource::OrgId;
 use crate::saml::{AuthnRequestStore, ReplayCache, ReplayKey, RequestId};
 use crate::store::sql_rows::{ceil_secs, join_time, split_time};
-use crate::store::{
-    ClaimOutcome, DomainClaims, OrgSettings, Organization, ScimTokens, Storage, TokenRecord,
-};
+use crate::store::{OrgSettings, Organization, ScimTokens, Storage, TokenRecord};
 use crate::time::Timestamp;
 
 type Res<T> = Result<T, PostgresError>;
@@ -31,102 +28,40 @@ impl OrgSettings for PostgresStore {
         let c = self.client().await?;
         let row = c
             .query_opt(
-                "SELECT delete_on_deactivate, require_claimed_domain FROM sso_scim_orgs WHERE id = $1",
+                "SELECT delete_on_deactivate, require_claimed_domain, settings FROM sso_scim_orgs WHERE id = $1",
                 &[&org.as_str()],
             )
             .await
             .map_err(db)?;
-        Ok(row.map(|r| {
-            Organization::new(org.clone())
+        row.map(|r| {
+            let mut o = Organization::new(org.clone())
                 .with_delete_on_deactivate(r.get(0))
-                .with_require_claimed_domain(r.get(1))
-        }))
+                .with_require_claimed_domain(r.get(1));
+            crate::store::org_codec::decode_into(r.get(2), &mut o).map_err(corrupt)?;
+            Ok(o)
+        })
+        .transpose()
     }
 
     async fn put_organization(&self, org: &Organization) -> Res<()> {
         let c = self.client().await?;
+        let settings = crate::store::org_codec::encode(org);
         c.execute(
-            "INSERT INTO sso_scim_orgs (id, delete_on_deactivate, require_claimed_domain) \
-             VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET \
+            "INSERT INTO sso_scim_orgs (id, delete_on_deactivate, require_claimed_domain, settings) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET \
              delete_on_deactivate = EXCLUDED.delete_on_deactivate, \
-             require_claimed_domain = EXCLUDED.require_claimed_domain",
+             require_claimed_domain = EXCLUDED.require_claimed_domain, \
+             settings = EXCLUDED.settings",
             &[
                 &org.id.as_str(),
                 &org.delete_on_deactivate,
                 &org.require_claimed_domain,
+                &settings,
             ],
         )
         .await
         .map(|_| ())
         .map_err(db)
-    }
-}
-
-impl DomainClaims for PostgresStore {
-    async fn claim_domain(&self, org: &OrgId, domain: &DomainName) -> Res<ClaimOutcome> {
-        let c = self.client().await?;
-        // The primary key decides between concurrent claims, on every replica.
-        let n = c
-            .execute(
-                "INSERT INTO sso_scim_domains (domain, org) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&domain.as_str(), &org.as_str()],
-            )
-            .await
-            .map_err(db)?;
-        if n == 1 {
-            return Ok(ClaimOutcome::Claimed);
-        }
-        let owner: String = c
-            .query_one(
-                "SELECT org FROM sso_scim_domains WHERE domain = $1",
-                &[&domain.as_str()],
-            )
-            .await
-            .map_err(db)?
-            .get(0);
-        let owner = org_id(owner)?;
-        Ok(if &owner == org {
-            ClaimOutcome::AlreadyClaimed
-        } else {
-            ClaimOutcome::ClaimedByOther(owner)
-        })
-    }
-
-    async fn release_domain(&self, org: &OrgId, domain: &DomainName) -> Res<bool> {
-        let c = self.client().await?;
-        c.execute(
-            "DELETE FROM sso_scim_domains WHERE domain = $1 AND org = $2",
-            &[&domain.as_str(), &org.as_str()],
-        )
-        .await
-        .map(|n| n == 1)
-        .map_err(db)
-    }
-
-    async fn domain_owner(&self, domain: &DomainName) -> Res<Option<OrgId>> {
-        let c = self.client().await?;
-        let row = c
-            .query_opt(
-                "SELECT org FROM sso_scim_domains WHERE domain = $1",
-                &[&domain.as_str()],
-            )
-            .await
-            .map_err(db)?;
-        row.map(|r| org_id(r.get(0))).transpose()
-    }
-
-    async fn claimed_domains(&self, org: &OrgId) -> Res<Vec<DomainName>> {
-        let c = self.client().await?;
-        let rows = c
-            .query(
-                "SELECT domain FROM sso_scim_domains WHERE org = $1 ORDER BY domain",
-                &[&org.as_str()],
-            )
-            .await
-            .map_err(db)?;
-        rows.iter()
-            .map(|r| DomainName::parse(r.get::<_, &str>(0)).map_err(corrupt))
-            .collect()
     }
 }
 

@@ -112,6 +112,30 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX sso_scim_requests_by_expiry ON sso_scim_requests (expires_s);
     ",
+    // 3: an organization's login policy and SAML setup (`settings`, JSON), and domain claims
+    // with a DNS proof (pending, verified, revoked). Claims made before are
+    // kept as verified (they were granted without a proof), each with a fresh token.
+    "
+    CREATE TABLE sso_scim_claims (
+        org TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        token TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'verified', 'revoked')),
+        created_ns BIGINT NOT NULL,
+        verified_ns BIGINT,
+        checked_ns BIGINT,
+        version BIGINT NOT NULL,
+        CONSTRAINT sso_scim_claims_pkey PRIMARY KEY (org, domain)
+    );
+    CREATE UNIQUE INDEX sso_scim_claims_one_verified ON sso_scim_claims (domain)
+        WHERE status = 'verified';
+    INSERT INTO sso_scim_claims (org, domain, token, status, created_ns, verified_ns, checked_ns, version)
+        SELECT org, domain, substr(md5(random()::text || clock_timestamp()::text || domain), 1, 32),
+               'verified', 0, 0, NULL, 1
+        FROM sso_scim_domains;
+    DROP TABLE sso_scim_domains;
+    ALTER TABLE sso_scim_orgs ADD COLUMN settings TEXT NOT NULL DEFAULT '';
+    ",
 ];
 
 /// The schema version this crate writes.

@@ -21,6 +21,7 @@
 //! crate needs no system library, so the README's commands work on a fresh machine.
 
 mod accounts;
+mod claims;
 mod codec;
 mod directory;
 mod groups;

@@ -6,25 +6,14 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::codec::{split_time, token_from_row, TOKEN_COLUMNS};
 use super::{db, SqliteError, SqliteStore};
-use crate::domain::DomainName;
 use crate::resource::OrgId;
 use crate::saml::{AuthnRequestStore, ReplayCache, ReplayKey, RequestId};
 use crate::store::sql_rows::ceil_secs;
-use crate::store::{
-    ClaimOutcome, DomainClaims, OrgSettings, Organization, ScimTokens, Storage, TokenRecord,
-};
+use crate::store::{OrgSettings, Organization, ScimTokens, Storage, TokenRecord};
 use crate::time::Timestamp;
 
 impl Storage for SqliteStore {
     type Error = SqliteError;
-}
-
-fn org_id(s: String) -> Result<OrgId, SqliteError> {
-    OrgId::new(s).map_err(|e| SqliteError::Corrupt(e.to_string()))
-}
-
-fn domain(s: String) -> Result<DomainName, SqliteError> {
-    DomainName::parse(&s).map_err(|e| SqliteError::Corrupt(e.to_string()))
 }
 
 impl OrgSettings for SqliteStore {
@@ -34,20 +23,23 @@ impl OrgSettings for SqliteStore {
     ) -> impl Future<Output = Result<Option<Organization>, SqliteError>> + Send {
         let org = org.clone();
         self.workers.read(move |c| {
-            c.query_row(
-                "SELECT delete_on_deactivate, require_claimed_domain FROM orgs WHERE id = ?1",
-                [org.as_str()],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-            )
-            .optional()
-            .map_err(db)
-            .map(|row| {
-                row.map(|(del, req)| {
-                    Organization::new(org)
-                        .with_delete_on_deactivate(del != 0)
-                        .with_require_claimed_domain(req != 0)
-                })
+            let row = c
+                .query_row(
+                    "SELECT delete_on_deactivate, require_claimed_domain, settings FROM orgs WHERE id = ?1",
+                    [org.as_str()],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)),
+                )
+                .optional()
+                .map_err(db)?;
+            row.map(|(del, req, settings)| {
+                let mut o = Organization::new(org)
+                    .with_delete_on_deactivate(del != 0)
+                    .with_require_claimed_domain(req != 0);
+                crate::store::org_codec::decode_into(&settings, &mut o)
+                    .map_err(SqliteError::Corrupt)?;
+                Ok(o)
             })
+            .transpose()
         })
     }
 
@@ -56,102 +48,21 @@ impl OrgSettings for SqliteStore {
         org: &Organization,
     ) -> impl Future<Output = Result<(), SqliteError>> + Send {
         let org = org.clone();
+        let settings = crate::store::org_codec::encode(&org);
         self.workers.write(move |c| {
             c.execute(
-                "INSERT INTO orgs (id, delete_on_deactivate, require_claimed_domain) VALUES (?1, ?2, ?3) \
+                "INSERT INTO orgs (id, delete_on_deactivate, require_claimed_domain, settings) VALUES (?1, ?2, ?3, ?4) \
                  ON CONFLICT (id) DO UPDATE SET delete_on_deactivate = excluded.delete_on_deactivate, \
-                 require_claimed_domain = excluded.require_claimed_domain",
+                 require_claimed_domain = excluded.require_claimed_domain, settings = excluded.settings",
                 params![
                     org.id.as_str(),
                     i64::from(org.delete_on_deactivate),
-                    i64::from(org.require_claimed_domain)
+                    i64::from(org.require_claimed_domain),
+                    settings
                 ],
             )
             .map(|_| ())
             .map_err(db)
-        })
-    }
-}
-
-impl DomainClaims for SqliteStore {
-    fn claim_domain(
-        &self,
-        org: &OrgId,
-        domain_name: &DomainName,
-    ) -> impl Future<Output = Result<ClaimOutcome, SqliteError>> + Send {
-        let (org, d) = (org.clone(), domain_name.clone());
-        self.workers.write(move |c| {
-            // The primary key decides: the insert either claims or does nothing.
-            let inserted = c
-                .execute(
-                    "INSERT INTO domains (domain, org) VALUES (?1, ?2) ON CONFLICT (domain) DO NOTHING",
-                    params![d.as_str(), org.as_str()],
-                )
-                .map_err(db)?;
-            if inserted == 1 {
-                return Ok(ClaimOutcome::Claimed);
-            }
-            let owner: String = c
-                .query_row("SELECT org FROM domains WHERE domain = ?1", [d.as_str()], |r| {
-                    r.get(0)
-                })
-                .map_err(db)?;
-            let owner = org_id(owner)?;
-            Ok(if owner == org {
-                ClaimOutcome::AlreadyClaimed
-            } else {
-                ClaimOutcome::ClaimedByOther(owner)
-            })
-        })
-    }
-
-    fn release_domain(
-        &self,
-        org: &OrgId,
-        domain_name: &DomainName,
-    ) -> impl Future<Output = Result<bool, SqliteError>> + Send {
-        let (org, d) = (org.clone(), domain_name.clone());
-        self.workers.write(move |c| {
-            c.execute(
-                "DELETE FROM domains WHERE domain = ?1 AND org = ?2",
-                params![d.as_str(), org.as_str()],
-            )
-            .map(|n| n == 1)
-            .map_err(db)
-        })
-    }
-
-    fn domain_owner(
-        &self,
-        domain_name: &DomainName,
-    ) -> impl Future<Output = Result<Option<OrgId>, SqliteError>> + Send {
-        let d = domain_name.clone();
-        self.workers.read(move |c| {
-            let owner: Option<String> = c
-                .query_row(
-                    "SELECT org FROM domains WHERE domain = ?1",
-                    [d.as_str()],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(db)?;
-            owner.map(org_id).transpose()
-        })
-    }
-
-    fn claimed_domains(
-        &self,
-        org: &OrgId,
-    ) -> impl Future<Output = Result<Vec<DomainName>, SqliteError>> + Send {
-        let org = org.clone();
-        self.workers.read(move |c| {
-            let mut st = c
-                .prepare_cached("SELECT domain FROM domains WHERE org = ?1 ORDER BY domain")
-                .map_err(db)?;
-            let rows = st
-                .query_map([org.as_str()], |r| r.get::<_, String>(0))
-                .map_err(db)?;
-            rows.map(|r| r.map_err(db).and_then(domain)).collect()
         })
     }
 }

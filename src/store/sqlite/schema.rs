@@ -114,6 +114,28 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX users_by_seq ON users (org, seq);
     CREATE INDEX groups_by_seq ON groups (org, seq);
     ",
+    // 4: an organization's login policy and SAML setup (`settings`, JSON), and domain claims
+    // with a DNS proof (pending, verified, revoked). Claims made before are
+    // kept as verified (they were granted without a proof), each with a fresh token for
+    // re-verification.
+    "
+    CREATE TABLE claims (
+        org TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        token TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'verified', 'revoked')),
+        created_ns INTEGER NOT NULL,
+        verified_ns INTEGER,
+        checked_ns INTEGER,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (org, domain)
+    ) STRICT;
+    CREATE UNIQUE INDEX claims_one_verified ON claims (domain) WHERE status = 'verified';
+    INSERT INTO claims (org, domain, token, status, created_ns, verified_ns, checked_ns, version)
+        SELECT org, domain, lower(hex(randomblob(16))), 'verified', 0, 0, NULL, 1 FROM domains;
+    DROP TABLE domains;
+    ALTER TABLE orgs ADD COLUMN settings TEXT NOT NULL DEFAULT '';
+    ",
 ];
 
 /// The schema version this crate writes.

@@ -1,0 +1,99 @@
+//! An [`Organization`]'s settings beyond the provisioning flags, as one JSON document (the SQL
+//! stores' `settings` column), written and read only here. Certificates and the SP key are PEM.
+
+use serde_json::{json, Map, Value};
+
+use super::records::Organization;
+use crate::saml::{IdpCertificate, IdpSettings, SpEndpoints, SpSigningKey};
+
+/// The `settings` document of `org`.
+pub(crate) fn encode(org: &Organization) -> String {
+    let mut m = Map::new();
+    m.insert("name".into(), json!(org.name));
+    m.insert("require_sso".into(), json!(org.require_sso));
+    m.insert("jit_provisioning".into(), json!(org.jit_provisioning));
+    if let Some(sp) = &org.sp {
+        m.insert(
+            "sp".into(),
+            json!({"entity_id": sp.entity_id, "acs_url": sp.acs_url}),
+        );
+    }
+    if let Some(idp) = &org.idp {
+        m.insert(
+            "idp".into(),
+            json!({
+                "issuer": idp.issuer,
+                "sso_url": idp.sso_url,
+                "sso_post_url": idp.sso_post_url,
+                "certificates": idp.certificates.iter().map(IdpCertificate::to_pem).collect::<Vec<_>>(),
+                "want_authn_requests_signed": idp.want_authn_requests_signed,
+                "allow_idp_initiated": idp.allow_idp_initiated,
+            }),
+        );
+    }
+    if let Some(k) = &org.sp_signing_key {
+        m.insert(
+            "sp_signing_key".into(),
+            json!({"private_key": k.expose_private_key_pem(), "certificate": k.certificate().to_pem()}),
+        );
+    }
+    Value::Object(m).to_string()
+}
+
+fn text<'a>(v: &'a Value, k: &str) -> Result<&'a str, String> {
+    v.get(k)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("settings: {k} is missing or not text"))
+}
+
+fn flag(v: &Value, k: &str) -> bool {
+    v.get(k).and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// Fills `org` (made with its id and provisioning flags) from a `settings` document.
+pub(crate) fn decode_into(doc: &str, org: &mut Organization) -> Result<(), String> {
+    if doc.trim().is_empty() {
+        return Ok(());
+    }
+    let v: Value = serde_json::from_str(doc).map_err(|e| format!("settings: {e}"))?;
+    if let Some(n) = v.get("name").and_then(Value::as_str) {
+        org.name = n.to_owned();
+    }
+    org.require_sso = flag(&v, "require_sso");
+    org.jit_provisioning = flag(&v, "jit_provisioning");
+    if let Some(sp) = v.get("sp").filter(|s| !s.is_null()) {
+        org.sp = Some(SpEndpoints {
+            entity_id: text(sp, "entity_id")?.to_owned(),
+            acs_url: text(sp, "acs_url")?.to_owned(),
+        });
+    }
+    if let Some(idp) = v.get("idp").filter(|s| !s.is_null()) {
+        let certificates = idp
+            .get("certificates")
+            .and_then(Value::as_array)
+            .ok_or("settings: idp.certificates is missing")?
+            .iter()
+            .map(|c| {
+                let pem = c.as_str().ok_or("settings: a certificate is not text")?;
+                IdpCertificate::parse(pem.as_bytes()).map_err(|e| format!("settings: {e}"))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        org.idp = Some(IdpSettings {
+            issuer: text(idp, "issuer")?.to_owned(),
+            sso_url: text(idp, "sso_url")?.to_owned(),
+            sso_post_url: idp
+                .get("sso_post_url")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            certificates,
+            want_authn_requests_signed: flag(idp, "want_authn_requests_signed"),
+            allow_idp_initiated: flag(idp, "allow_idp_initiated"),
+        });
+    }
+    if let Some(k) = v.get("sp_signing_key").filter(|s| !s.is_null()) {
+        let key = SpSigningKey::from_pem(text(k, "private_key")?, text(k, "certificate")?)
+            .map_err(|e| format!("settings: {e}"))?;
+        org.sp_signing_key = Some(key);
+    }
+    Ok(())
+}
