@@ -77,6 +77,8 @@ pub mod domain;
 mod dsig;
 mod error;
 #[cfg(feature = "scim")]
+pub mod org;
+#[cfg(feature = "scim")]
 pub mod resource;
 pub mod saml;
 #[cfg(feature = "scim")]
@@ -119,6 +121,8 @@ pub use store::{
     ScimTokens, ScimUser, Storage,
 };
 
+#[cfg(feature = "scim")]
+pub use org::{LoggedIn, LoginError, OrgError, Organizations, Verification};
 #[cfg(feature = "postgres")]
 pub use store::PostgresStore;
 #[cfg(feature = "sqlite")]

@@ -74,6 +74,10 @@ fn memory_caches_keep_the_replay_and_request_contracts() {
         &sso_scim::MemoryAuthnRequests::new(),
         "memory",
     ));
+    // MemoryStore carries both, for the organization service's logins.
+    let store = MemoryStore::new();
+    block_on(conformance::replay(&store, "memory-store"));
+    block_on(conformance::authn_requests(&store, "memory-store"));
 }
 
 #[test]

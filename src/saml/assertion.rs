@@ -169,7 +169,7 @@ impl PendingLogin {
     fn needs_no_request<E: std::error::Error + 'static>(&self) -> Result<(), ReplayError<E>> {
         match &self.request_to_consume {
             Some(id) => Err(ReplayError::RequestStoreNeeded {
-                in_response_to: id.as_str().to_owned(),
+                in_response_to: id.as_str().rsplit('\0').next().unwrap_or("").to_owned(),
             }),
             None => Ok(()),
         }
@@ -193,7 +193,7 @@ impl PendingLogin {
                 .map_err(|e| ReplayError::Requests(Box::new(e)))?;
             if !outstanding {
                 return Err(ReplayError::UnknownRequest {
-                    in_response_to: id.as_str().to_owned(),
+                    in_response_to: id.as_str().rsplit('\0').next().unwrap_or("").to_owned(),
                 });
             }
         }

@@ -31,6 +31,12 @@ impl RequestId {
         Some(RequestId(s))
     }
 
+    /// The key under which request `id` of `scope` (an organization) is stored: the scope, a
+    /// NUL, the id. [`RequestState::stored_in`](crate::RequestState::stored_in) consumes it.
+    pub fn scoped(scope: &str, id: &str) -> RequestId {
+        RequestId(format!("{scope}\u{0}{id}"))
+    }
+
     /// The id.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -23,7 +23,7 @@ pub struct RequestState<'a> {
 enum Mode<'a> {
     Outstanding(Vec<&'a str>),
     Stateless,
-    Stored,
+    Stored(&'a str),
 }
 
 impl<'a> RequestState<'a> {
@@ -55,7 +55,18 @@ impl<'a> RequestState<'a> {
     /// once. Responses without InResponseTo pass only when IdP-initiated logins are allowed.
     /// Needs no browser cookie, so it works for the IdP's cross-site POST to the ACS.
     pub fn stored() -> RequestState<'static> {
-        RequestState { mode: Mode::Stored }
+        RequestState {
+            mode: Mode::Stored(""),
+        }
+    }
+
+    /// As [`stored`](RequestState::stored), with the ids stored under `scope` (an organization
+    /// id, say) as [`RequestId::scoped`] makes them: a response to a request started for
+    /// another scope is refused at consume.
+    pub fn stored_in(scope: &'a str) -> RequestState<'a> {
+        RequestState {
+            mode: Mode::Stored(scope),
+        }
     }
 }
 
@@ -355,7 +366,8 @@ impl AssertionValidator {
             },
             now,
             request_to_consume: match requests.mode {
-                Mode::Stored => in_response_to.map(RequestId::new),
+                Mode::Stored("") => in_response_to.map(RequestId::new),
+                Mode::Stored(scope) => in_response_to.map(|id| RequestId::scoped(scope, id)),
                 _ => None,
             },
         })
@@ -553,7 +565,7 @@ impl AssertionValidator {
             // Stateless host with IdP-initiated logins allowed (checked on entry): not judged.
             Mode::Stateless => return Ok(judged),
             // Judged at consume, against the store.
-            Mode::Stored => {
+            Mode::Stored(_) => {
                 return match judged {
                     None if !self.config.allows_idp_initiated() => {
                         Err(ConditionError::InResponseTo {

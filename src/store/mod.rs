@@ -28,6 +28,7 @@ mod ports;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod records;
+mod shared;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql_rows;
 #[cfg(feature = "sqlite")]

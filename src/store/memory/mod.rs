@@ -43,6 +43,8 @@ use crate::time::Timestamp;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     state: RwLock<State>,
+    replay: crate::saml::MemoryReplayCache,
+    requests: crate::saml::MemoryAuthnRequests,
 }
 
 /// Users a scan examines per batch, between which it releases the lock and yields.

@@ -265,3 +265,37 @@ impl Accounts for MemoryStore {
         ready(Ok(r))
     }
 }
+
+impl crate::saml::ReplayCache for MemoryStore {
+    type Error = crate::saml::MemoryReplayError;
+
+    fn consume_once(
+        &self,
+        key: &crate::saml::ReplayKey,
+        expires_at: crate::time::Timestamp,
+        now: crate::time::Timestamp,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send {
+        ready(self.replay.consume_once_now(key, expires_at, now))
+    }
+}
+
+impl crate::saml::AuthnRequestStore for MemoryStore {
+    type Error = crate::saml::MemoryRequestError;
+
+    fn insert_request(
+        &self,
+        id: &crate::saml::RequestId,
+        expires_at: crate::time::Timestamp,
+        now: crate::time::Timestamp,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        self.requests.insert_request(id, expires_at, now)
+    }
+
+    fn consume_request(
+        &self,
+        id: &crate::saml::RequestId,
+        now: crate::time::Timestamp,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send {
+        self.requests.consume_request(id, now)
+    }
+}
