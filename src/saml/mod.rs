@@ -5,6 +5,7 @@ mod assertion;
 mod authn_request;
 mod config;
 mod decode;
+mod metadata;
 mod overview;
 mod read;
 mod relay_state;
@@ -24,6 +25,7 @@ pub use authn_request::{
 pub use config::{
     ConfigWarning, IdpCertificate, SsoConfig, SsoConfigBuilder, DEFAULT_EXPIRY_WARNING,
 };
+pub use metadata::{import_idp_metadata, sp_metadata, MetadataError, MAX_METADATA_BYTES, MD_NS};
 pub use overview::{AssertionOverview, ResponseOverview, SignatureOverview};
 pub use relay_state::{safe_return_path, RelayState, RelayStateError, MAX_RELAY_STATE_BYTES};
 pub use replay::{MemoryReplayCache, MemoryReplayError, ReplayCache, ReplayKey};
