@@ -239,7 +239,17 @@ async fn serve<S: ScimStore + 'static>(store: S, args: &Args) -> ExitCode {
     };
     let org = OrgId::new("scim-server").unwrap_or_else(|_| unreachable!("a valid literal id"));
     let now = Timestamp::now();
-    let settings = Organization::new(org.clone()).with_require_claimed_domain(!args.any_domain);
+    // Keep whatever else is stored for the organization (its SSO setup, made by sso_admin or
+    // the demo on the same file); set only the claimed-domain rule.
+    let settings = match service.store().organization(&org).await {
+        Ok(existing) => existing
+            .unwrap_or_else(|| Organization::new(org.clone()))
+            .with_require_claimed_domain(!args.any_domain),
+        Err(e) => {
+            eprintln!("scim_server: storage: {e}");
+            return ExitCode::from(1);
+        }
+    };
     if let Err(e) = service.store().put_organization(&settings).await {
         eprintln!("scim_server: storage: {e}");
         return ExitCode::from(1);

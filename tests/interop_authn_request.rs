@@ -22,13 +22,22 @@ use sso_scim::{MemoryStore, OrgId, Organizations, Timestamp};
 
 const SSO_URL: &str = "https://idp.example.org/sso/redirect";
 
-fn run(python: &str, metadata: &Path, require_signed: bool, req: &LoginRequest, tamper: Option<(&str, &str)>) -> (i32, serde_json::Value) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pysaml2_authn_request.py");
+fn run(
+    python: &str,
+    metadata: &Path,
+    require_signed: bool,
+    req: &LoginRequest,
+    tamper: Option<(&str, &str)>,
+) -> (i32, serde_json::Value) {
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pysaml2_authn_request.py");
     let mut cmd = Command::new(python);
-    cmd.arg(&script)
-        .arg("--sp-metadata")
-        .arg(metadata)
-        .args(["--idp-entity-id", "https://idp.example.org/metadata", "--idp-sso-url", SSO_URL]);
+    cmd.arg(&script).arg("--sp-metadata").arg(metadata).args([
+        "--idp-entity-id",
+        "https://idp.example.org/metadata",
+        "--idp-sso-url",
+        SSO_URL,
+    ]);
     if require_signed {
         cmd.arg("--require-signed");
     }
@@ -40,7 +49,11 @@ fn run(python: &str, metadata: &Path, require_signed: bool, req: &LoginRequest, 
             };
             cmd.args(["--redirect-url", &url]);
         }
-        Outbound::Post { saml_request, relay_state, .. } => {
+        Outbound::Post {
+            saml_request,
+            relay_state,
+            ..
+        } => {
             let value = match tamper {
                 Some((from, to)) => {
                     use base64::Engine;
@@ -58,7 +71,11 @@ fn run(python: &str, metadata: &Path, require_signed: bool, req: &LoginRequest, 
     }
     let out = cmd.output().expect("run pysaml2_authn_request.py");
     let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!("no JSON: {} {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "no JSON: {} {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     });
     (out.status.code().unwrap_or(-1), v)
 }
@@ -83,8 +100,15 @@ fn pysaml2_parses_and_verifies_our_authn_requests() {
     let orgs = Organizations::new(store);
     let org = OrgId::new("acme").unwrap();
     block_on(orgs.create(org.clone(), None, sp.clone())).unwrap();
-    let cert = IdpCertificate::parse(&std::fs::read(root.join("tests/vectors/generated/idp-cert.pem")).unwrap()).unwrap();
-    block_on(orgs.set_idp(&org, IdpSettings::new("https://idp.example.org/metadata", SSO_URL, vec![cert]))).unwrap();
+    let cert = IdpCertificate::parse(
+        &std::fs::read(root.join("tests/vectors/generated/idp-cert.pem")).unwrap(),
+    )
+    .unwrap();
+    block_on(orgs.set_idp(
+        &org,
+        IdpSettings::new("https://idp.example.org/metadata", SSO_URL, vec![cert]),
+    ))
+    .unwrap();
 
     let tmp = std::env::temp_dir().join(format!("sso-scim-authnreq-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
@@ -96,7 +120,10 @@ fn pysaml2_parses_and_verifies_our_authn_requests() {
     let now = Timestamp::now();
     let rs = RelayState::new("/reports?id=7&q=a b~c*").unwrap();
     let redirect = AuthnRequestOptions::default();
-    let post = AuthnRequestOptions { binding: Binding::Post, ..Default::default() };
+    let post = AuthnRequestOptions {
+        binding: Binding::Post,
+        ..Default::default()
+    };
 
     // Unsigned requests: parsed, not signed; refused when the IdP requires signatures.
     let unsigned = block_on(orgs.start_login(&org, Some(&rs), &redirect, now)).unwrap();
@@ -119,7 +146,10 @@ fn pysaml2_parses_and_verifies_our_authn_requests() {
         assert_eq!(v["signed"], true);
         assert_eq!(v["id"], req.id.as_str());
         assert_eq!(v["relay_state"], rs.as_str());
-        assert_eq!(v["name_id_policy_format"], "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress");
+        assert_eq!(
+            v["name_id_policy_format"],
+            "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+        );
         // Tampered after signing: refused.
         let tamper = match opts.binding {
             Binding::Redirect => ("RelayState=%2F", "RelayState=%2Fx"),

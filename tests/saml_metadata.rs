@@ -31,7 +31,11 @@ fn real_idp_metadata_imports_as_its_manifest_says() {
         let post = e["sso_post"].as_str();
         assert_eq!(Some(idp.sso_url.as_str()), redirect.or(post), "{file}");
         assert_eq!(idp.sso_post_url.as_deref(), post, "{file}");
-        assert_eq!(idp.certificates.len() as u64, e["signing_certs"].as_u64().unwrap(), "{file}");
+        assert_eq!(
+            idp.certificates.len() as u64,
+            e["signing_certs"].as_u64().unwrap(),
+            "{file}"
+        );
         assert_eq!(
             idp.want_authn_requests_signed,
             e["want_authn_requests_signed"].as_bool().unwrap_or(false),
@@ -40,7 +44,15 @@ fn real_idp_metadata_imports_as_its_manifest_says() {
         assert!(!idp.allow_idp_initiated);
         kinds.insert(e["idp"].as_str().unwrap().to_owned());
     }
-    for k in ["okta", "adfs", "entra", "google", "keycloak", "shibboleth", "federation"] {
+    for k in [
+        "okta",
+        "adfs",
+        "entra",
+        "google",
+        "keycloak",
+        "shibboleth",
+        "federation",
+    ] {
         assert!(kinds.contains(k), "{k}");
     }
 }
@@ -61,15 +73,30 @@ fn unusable_or_hostile_metadata_is_refused_with_a_reason() {
         ("doctype", format!("<!DOCTYPE x [<!ENTITY e \"e\">]>{okta}")),
         ("truncated", okta[..okta.len() / 2].to_owned()),
         ("not metadata", "<x xmlns=\"urn:other\"/>".to_owned()),
-        ("no idp", okta.replace("IDPSSODescriptor", "SPSSODescriptor")),
-        ("no certificate", okta.replace("use=\"signing\"", "use=\"encryption\"")),
-        ("no sso", okta.replace("SingleSignOnService", "ArtifactResolutionService")),
-        ("bad cert", okta.replacen("<ds:X509Certificate>", "<ds:X509Certificate>AAAA", 1)),
+        (
+            "no idp",
+            okta.replace("IDPSSODescriptor", "SPSSODescriptor"),
+        ),
+        (
+            "no certificate",
+            okta.replace("use=\"signing\"", "use=\"encryption\""),
+        ),
+        (
+            "no sso",
+            okta.replace("SingleSignOnService", "ArtifactResolutionService"),
+        ),
+        (
+            "bad cert",
+            okta.replacen("<ds:X509Certificate>", "<ds:X509Certificate>AAAA", 1),
+        ),
     ] {
         assert!(import_idp_metadata(bad.as_bytes(), None).is_err(), "{what}");
     }
     let huge = format!("<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\">{}</md:EntityDescriptor>", " ".repeat(2 << 20));
-    assert!(matches!(import_idp_metadata(huge.as_bytes(), None), Err(MetadataError::Xml(_))));
+    assert!(matches!(
+        import_idp_metadata(huge.as_bytes(), None),
+        Err(MetadataError::Xml(_))
+    ));
 }
 
 fn sp_key() -> SpSigningKey {
@@ -94,9 +121,14 @@ fn sp_metadata_says_what_we_do() {
     assert!(plain.contains("AuthnRequestsSigned=\"false\"") && !plain.contains("KeyDescriptor"));
     let signed = sp_metadata(&sp(), Some(&sp_key()));
     assert!(signed.contains("AuthnRequestsSigned=\"true\"") && signed.contains("use=\"signing\""));
-    assert!(signed.contains("entityID=\"https://app.example.com/saml/acme/metadata?x=1&amp;y=&quot;2&quot;\""));
+    assert!(signed.contains(
+        "entityID=\"https://app.example.com/saml/acme/metadata?x=1&amp;y=&quot;2&quot;\""
+    ));
     let doc = sso_scim::xml::Document::parse(signed.as_bytes(), &Default::default()).unwrap();
-    assert_eq!(doc.root().attribute("entityID"), Some(sp().entity_id.as_str()));
+    assert_eq!(
+        doc.root().attribute("entityID"),
+        Some(sp().entity_id.as_str())
+    );
 }
 
 #[test]
@@ -130,11 +162,19 @@ fn sp_metadata_is_valid_against_the_oasis_schema() {
             .output()
             .expect("xmllint (libxml2-utils)")
     };
-    for (name, xml) in [("plain.xml", sp_metadata(&sp(), None)), ("signed.xml", sp_metadata(&sp(), Some(&sp_key())))] {
+    for (name, xml) in [
+        ("plain.xml", sp_metadata(&sp(), None)),
+        ("signed.xml", sp_metadata(&sp(), Some(&sp_key()))),
+    ] {
         let out = check(name, &xml);
-        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     // The check itself can fail: metadata with its elements out of schema order is refused.
-    let wrong = sp_metadata(&sp(), None).replace("<md:NameIDFormat>", "<md:Bogus/><md:NameIDFormat>");
+    let wrong =
+        sp_metadata(&sp(), None).replace("<md:NameIDFormat>", "<md:Bogus/><md:NameIDFormat>");
     assert!(!check("wrong.xml", &wrong).status.success());
 }

@@ -67,7 +67,9 @@ pub enum MetadataError {
     #[error("the metadata is not acceptable XML: {0}")]
     Xml(#[from] XmlError),
     /// The root is neither `md:EntityDescriptor` nor `md:EntitiesDescriptor`.
-    #[error("the metadata's root element is {0}, not md:EntityDescriptor or md:EntitiesDescriptor")]
+    #[error(
+        "the metadata's root element is {0}, not md:EntityDescriptor or md:EntitiesDescriptor"
+    )]
     NotMetadata(String),
     /// No entity with a SAML 2.0 IdP role (or none with the requested entity id).
     #[error("{0}")]
