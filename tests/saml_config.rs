@@ -350,3 +350,29 @@ fn serde_goes_through_the_same_validation() {
     unknown["insecure"] = true.into();
     assert!(serde_json::from_value::<SsoConfig>(unknown).is_err());
 }
+
+#[test]
+fn the_expiry_warning_window_is_configurable_and_survives_serialization() {
+    let at = |s: &str| Timestamp::parse(s).unwrap();
+    // The certificate expires 2045-01-01: 47 days after 2044-11-15.
+    let default = base().build().unwrap();
+    assert_eq!(default.cert_expiry_warning(), sso_scim::saml::DEFAULT_EXPIRY_WARNING);
+    assert!(default.warnings(at("2044-11-15T00:00:00Z")).is_empty());
+    let wide = base()
+        .cert_expiry_warning(std::time::Duration::from_secs(60 * 86_400))
+        .build()
+        .unwrap();
+    assert!(matches!(
+        wide.warnings(at("2044-11-15T00:00:00Z"))[..],
+        [ConfigWarning::CertificateExpiresSoon { .. }]
+    ));
+    assert!(wide.warnings(at("2044-10-15T00:00:00Z")).is_empty());
+    let narrow = base()
+        .cert_expiry_warning(std::time::Duration::from_secs(7 * 86_400))
+        .build()
+        .unwrap();
+    assert!(narrow.warnings(at("2044-12-15T00:00:00Z")).is_empty());
+    let json = serde_json::to_string(&wide).unwrap();
+    let back: sso_scim::SsoConfig = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.cert_expiry_warning(), wide.cert_expiry_warning());
+}

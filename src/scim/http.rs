@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::resource::{AccountId, OrgId};
+
 /// A request, as any web framework can build it.
 #[derive(Clone, Copy, Debug)]
 pub struct ScimRequest<'a> {
@@ -67,6 +69,44 @@ pub struct ScimResponse {
     pub body: Vec<u8>,
     /// For the host's logs only, never sent: why a 500 happened.
     pub internal_error: Option<String>,
+    /// What this request did that the host must act on, never sent: a user deactivated or
+    /// deleted by the IdP (end that account's sessions in this organization now), or
+    /// reactivated.
+    pub events: Vec<ScimEvent>,
+}
+
+/// A change to a user that the host must act on (see [`ScimResponse::events`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ScimEvent {
+    /// The IdP deactivated the user: end its sessions in the organization; logins are refused.
+    Deactivated {
+        /// The organization.
+        org: OrgId,
+        /// The SCIM user's id.
+        user_id: String,
+        /// The host account it is linked to.
+        account: AccountId,
+    },
+    /// The user was deleted (a DELETE, or a deactivation where the organization deletes):
+    /// its membership is gone; end its sessions in the organization.
+    Deleted {
+        /// The organization.
+        org: OrgId,
+        /// The SCIM user's id.
+        user_id: String,
+        /// The host account it was linked to.
+        account: AccountId,
+    },
+    /// The IdP reactivated the user.
+    Reactivated {
+        /// The organization.
+        org: OrgId,
+        /// The SCIM user's id.
+        user_id: String,
+        /// The host account it is linked to.
+        account: AccountId,
+    },
 }
 
 impl ScimResponse {
@@ -76,6 +116,7 @@ impl ScimResponse {
             headers: vec![("Content-Type", "application/scim+json".to_owned())],
             body: serde_json::to_vec(v).unwrap_or_default(),
             internal_error: None,
+            events: Vec::new(),
         }
     }
 
@@ -85,6 +126,7 @@ impl ScimResponse {
             headers: Vec::new(),
             body: Vec::new(),
             internal_error: None,
+            events: Vec::new(),
         }
     }
 

@@ -29,7 +29,8 @@ mod users;
 pub use crate::resource::{ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 pub use error::{ScimError, ScimErrorKind};
 pub use service::{
-    AdminError, Authorized, BaseUrlError, ScimRequest, ScimResponse, ScimService, Served,
+    AdminError, Authorized, BaseUrlError, ScimEvent, ScimRequest, ScimResponse, ScimService,
+    Served,
     DEFAULT_SCAN_WORK, MAX_BODY_BYTES,
 };
 pub use token::GeneratedToken;

@@ -5,7 +5,7 @@ use ring::rand::SystemRandom;
 use serde_json::{json, Value};
 
 use super::error::{ScimError, ScimErrorKind};
-pub use super::http::{ScimRequest, ScimResponse};
+pub use super::http::{ScimEvent, ScimRequest, ScimResponse};
 use super::model::{group_case_exact, user_case_exact};
 use super::patch::ResourceShape;
 use super::query::ListParams;

@@ -8,8 +8,8 @@ use super::patch;
 use super::query::{ListParams, Projection};
 use super::service::{
     check_if_match, json_body, list_response, not_member, not_modified, resource_response,
-    store_failure, too_many, uuid, Fail, Failure, ScimRequest, ScimResponse, ScimService,
-    USER_SHAPE,
+    store_failure, too_many, uuid, Fail, Failure, ScimEvent, ScimRequest, ScimResponse,
+    ScimService, USER_SHAPE,
 };
 use crate::domain::email_domain;
 use crate::resource::{check_types, ENTERPRISE_USER, USER, USER_SCHEMA};
@@ -152,13 +152,27 @@ impl<S: ScimStore> ScimService<S> {
             let current = self.load_user(org, id).await?;
             check_if_match(req, current.version)?;
         }
+        let account = self
+            .store
+            .user(org, id)
+            .await
+            .map_err(store_failure)?
+            .map(|u| u.account);
         if self
             .store
             .delete_user(org, id, true, now)
             .await
             .map_err(store_failure)?
         {
-            Ok(ScimResponse::empty(204))
+            let mut r = ScimResponse::empty(204);
+            if let Some(account) = account {
+                r.events.push(ScimEvent::Deleted {
+                    org: org.clone(),
+                    user_id: id.to_owned(),
+                    account,
+                });
+            }
+            Ok(r)
         } else {
             Err(ScimError::not_found(format!("no user with id {id:?}")).into())
         }
@@ -330,9 +344,25 @@ impl<S: ScimStore> ScimService<S> {
             }
             let input = next(&current)?;
             self.check_domains(settings, &input).await?;
+            let was_active = current.active;
             match self.try_update(settings, current, input, now).await? {
                 Attempt::Done(u) => {
-                    return self.user_response(200, &u, &Projection::default()).await
+                    let mut r = self.user_response(200, &u, &Projection::default()).await?;
+                    let (org, user_id, account) =
+                        (settings.id.clone(), u.id.clone(), u.account.clone());
+                    match (was_active, u.active) {
+                        (true, false) if settings.delete_on_deactivate => {
+                            r.events.push(ScimEvent::Deleted { org, user_id, account })
+                        }
+                        (true, false) => {
+                            r.events.push(ScimEvent::Deactivated { org, user_id, account })
+                        }
+                        (false, true) => {
+                            r.events.push(ScimEvent::Reactivated { org, user_id, account })
+                        }
+                        _ => {}
+                    }
+                    return Ok(r);
                 }
                 Attempt::Retry => continue,
             }
