@@ -112,8 +112,7 @@ pub use domain::{
 #[cfg(feature = "scim")]
 pub use scim::{
     AdminError, Authorized, GeneratedToken, ScimError, ScimErrorKind, ScimEvent, ScimRequest,
-    ScimResponse,
-    ScimService, Served, DEFAULT_SCAN_WORK, MAX_BODY_BYTES,
+    ScimResponse, ScimService, Served, DEFAULT_SCAN_WORK, MAX_BODY_BYTES,
 };
 #[cfg(feature = "scim")]
 pub use store::{

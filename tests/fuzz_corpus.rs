@@ -58,3 +58,18 @@ fn scim_patch_corpus() {
 fn email_corpus() {
     assert!(replay("email", fuzz_harness::email) >= 10);
 }
+
+#[test]
+fn domain_claim_corpus() {
+    assert!(replay("domain_claim", fuzz_harness::domain_claim) >= 10);
+}
+
+#[test]
+fn idp_metadata_corpus() {
+    assert!(replay("idp_metadata", fuzz_harness::idp_metadata) >= 10);
+}
+
+#[test]
+fn authn_request_corpus() {
+    assert!(replay("authn_request", fuzz_harness::authn_request) >= 10);
+}

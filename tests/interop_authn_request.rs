@@ -83,7 +83,10 @@ fn run(
 #[test]
 fn pysaml2_parses_and_verifies_our_authn_requests() {
     let Ok(python) = std::env::var("SSO_SCIM_PYSAML2_PYTHON") else {
-        println!("SKIPPED pysaml2_parses_and_verifies_our_authn_requests: set SSO_SCIM_PYSAML2_PYTHON to a Python with pysaml2 (and install xmlsec1); .ci/run does");
+        common::skipped(
+            "pysaml2_parses_and_verifies_our_authn_requests",
+            "set SSO_SCIM_PYSAML2_PYTHON to a Python with pysaml2 (and install xmlsec1); .ci/run does",
+        );
         return;
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -513,46 +513,100 @@ fn x509_spki_rsa(der: &[u8]) -> Vec<u8> {
 fn scim(w: &World, o: &OrgId, method: &str, path: &str, body: &str) -> sso_scim::ScimResponse {
     let token = block_on(w.scim.generate_token(o, "okta", now())).unwrap();
     let auth = format!("Bearer {}", token.expose_secret());
-    let headers = [("Authorization", auth.as_str()), ("Content-Type", "application/scim+json")];
-    block_on(w.scim.handle(
-        &ScimRequest::new(method, path).headers(&headers).body(body.as_bytes()),
-        now(),
-    ))
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/scim+json"),
+    ];
+    block_on(
+        w.scim.handle(
+            &ScimRequest::new(method, path)
+                .headers(&headers)
+                .body(body.as_bytes()),
+            now(),
+        ),
+    )
 }
 
 #[test]
 fn scim_deactivations_and_deletions_are_reported_and_end_sso_logins() {
     use sso_scim::ScimEvent;
     let (w, o) = sso_world(true);
-    let created = scim(&w, &o, "POST", "/scim/v2/Users", r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"jane.doe@example.com","name":{"givenName":"Jane","familyName":"Doe"},"emails":[{"value":"jane.doe@example.com","primary":true}],"active":true}"#);
+    let created = scim(
+        &w,
+        &o,
+        "POST",
+        "/scim/v2/Users",
+        r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"jane.doe@example.com","name":{"givenName":"Jane","familyName":"Doe"},"emails":[{"value":"jane.doe@example.com","primary":true}],"active":true}"#,
+    );
     assert_eq!(created.status, 201);
     assert!(created.events.is_empty());
     let user: serde_json::Value = serde_json::from_slice(&created.body).unwrap();
     let id = user["id"].as_str().unwrap();
     let path = format!("/scim/v2/Users/{id}");
-    let account = block_on(w.store.account_by_email(&sso_scim::store::email_key("jane.doe@example.com"))).unwrap().unwrap().id;
+    let account = block_on(
+        w.store
+            .account_by_email(&sso_scim::store::email_key("jane.doe@example.com")),
+    )
+    .unwrap()
+    .unwrap()
+    .id;
     let deactivate = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}"#;
     let r = scim(&w, &o, "PATCH", &path, deactivate);
     assert_eq!(r.status, 200);
-    assert_eq!(r.events, vec![ScimEvent::Deactivated { org: o.clone(), user_id: id.to_owned(), account: account.clone() }]);
+    assert_eq!(
+        r.events,
+        vec![ScimEvent::Deactivated {
+            org: o.clone(),
+            user_id: id.to_owned(),
+            account: account.clone()
+        }]
+    );
     // The deactivated member's SSO login is refused.
     let form = base64_form(&vector("valid-both-signed.xml"));
-    assert_eq!(block_on(w.orgs.finish_login(&o, &form, now())).unwrap_err().code(), "deactivated");
+    assert_eq!(
+        block_on(w.orgs.finish_login(&o, &form, now()))
+            .unwrap_err()
+            .code(),
+        "deactivated"
+    );
     // Deactivating again reports nothing new; reactivating is reported.
     assert!(scim(&w, &o, "PATCH", &path, deactivate).events.is_empty());
     let r = scim(&w, &o, "PATCH", &path, &deactivate.replace("false", "true"));
-    assert_eq!(r.events, vec![ScimEvent::Reactivated { org: o.clone(), user_id: id.to_owned(), account: account.clone() }]);
+    assert_eq!(
+        r.events,
+        vec![ScimEvent::Reactivated {
+            org: o.clone(),
+            user_id: id.to_owned(),
+            account: account.clone()
+        }]
+    );
     let form = base64_form(&vector("valid-assertion-signed.xml"));
     assert!(block_on(w.orgs.finish_login(&o, &form, now())).is_ok());
     let r = scim(&w, &o, "DELETE", &path, "");
     assert_eq!(r.status, 204);
-    assert_eq!(r.events, vec![ScimEvent::Deleted { org: o.clone(), user_id: id.to_owned(), account }]);
+    assert_eq!(
+        r.events,
+        vec![ScimEvent::Deleted {
+            org: o.clone(),
+            user_id: id.to_owned(),
+            account
+        }]
+    );
 
     // Where the organization deletes on deactivation, the deactivation is a deletion.
     let (w, o) = sso_world(true);
     block_on(w.orgs.update(&o, |s| s.delete_on_deactivate = true)).unwrap();
-    let created = scim(&w, &o, "POST", "/scim/v2/Users", r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"jane.doe@example.com","name":{"givenName":"Jane","familyName":"Doe"},"emails":[{"value":"jane.doe@example.com","primary":true}],"active":true}"#);
-    let id = serde_json::from_slice::<serde_json::Value>(&created.body).unwrap()["id"].as_str().unwrap().to_owned();
+    let created = scim(
+        &w,
+        &o,
+        "POST",
+        "/scim/v2/Users",
+        r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"jane.doe@example.com","name":{"givenName":"Jane","familyName":"Doe"},"emails":[{"value":"jane.doe@example.com","primary":true}],"active":true}"#,
+    );
+    let id = serde_json::from_slice::<serde_json::Value>(&created.body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let r = scim(&w, &o, "PATCH", &format!("/scim/v2/Users/{id}"), deactivate);
     assert!(matches!(r.events.as_slice(), [ScimEvent::Deleted { user_id, .. }] if *user_id == id));
 }

@@ -356,7 +356,10 @@ fn the_expiry_warning_window_is_configurable_and_survives_serialization() {
     let at = |s: &str| Timestamp::parse(s).unwrap();
     // The certificate expires 2045-01-01: 47 days after 2044-11-15.
     let default = base().build().unwrap();
-    assert_eq!(default.cert_expiry_warning(), sso_scim::saml::DEFAULT_EXPIRY_WARNING);
+    assert_eq!(
+        default.cert_expiry_warning(),
+        sso_scim::saml::DEFAULT_EXPIRY_WARNING
+    );
     assert!(default.warnings(at("2044-11-15T00:00:00Z")).is_empty());
     let wide = base()
         .cert_expiry_warning(std::time::Duration::from_secs(60 * 86_400))

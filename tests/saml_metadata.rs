@@ -4,6 +4,8 @@
 //! metadata is valid against the OASIS SAML 2.0 metadata schema (xmllint, when the schemas of
 //! the CI venv's pysaml2 are at hand).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -134,7 +136,10 @@ fn sp_metadata_says_what_we_do() {
 #[test]
 fn sp_metadata_is_valid_against_the_oasis_schema() {
     let Ok(python) = std::env::var("SSO_SCIM_PYSAML2_PYTHON") else {
-        println!("SKIPPED sp_metadata_is_valid_against_the_oasis_schema: set SSO_SCIM_PYSAML2_PYTHON (a Python with pysaml2, whose package ships the OASIS XSDs) and install xmllint; .ci/run does");
+        common::skipped(
+            "sp_metadata_is_valid_against_the_oasis_schema",
+            "set SSO_SCIM_PYSAML2_PYTHON (a Python with pysaml2, whose package ships the OASIS XSDs) and install xmllint; .ci/run does",
+        );
         return;
     };
     let out = Command::new(&python)

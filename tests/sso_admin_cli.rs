@@ -8,10 +8,15 @@
 //! Needs the `dns` feature (the CLI's `domain verify`); the DNS part needs dnsmasq
 //! (`SSO_SCIM_DNSMASQ=1`, which `.ci/run` sets after installing `dnsmasq-base`).
 
+mod common;
+
 #[cfg(not(feature = "dns"))]
 #[test]
 fn sso_admin_needs_the_dns_feature() {
-    println!("SKIPPED sso_admin_cli: build with --features dns (cargo test --all-features does)");
+    common::skipped(
+        "sso_admin_cli",
+        "build with --features dns (cargo test --all-features does)",
+    );
 }
 
 #[cfg(feature = "dns")]
@@ -447,7 +452,10 @@ mod cli {
     #[test]
     fn domain_verify_reads_a_real_dns_server() {
         if std::env::var("SSO_SCIM_DNSMASQ").is_err() {
-            println!("SKIPPED domain_verify_reads_a_real_dns_server: set SSO_SCIM_DNSMASQ=1 with dnsmasq installed (Debian dnsmasq-base); .ci/run does");
+            super::common::skipped(
+                "domain_verify_reads_a_real_dns_server",
+                "set SSO_SCIM_DNSMASQ=1 with dnsmasq installed (Debian dnsmasq-base); .ci/run does",
+            );
             return;
         }
         let dir = scratch("dns");

@@ -3,6 +3,7 @@
 
 mod assertion;
 mod authn_request;
+mod certificate;
 mod config;
 mod decode;
 mod metadata;
@@ -10,11 +11,13 @@ mod overview;
 mod read;
 mod relay_state;
 mod replay;
+mod request_state;
 mod requests;
 mod settings;
 mod sp_key;
 mod url_match;
 mod validator;
+mod warning;
 #[cfg(test)]
 mod work_bound;
 
@@ -29,10 +32,11 @@ pub use metadata::{import_idp_metadata, sp_metadata, MetadataError, MAX_METADATA
 pub use overview::{AssertionOverview, ResponseOverview, SignatureOverview};
 pub use relay_state::{safe_return_path, RelayState, RelayStateError, MAX_RELAY_STATE_BYTES};
 pub use replay::{MemoryReplayCache, MemoryReplayError, ReplayCache, ReplayKey};
+pub use request_state::RequestState;
 pub use requests::{AuthnRequestStore, MemoryAuthnRequests, MemoryRequestError, RequestId};
 pub use settings::{IdpSettings, SpEndpoints};
 pub use sp_key::{SpKeyError, SpSigningKey};
-pub use validator::{AssertionValidator, RequestState};
+pub use validator::AssertionValidator;
 
 /// SAML namespaces and constants.
 pub(crate) mod ns {

@@ -30,8 +30,7 @@ pub use crate::resource::{ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 pub use error::{ScimError, ScimErrorKind};
 pub use service::{
     AdminError, Authorized, BaseUrlError, ScimEvent, ScimRequest, ScimResponse, ScimService,
-    Served,
-    DEFAULT_SCAN_WORK, MAX_BODY_BYTES,
+    Served, DEFAULT_SCAN_WORK, MAX_BODY_BYTES,
 };
 pub use token::GeneratedToken;
 pub use urn::{ERROR_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, SEARCH_SCHEMA};

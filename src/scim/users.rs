@@ -352,14 +352,22 @@ impl<S: ScimStore> ScimService<S> {
                         (settings.id.clone(), u.id.clone(), u.account.clone());
                     match (was_active, u.active) {
                         (true, false) if settings.delete_on_deactivate => {
-                            r.events.push(ScimEvent::Deleted { org, user_id, account })
+                            r.events.push(ScimEvent::Deleted {
+                                org,
+                                user_id,
+                                account,
+                            })
                         }
-                        (true, false) => {
-                            r.events.push(ScimEvent::Deactivated { org, user_id, account })
-                        }
-                        (false, true) => {
-                            r.events.push(ScimEvent::Reactivated { org, user_id, account })
-                        }
+                        (true, false) => r.events.push(ScimEvent::Deactivated {
+                            org,
+                            user_id,
+                            account,
+                        }),
+                        (false, true) => r.events.push(ScimEvent::Reactivated {
+                            org,
+                            user_id,
+                            account,
+                        }),
                         _ => {}
                     }
                     return Ok(r);

@@ -2,12 +2,16 @@
 //! `tests/fuzz_corpus.rs`, which replays every committed corpus and crash file as a normal test.
 //! Each function must never panic on any input; the assertions inside are properties that hold
 //! for every input.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
+
+mod org;
 
 use std::sync::OnceLock;
 
 use sso_scim::xml::{canonicalize, canonicalize_document, C14nMethod, Document, Limits};
 use sso_scim::{AssertionValidator, RequestState, SsoConfig, Timestamp};
+
+pub use org::{authn_request, domain_claim, idp_metadata};
 
 fn validator() -> &'static AssertionValidator {
     static V: OnceLock<AssertionValidator> = OnceLock::new();
