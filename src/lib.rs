@@ -46,6 +46,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Organizations
+//!
+//! [`Organizations`] (feature `scim`, on by default) runs the rest of the Okta guide over the
+//! store ports: domain claims proved by a DNS TXT record ([`domain`]), the IdP's values or
+//! metadata ([`saml::import_idp_metadata`]), our SP metadata ([`saml::sp_metadata`]),
+//! SP-initiated logins whose request ids are consumed with the assertion
+//! ([`Organizations::start_login`], [`Organizations::finish_login`]) and the login policy
+//! ([`org::decide_login`]: "require SSO" keeps owners' and admins' passwords).
+//!
 //! ## Security
 //!
 //! - **One parser, one tree.** The signature is verified over the canonical form of a node of

@@ -13,7 +13,7 @@ pub(crate) const MAX_CERTIFICATE_INPUT: usize = 64 * 1024;
 /// against (a certificate inside a response's KeyInfo is never used).
 ///
 /// The certificate's own signature, issuer and dates are not judged when verifying responses
-/// (the key is pinned, as Okta's setup intends); [`SsoConfig::warnings`] reports the dates.
+/// (the key is pinned, as Okta's setup intends); [`SsoConfig::warnings`](crate::SsoConfig::warnings) reports the dates.
 #[derive(Clone)]
 pub struct IdpCertificate {
     der: Vec<u8>,

@@ -38,7 +38,7 @@ impl<'a> RequestState<'a> {
     /// [`AuthnRequestStore`](crate::AuthnRequestStore) when it sent the request (as
     /// [`Organizations::start_login`](crate::Organizations::start_login) does). The response's
     /// InResponseTo is then consumed from that store, with the assertion id, by
-    /// [`PendingLogin::consume_with`]: it must be outstanding and unexpired, and answers at most
+    /// [`PendingLogin::consume_with`](crate::PendingLogin::consume_with): it must be outstanding and unexpired, and answers at most
     /// once. Responses without InResponseTo pass only when IdP-initiated logins are allowed.
     /// Needs no browser cookie, so it works for the IdP's cross-site POST to the ACS.
     pub fn stored() -> RequestState<'static> {
@@ -48,7 +48,7 @@ impl<'a> RequestState<'a> {
     }
 
     /// As [`stored`](RequestState::stored), with the ids stored under `scope` (an organization
-    /// id, say) as [`RequestId::scoped`] makes them: a response to a request started for
+    /// id, say) as [`RequestId::scoped`](crate::RequestId::scoped) makes them: a response to a request started for
     /// another scope is refused at consume.
     pub fn stored_in(scope: &'a str) -> RequestState<'a> {
         RequestState {
