@@ -94,6 +94,17 @@ fn unusable_or_hostile_metadata_is_refused_with_a_reason() {
     ] {
         assert!(import_idp_metadata(bad.as_bytes(), None).is_err(), "{what}");
     }
+    // The same certificate named many times counts once.
+    let start = okta.find("<md:KeyDescriptor").unwrap();
+    let end = okta.find("</md:KeyDescriptor>").unwrap() + "</md:KeyDescriptor>".len();
+    let repeated = okta.replacen(&okta[start..end], &okta[start..end].repeat(50), 1);
+    assert_eq!(
+        import_idp_metadata(repeated.as_bytes(), None)
+            .unwrap()
+            .certificates
+            .len(),
+        1
+    );
     let huge = format!("<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\">{}</md:EntityDescriptor>", " ".repeat(2 << 20));
     assert!(matches!(
         import_idp_metadata(huge.as_bytes(), None),

@@ -23,6 +23,8 @@ const DS_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 const PROTOCOL: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 const REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
 const POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+/// Most signing certificates one IdP role may name (a rollover needs two or three).
+pub const MAX_SIGNING_CERTIFICATES: usize = 16;
 /// Largest metadata document imported.
 pub const MAX_METADATA_BYTES: usize = 1024 * 1024;
 
@@ -85,6 +87,9 @@ pub enum MetadataError {
     /// The IdP role lacks something the SSO setup needs.
     #[error("the IdP metadata has no {0}")]
     Missing(&'static str),
+    /// More than [`MAX_SIGNING_CERTIFICATES`] distinct signing certificates.
+    #[error("the IdP metadata names more than {0} signing certificates")]
+    TooManyCertificates(usize),
     /// A signing certificate could not be read.
     #[error("a signing certificate in the metadata: {0}")]
     Certificate(#[from] CertificateError),
@@ -178,6 +183,7 @@ pub fn import_idp_metadata(
         .ok_or(MetadataError::Missing("entityID"))?
         .to_owned();
     let mut certificates: Vec<IdpCertificate> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for kd in role.children_named(MD_NS, "KeyDescriptor") {
         if !matches!(kd.attribute("use"), None | Some("signing")) {
             continue;
@@ -186,7 +192,12 @@ pub fn import_idp_metadata(
             for data in ki.children_named(DS_NS, "X509Data") {
                 for c in data.children_named(DS_NS, "X509Certificate") {
                     let cert = IdpCertificate::parse(c.text()?.as_bytes())?;
-                    if !certificates.contains(&cert) {
+                    if seen.insert(cert.sha256_fingerprint()) {
+                        if certificates.len() == MAX_SIGNING_CERTIFICATES {
+                            return Err(MetadataError::TooManyCertificates(
+                                MAX_SIGNING_CERTIFICATES,
+                            ));
+                        }
                         certificates.push(cert);
                     }
                 }
