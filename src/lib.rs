@@ -94,6 +94,8 @@ pub mod saml;
 pub mod scim;
 #[cfg(feature = "scim")]
 pub mod store;
+#[cfg(feature = "test-idp")]
+pub mod test_idp;
 mod time;
 pub mod xml;
 

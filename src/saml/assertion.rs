@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::replay::{MemoryReplayCache, MemoryReplayError, ReplayCache, ReplayKey};
 use super::requests::{AuthnRequestStore, RequestId};
-use crate::error::ReplayError;
+use crate::error::{ReplayError, SignedPart};
 use crate::time::Timestamp;
 
 /// The facts of an assertion that passed every check, including replay protection.
@@ -27,6 +27,7 @@ pub struct VerifiedAssertion {
     pub(crate) authn_instant: Option<Timestamp>,
     pub(crate) in_response_to: Option<String>,
     pub(crate) remember_until: Timestamp,
+    pub(crate) verified_signatures: Vec<SignedPart>,
 }
 
 impl VerifiedAssertion {
@@ -105,6 +106,12 @@ impl VerifiedAssertion {
     /// that outstanding request id.
     pub fn in_response_to(&self) -> Option<&str> {
         self.in_response_to.as_deref()
+    }
+
+    /// The signatures that were verified (with the configured certificate): the Response's,
+    /// the Assertion's, or both.
+    pub fn verified_signatures(&self) -> &[SignedPart] {
+        &self.verified_signatures
     }
 
     /// Until when the assertion id had to be remembered for replay protection (the assertion's

@@ -307,6 +307,13 @@ impl AssertionValidator {
                 authn_instant,
                 in_response_to: in_response_to.map(str::to_owned),
                 remember_until,
+                verified_signatures: [
+                    response_sig.map(|_| SignedPart::Response),
+                    assertion_sig.map(|_| SignedPart::Assertion),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
             },
             now,
             request_to_consume: match requests.mode {

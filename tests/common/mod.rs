@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: the vector manifest and a tiny executor.
 #![allow(dead_code)]
 
+pub mod http;
+
 pub mod mutate;
 
 use std::future::Future;
