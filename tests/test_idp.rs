@@ -58,7 +58,8 @@ mod with_feature {
         static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // A directory per call: the tests run in parallel.
-        let dir = std::env::temp_dir().join(format!("sso-scim-test-idp-{}-{n}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("sso-scim-test-idp-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let cert = dir.join("cert.pem");
         std::fs::write(&cert, TEST_IDP_CERT_PEM).unwrap();

@@ -127,9 +127,10 @@ async fn render(app: &Shared, s: &Session, notice: &str) -> Response {
 <label>X.509 Certificate (PEM) <textarea name="certificate" rows="6" required></textarea></label>
 <button>Save Okta's values</button></form>
 <form method="post" action="/settings/metadata" class="box">{t}
-<label>Or paste the IdP metadata XML <textarea name="metadata" rows="6" required></textarea></label>
+<label>Or upload the IdP metadata file <input type="file" id="metadata-file" accept=".xml,application/samlmetadata+xml,text/xml" onchange="const f=this.files[0];if(f){{f.text().then(t=>{{document.getElementById('metadata').value=t}})}}"></label>
+<label>or paste its XML <textarea name="metadata" id="metadata" rows="6" required></textarea></label>
 <label>Entity id to pick (for a federation file) <input type="text" name="entity_id"></label>
-<button>Import metadata</button></form>
+<button id="import-metadata">Import metadata</button></form>
 <h2>Claimed domains</h2>
 <table id="domains"><tr><th>Domain</th><th>Status</th><th>Publish this DNS record</th><th></th></tr>{domains}</table>
 <form method="post" action="/settings/domains" class="box">{t}<label>Domain <input type="text" name="domain" required></label><button>Claim</button></form>
