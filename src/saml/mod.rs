@@ -28,7 +28,10 @@ pub use authn_request::{
 pub use config::{
     ConfigWarning, IdpCertificate, SsoConfig, SsoConfigBuilder, DEFAULT_EXPIRY_WARNING,
 };
-pub use metadata::{import_idp_metadata, sp_metadata, MetadataError, MAX_METADATA_BYTES, MD_NS};
+pub use metadata::{
+    import_idp_metadata, sp_metadata, MetadataError, MAX_METADATA_BYTES, MAX_SIGNING_CERTIFICATES,
+    MD_NS,
+};
 pub use overview::{AssertionOverview, ResponseOverview, SignatureOverview};
 pub use relay_state::{safe_return_path, RelayState, RelayStateError, MAX_RELAY_STATE_BYTES};
 pub use replay::{MemoryReplayCache, MemoryReplayError, ReplayCache, ReplayKey};
