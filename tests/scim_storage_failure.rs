@@ -52,6 +52,13 @@ impl OrgSettings for Flaky {
     async fn put_organization(&self, org: &Organization) -> Result<(), Down> {
         ok(self.inner.put_organization(org).await)
     }
+    async fn update_organization(
+        &self,
+        org: &Organization,
+        v: u64,
+    ) -> Result<Result<(), Conflict>, Down> {
+        ok(self.inner.update_organization(org, v).await)
+    }
 }
 
 impl DomainClaims for Flaky {

@@ -145,7 +145,7 @@ mod pg {
                 .unwrap();
             assert_eq!(
                 rows.iter().map(|r| r.get::<_, i64>(0)).collect::<Vec<_>>(),
-                [3]
+                [4]
             );
             client
                 .execute("UPDATE sso_scim_schema SET version = 999", &[])
@@ -153,7 +153,7 @@ mod pg {
                 .unwrap();
             match PostgresStore::connect(&db).await {
                 Err(PostgresError::NewerSchema { found, supported }) => {
-                    assert_eq!((found, supported), (999, 3))
+                    assert_eq!((found, supported), (999, 4))
                 }
                 other => panic!("a newer schema must be refused, got {other:?}"),
             }

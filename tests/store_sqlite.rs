@@ -78,7 +78,7 @@ fn a_newer_schema_is_refused_and_reopening_is_idempotent() {
         .query_row("SELECT version FROM sso_scim_schema", [], |r| r.get(0))
         .unwrap();
     assert_eq!(
-        version, 4,
+        version, 5,
         "opening twice migrates once, to the latest version"
     );
     let rows: i64 = c
@@ -90,7 +90,7 @@ fn a_newer_schema_is_refused_and_reopening_is_idempotent() {
     drop(c);
     match SqliteStore::open(&path) {
         Err(SqliteError::NewerSchema { found, supported }) => {
-            assert_eq!((found, supported), (999, 4))
+            assert_eq!((found, supported), (999, 5))
         }
         other => panic!("a newer schema must be refused, got {other:?}"),
     }
@@ -217,7 +217,7 @@ fn processes_opening_a_new_file_at_once_migrate_it_once() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(rows, [4]);
+    assert_eq!(rows, [5]);
 }
 
 #[test]
@@ -232,7 +232,7 @@ fn a_version_one_file_is_upgraded_in_place() {
          CREATE TABLE domains (domain TEXT PRIMARY KEY, org TEXT NOT NULL) STRICT;
          CREATE INDEX domains_by_org ON domains (org, domain);
          INSERT INTO domains VALUES ('legacy.example', 'legacy-org');
-         ALTER TABLE orgs DROP COLUMN settings;
+         ALTER TABLE orgs DROP COLUMN settings; ALTER TABLE orgs DROP COLUMN version;
          INSERT INTO orgs VALUES ('legacy-org', 1, 1);
          UPDATE sso_scim_schema SET version = 1",
     )
@@ -344,4 +344,40 @@ fn expired_ids_are_purged_a_bounded_batch_at_a_time() {
         )));
     }
     assert_eq!(count("replay"), 0, "later calls finish the purge");
+}
+
+#[test]
+fn concurrent_settings_changes_are_never_lost() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = Arc::new(SqliteStore::open(db_file("org-cas")).unwrap());
+    let orgs = Arc::new(sso_scim::Organizations::new(store.clone()));
+    let org = OrgId::new("cas").unwrap();
+    let sp = sso_scim::saml::SpEndpoints {
+        entity_id: "https://sp.example/m".into(),
+        acs_url: "https://sp.example/acs".into(),
+    };
+    rt.block_on(orgs.create(org.clone(), Some(""), sp)).unwrap();
+    let tasks: Vec<_> = "abcdefgh"
+        .chars()
+        .map(|c| {
+            let (orgs, org) = (orgs.clone(), org.clone());
+            rt.spawn(async move { orgs.update(&org, |o| o.name.push(c)).await.map(|_| ()) })
+        })
+        .collect();
+    for t in tasks {
+        rt.block_on(t).unwrap().unwrap();
+    }
+    let stored = rt.block_on(store.organization(&org)).unwrap().unwrap();
+    let mut letters: Vec<char> = stored.name.chars().collect();
+    letters.sort();
+    assert_eq!(
+        letters.iter().collect::<String>(),
+        "abcdefgh",
+        "every change landed once"
+    );
+    assert_eq!(stored.version, 9);
 }

@@ -210,12 +210,12 @@ async fn run(args: Args) -> Result<(), String> {
     let org = app
         .orgs
         .update(&app.org, |o| {
-            o.sp = Some(sp_now);
+            o.sp = Some(sp_now.clone());
             if o.idp
                 .as_ref()
                 .is_some_and(|i| i.certificates.contains(&test_cert))
             {
-                o.idp = Some(idp_now);
+                o.idp = Some(idp_now.clone());
             }
         })
         .await

@@ -50,7 +50,7 @@ impl<S: OrgSettings + DomainClaims> Organizations<S> {
                     .map_err(OrgError::Store)?
                 {
                     Ok(()) => self.reload(org, &d).await,
-                    Err(_) => Err(OrgError::ClaimChanged(d.to_string())),
+                    Err(_) => Err(OrgError::ClaimChanged(format!("the claim of {d}"))),
                 }
             }
             None => {
@@ -62,7 +62,7 @@ impl<S: OrgSettings + DomainClaims> Organizations<S> {
                     .map_err(OrgError::Store)?
                 {
                     Ok(()) => Ok(claim),
-                    Err(_) => Err(OrgError::ClaimChanged(d.to_string())),
+                    Err(_) => Err(OrgError::ClaimChanged(format!("the claim of {d}"))),
                 }
             }
         }
@@ -133,10 +133,10 @@ impl<S: OrgSettings + DomainClaims> Organizations<S> {
                             org: o,
                         })
                     }
-                    Err(_) => return Err(OrgError::ClaimChanged(d.to_string())),
+                    Err(_) => return Err(OrgError::ClaimChanged(format!("the claim of {d}"))),
                 }
             }
-            Err(_) => return Err(OrgError::ClaimChanged(d.to_string())),
+            Err(_) => return Err(OrgError::ClaimChanged(format!("the claim of {d}"))),
         }
         Ok(Verification {
             claim: self.reload(org, &d).await?,
@@ -199,7 +199,7 @@ impl<S: OrgSettings + DomainClaims> Organizations<S> {
             .map_err(OrgError::Store)?
         {
             Ok(()) => self.reload(org, &d).await,
-            Err(_) => Err(OrgError::ClaimChanged(d.to_string())),
+            Err(_) => Err(OrgError::ClaimChanged(format!("the claim of {d}"))),
         }
     }
 

@@ -39,8 +39,9 @@ pub enum OrgError<E: std::error::Error + 'static> {
     /// The organization has no claim of this domain.
     #[error("this organization has no claim of {0}; start one first")]
     NoClaim(String),
-    /// The claim changed while this operation ran (another admin action); try again.
-    #[error("the claim of {0} changed meanwhile; try again")]
+    /// The claim (or the settings) changed while this operation ran (another admin action);
+    /// try again.
+    #[error("{0} changed meanwhile; try again")]
     ClaimChanged(String),
     /// No organization holds a verified claim of the email's domain.
     #[error("no organization has verified the domain {0}")]

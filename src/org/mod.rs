@@ -101,19 +101,35 @@ impl<S: OrgSettings> Organizations<S> {
             .ok_or_else(|| OrgError::UnknownOrg(id.clone()))
     }
 
-    /// Changes the organization's settings with `f` and stores them.
+    /// Changes the organization's settings with `f` and stores them, compare-and-set on the
+    /// version read: when another change landed in between, `f` is applied again to the new
+    /// settings (at most 16 tries), so no concurrent change is lost.
     pub async fn update(
         &self,
         id: &OrgId,
-        f: impl FnOnce(&mut Organization),
+        f: impl Fn(&mut Organization),
     ) -> Result<Organization, OrgError<S::Error>> {
-        let mut org = self.require_org(id).await?;
-        f(&mut org);
-        self.store
-            .put_organization(&org)
-            .await
-            .map_err(OrgError::Store)?;
-        Ok(org)
+        for _ in 0..16 {
+            let mut org = self.require_org(id).await?;
+            let read = org.version;
+            f(&mut org);
+            match self
+                .store
+                .update_organization(&org, read)
+                .await
+                .map_err(OrgError::Store)?
+            {
+                Ok(()) => {
+                    org.version = read.saturating_add(1);
+                    return Ok(org);
+                }
+                Err(crate::store::Conflict::NotFound) => {
+                    return Err(OrgError::UnknownOrg(id.clone()))
+                }
+                Err(_) => continue,
+            }
+        }
+        Err(OrgError::ClaimChanged(format!("the settings of {id}")))
     }
 
     /// Sets the IdP's values (the three Okta fields, or imported metadata), checking that they
@@ -129,7 +145,7 @@ impl<S: OrgSettings> Organizations<S> {
             .clone()
             .ok_or_else(|| OrgError::SsoNotConfigured(id.clone()))?;
         idp.sso_config(&sp)?;
-        self.update(id, |o| o.idp = Some(idp)).await
+        self.update(id, |o| o.idp = Some(idp.clone())).await
     }
 
     /// Sets (or with `None` removes) the SP signing key pair.
@@ -138,7 +154,7 @@ impl<S: OrgSettings> Organizations<S> {
         id: &OrgId,
         key: Option<SpSigningKey>,
     ) -> Result<Organization, OrgError<S::Error>> {
-        self.update(id, |o| o.sp_signing_key = key).await
+        self.update(id, |o| o.sp_signing_key = key.clone()).await
     }
 
     /// Turns "Require users to log in using SSO" on or off.

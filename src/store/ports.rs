@@ -29,6 +29,9 @@ pub trait Storage: Send + Sync {
 /// # Contract
 /// - `put_organization` creates or replaces the whole record, atomically; `organization` returns
 ///   the last one written (read-your-writes, also across replicas sharing one store).
+/// - Every write stores [`Organization::version`] one above the stored one (1 for a new
+///   record); [`update_organization`](OrgSettings::update_organization) writes only over the
+///   version it expects (compare-and-set), so concurrent changes are never lost.
 pub trait OrgSettings: Storage {
     /// An organization's settings.
     fn organization(
@@ -36,11 +39,20 @@ pub trait OrgSettings: Storage {
         org: &OrgId,
     ) -> impl Future<Output = Result<Option<Organization>, Self::Error>> + Send;
 
-    /// Creates or replaces an organization's settings.
+    /// Creates or replaces an organization's settings (whatever is stored).
     fn put_organization(
         &self,
         org: &Organization,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Replaces organization `org.id` if its stored version is `expected_version`, storing
+    /// `org` with version `expected_version + 1`. [`Conflict::NotFound`] when there is none,
+    /// [`Conflict::Version`] when it changed meanwhile; then nothing changes.
+    fn update_organization(
+        &self,
+        org: &Organization,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send;
 }
 
 /// Domain claims ([`DomainClaim`]): which organization is proving or has proved which domain.

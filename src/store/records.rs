@@ -84,6 +84,10 @@ pub struct Organization {
     pub idp: Option<IdpSettings>,
     /// The SP signing key pair, when AuthnRequests are to be signed.
     pub sp_signing_key: Option<SpSigningKey>,
+    /// The stored version (0 before the record is first stored): every write increments it, and
+    /// [`OrgSettings::update_organization`](crate::store::OrgSettings::update_organization)
+    /// writes only over the version it read.
+    pub version: u64,
 }
 
 impl Organization {
@@ -99,6 +103,7 @@ impl Organization {
             sp: None,
             idp: None,
             sp_signing_key: None,
+            version: 0,
         }
     }
 

@@ -33,6 +33,14 @@ impl<T: OrgSettings> OrgSettings for Arc<T> {
     ) -> impl Future<Output = Result<(), Self::Error>> + Send {
         (**self).put_organization(org)
     }
+
+    fn update_organization(
+        &self,
+        org: &Organization,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<Result<(), Conflict>, Self::Error>> + Send {
+        (**self).update_organization(org, expected_version)
+    }
 }
 
 impl<T: DomainClaims> DomainClaims for Arc<T> {

@@ -178,7 +178,8 @@ pub async fn run_all<S: ScimStore>(store: &S, prefix: &str) {
     group_changes_touch_users(store, &format!("{prefix}-touch")).await;
 }
 
-/// Organization settings are stored and replaced.
+/// Organization settings are stored and replaced; every write increments the version, and
+/// a compare-and-set update over a stale version changes nothing.
 pub async fn organizations<S: OrgSettings>(s: &S, p: &str) {
     let o = org(p, "a");
     assert_eq!(
@@ -186,18 +187,39 @@ pub async fn organizations<S: OrgSettings>(s: &S, p: &str) {
         None,
         "unknown organizations are None"
     );
+    let at = |mut org: Organization, v: u64| {
+        org.version = v;
+        org
+    };
     let settings = Organization::new(o.clone()).with_delete_on_deactivate(true);
+    assert_eq!(
+        ok("update", s.update_organization(&settings, 0)).await,
+        Err(Conflict::NotFound),
+        "update needs a stored record"
+    );
     ok("put_organization", s.put_organization(&settings)).await;
     assert_eq!(
         ok("organization", s.organization(&o)).await,
-        Some(settings.clone())
+        Some(at(settings.clone(), 1))
     );
     let changed = settings.with_require_claimed_domain(false);
     ok("put_organization", s.put_organization(&changed)).await;
     assert_eq!(
         ok("organization", s.organization(&o)).await,
-        Some(changed.clone()),
+        Some(at(changed.clone(), 2)),
         "put_organization replaces"
+    );
+    // Compare-and-set: the stale writer loses, nothing of its change lands.
+    let first = changed.clone().with_require_sso(true);
+    let stale = changed.clone().with_jit_provisioning(true);
+    assert_eq!(ok("update", s.update_organization(&first, 2)).await, Ok(()));
+    assert_eq!(
+        ok("update", s.update_organization(&stale, 2)).await,
+        Err(Conflict::Version { current: 3 })
+    );
+    assert_eq!(
+        ok("organization", s.organization(&o)).await,
+        Some(at(first.clone(), 3))
     );
     // Every setting survives: the login policy, both sides of the SAML setup, the SP key.
     let cert = crate::saml::IdpCertificate::parse(fixtures::IDP_CERT_PEM.as_bytes()).unwrap();
@@ -211,7 +233,7 @@ pub async fn organizations<S: OrgSettings>(s: &S, p: &str) {
     idp.allow_idp_initiated = true;
     let key =
         crate::saml::SpSigningKey::from_pem(fixtures::SP_KEY_PEM, fixtures::SP_CERT_PEM).unwrap();
-    let full = changed
+    let full = first
         .with_name("Acme \"Ünïcode\" Inc.")
         .with_require_sso(true)
         .with_jit_provisioning(true)
@@ -221,9 +243,9 @@ pub async fn organizations<S: OrgSettings>(s: &S, p: &str) {
         })
         .with_idp(idp)
         .with_sp_signing_key(key);
-    ok("put_organization", s.put_organization(&full)).await;
+    assert_eq!(ok("update", s.update_organization(&full, 3)).await, Ok(()));
     let back = ok("organization", s.organization(&o)).await;
-    assert_eq!(back.as_ref(), Some(&full), "every setting is stored");
+    assert_eq!(back.as_ref(), Some(&at(full, 4)), "every setting is stored");
     assert!(back.and_then(|b| b.sso_config()).is_some_and(|c| c.is_ok()));
 }
 

@@ -17,8 +17,33 @@ impl OrgSettings for MemoryStore {
     }
 
     fn put_organization(&self, org: &Organization) -> impl Future<Output = Res<()>> + Send {
-        self.write().settings.insert(org.id.clone(), org.clone());
+        let mut s = self.write();
+        let mut next = org.clone();
+        next.version = s
+            .settings
+            .get(&org.id)
+            .map_or(1, |o| o.version.saturating_add(1));
+        s.settings.insert(org.id.clone(), next);
         ready(Ok(()))
+    }
+
+    fn update_organization(
+        &self,
+        org: &Organization,
+        expected_version: u64,
+    ) -> impl Future<Output = Res<Result<(), Conflict>>> + Send {
+        let mut s = self.write();
+        let r = match s.settings.get(&org.id).map(|o| o.version) {
+            None => Err(Conflict::NotFound),
+            Some(v) if v != expected_version => Err(Conflict::Version { current: v }),
+            Some(_) => {
+                let mut next = org.clone();
+                next.version = expected_version.saturating_add(1);
+                s.settings.insert(org.id.clone(), next);
+                Ok(())
+            }
+        };
+        ready(Ok(r))
     }
 }
 

@@ -6,7 +6,7 @@ use super::{db, PostgresError, PostgresStore};
 use crate::resource::OrgId;
 use crate::saml::{AuthnRequestStore, ReplayCache, ReplayKey, RequestId};
 use crate::store::sql_rows::{ceil_secs, join_time, split_time};
-use crate::store::{OrgSettings, Organization, ScimTokens, Storage, TokenRecord};
+use crate::store::{Conflict, OrgSettings, Organization, ScimTokens, Storage, TokenRecord};
 use crate::time::Timestamp;
 
 type Res<T> = Result<T, PostgresError>;
@@ -28,7 +28,7 @@ impl OrgSettings for PostgresStore {
         let c = self.client().await?;
         let row = c
             .query_opt(
-                "SELECT delete_on_deactivate, require_claimed_domain, settings FROM sso_scim_orgs WHERE id = $1",
+                "SELECT delete_on_deactivate, require_claimed_domain, settings, version FROM sso_scim_orgs WHERE id = $1",
                 &[&org.as_str()],
             )
             .await
@@ -38,6 +38,7 @@ impl OrgSettings for PostgresStore {
                 .with_delete_on_deactivate(r.get(0))
                 .with_require_claimed_domain(r.get(1));
             crate::store::org_codec::decode_into(r.get(2), &mut o).map_err(corrupt)?;
+            o.version = u64::try_from(r.get::<_, i64>(3)).map_err(corrupt)?;
             Ok(o)
         })
         .transpose()
@@ -47,11 +48,11 @@ impl OrgSettings for PostgresStore {
         let c = self.client().await?;
         let settings = crate::store::org_codec::encode(org);
         c.execute(
-            "INSERT INTO sso_scim_orgs (id, delete_on_deactivate, require_claimed_domain, settings) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET \
+            "INSERT INTO sso_scim_orgs (id, delete_on_deactivate, require_claimed_domain, settings, version) \
+             VALUES ($1, $2, $3, $4, 1) ON CONFLICT (id) DO UPDATE SET \
              delete_on_deactivate = EXCLUDED.delete_on_deactivate, \
              require_claimed_domain = EXCLUDED.require_claimed_domain, \
-             settings = EXCLUDED.settings",
+             settings = EXCLUDED.settings, version = sso_scim_orgs.version + 1",
             &[
                 &org.id.as_str(),
                 &org.delete_on_deactivate,
@@ -62,6 +63,48 @@ impl OrgSettings for PostgresStore {
         .await
         .map(|_| ())
         .map_err(db)
+    }
+
+    async fn update_organization(
+        &self,
+        org: &Organization,
+        expected_version: u64,
+    ) -> Res<Result<(), Conflict>> {
+        let c = self.client().await?;
+        let settings = crate::store::org_codec::encode(org);
+        let expected = i64::try_from(expected_version).unwrap_or(i64::MAX);
+        // One statement: the row's version decides, on every replica.
+        let n = c
+            .execute(
+                "UPDATE sso_scim_orgs SET delete_on_deactivate = $2, require_claimed_domain = $3, \
+                 settings = $4, version = version + 1 WHERE id = $1 AND version = $5",
+                &[
+                    &org.id.as_str(),
+                    &org.delete_on_deactivate,
+                    &org.require_claimed_domain,
+                    &settings,
+                    &expected,
+                ],
+            )
+            .await
+            .map_err(db)?;
+        if n == 1 {
+            return Ok(Ok(()));
+        }
+        let current = c
+            .query_opt(
+                "SELECT version FROM sso_scim_orgs WHERE id = $1",
+                &[&org.id.as_str()],
+            )
+            .await
+            .map_err(db)?
+            .map(|r| r.get::<_, i64>(0));
+        Ok(Err(match current {
+            None => Conflict::NotFound,
+            Some(v) => Conflict::Version {
+                current: u64::try_from(v).unwrap_or(0),
+            },
+        }))
     }
 }
 

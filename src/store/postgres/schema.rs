@@ -136,6 +136,10 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE sso_scim_domains;
     ALTER TABLE sso_scim_orgs ADD COLUMN settings TEXT NOT NULL DEFAULT '';
     ",
+    // 4: organization settings are versioned (compare-and-set updates).
+    "
+    ALTER TABLE sso_scim_orgs ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
+    ",
 ];
 
 /// The schema version this crate writes.

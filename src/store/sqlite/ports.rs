@@ -9,7 +9,7 @@ use super::{db, SqliteError, SqliteStore};
 use crate::resource::OrgId;
 use crate::saml::{AuthnRequestStore, ReplayCache, ReplayKey, RequestId};
 use crate::store::sql_rows::ceil_secs;
-use crate::store::{OrgSettings, Organization, ScimTokens, Storage, TokenRecord};
+use crate::store::{Conflict, OrgSettings, Organization, ScimTokens, Storage, TokenRecord};
 use crate::time::Timestamp;
 
 impl Storage for SqliteStore {
@@ -25,18 +25,27 @@ impl OrgSettings for SqliteStore {
         self.workers.read(move |c| {
             let row = c
                 .query_row(
-                    "SELECT delete_on_deactivate, require_claimed_domain, settings FROM orgs WHERE id = ?1",
+                    "SELECT delete_on_deactivate, require_claimed_domain, settings, version FROM orgs WHERE id = ?1",
                     [org.as_str()],
-                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)),
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    },
                 )
                 .optional()
                 .map_err(db)?;
-            row.map(|(del, req, settings)| {
+            row.map(|(del, req, settings, version)| {
                 let mut o = Organization::new(org)
                     .with_delete_on_deactivate(del != 0)
                     .with_require_claimed_domain(req != 0);
                 crate::store::org_codec::decode_into(&settings, &mut o)
                     .map_err(SqliteError::Corrupt)?;
+                o.version = u64::try_from(version)
+                    .map_err(|_| SqliteError::Corrupt("negative organization version".into()))?;
                 Ok(o)
             })
             .transpose()
@@ -51,9 +60,10 @@ impl OrgSettings for SqliteStore {
         let settings = crate::store::org_codec::encode(&org);
         self.workers.write(move |c| {
             c.execute(
-                "INSERT INTO orgs (id, delete_on_deactivate, require_claimed_domain, settings) VALUES (?1, ?2, ?3, ?4) \
+                "INSERT INTO orgs (id, delete_on_deactivate, require_claimed_domain, settings, version) VALUES (?1, ?2, ?3, ?4, 1) \
                  ON CONFLICT (id) DO UPDATE SET delete_on_deactivate = excluded.delete_on_deactivate, \
-                 require_claimed_domain = excluded.require_claimed_domain, settings = excluded.settings",
+                 require_claimed_domain = excluded.require_claimed_domain, settings = excluded.settings, \
+                 version = orgs.version + 1",
                 params![
                     org.id.as_str(),
                     i64::from(org.delete_on_deactivate),
@@ -63,6 +73,44 @@ impl OrgSettings for SqliteStore {
             )
             .map(|_| ())
             .map_err(db)
+        })
+    }
+
+    fn update_organization(
+        &self,
+        org: &Organization,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<Result<(), Conflict>, SqliteError>> + Send {
+        let org = org.clone();
+        let settings = crate::store::org_codec::encode(&org);
+        self.workers.write(move |c| {
+            let expected = i64::try_from(expected_version).unwrap_or(i64::MAX);
+            let n = c
+                .execute(
+                    "UPDATE orgs SET delete_on_deactivate = ?2, require_claimed_domain = ?3, settings = ?4, \
+                     version = version + 1 WHERE id = ?1 AND version = ?5",
+                    params![
+                        org.id.as_str(),
+                        i64::from(org.delete_on_deactivate),
+                        i64::from(org.require_claimed_domain),
+                        settings,
+                        expected
+                    ],
+                )
+                .map_err(db)?;
+            if n == 1 {
+                return Ok(Ok(()));
+            }
+            let current: Option<i64> = c
+                .query_row("SELECT version FROM orgs WHERE id = ?1", [org.id.as_str()], |r| r.get(0))
+                .optional()
+                .map_err(db)?;
+            Ok(Err(match current {
+                None => Conflict::NotFound,
+                Some(v) => Conflict::Version {
+                    current: u64::try_from(v).unwrap_or(0),
+                },
+            }))
         })
     }
 }

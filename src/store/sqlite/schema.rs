@@ -136,6 +136,10 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE domains;
     ALTER TABLE orgs ADD COLUMN settings TEXT NOT NULL DEFAULT '';
     ",
+    // 5: organization settings are versioned (compare-and-set updates).
+    "
+    ALTER TABLE orgs ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ",
 ];
 
 /// The schema version this crate writes.
