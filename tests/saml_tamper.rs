@@ -91,6 +91,30 @@ fn c14n_of(e: Element<'_>) -> Option<C14nMethod> {
     }
 }
 
+/// Everything a VerifiedAssertion says about the user and the login.
+fn claims(a: &VerifiedAssertion) -> String {
+    format!(
+        "{:?} {:?}",
+        (
+            a.issuer(),
+            a.assertion_id(),
+            a.name_id(),
+            a.name_id_format(),
+            a.email(),
+            a.first_name(),
+            a.last_name(),
+        ),
+        (
+            a.attributes(),
+            a.session_index(),
+            a.session_not_on_or_after(),
+            a.authn_instant(),
+            a.in_response_to(),
+            a.remember_until(),
+        )
+    )
+}
+
 fn validate(v: &Vector, legacy: bool, xml: &str) -> Result<VerifiedAssertion, String> {
     let ids = v.request_ids();
     let pending = v
@@ -143,9 +167,21 @@ fn tampering_with_signed_content_always_fails() {
                     v.file, m.what
                 )),
                 (Ok(a), false, kind) => {
-                    if a != &original {
+                    // The claims must be the original's; which signatures were verified may
+                    // differ (removing the Response signature of a both-signed response leaves
+                    // the Assertion's, and that is reported).
+                    let signed_subset = !a.verified_signatures().is_empty()
+                        && a.verified_signatures()
+                            .iter()
+                            .all(|p| original.verified_signatures().contains(p));
+                    if claims(a) != claims(&original) {
                         failures.push(format!(
                             "{}: {} validated with different claims",
+                            v.file, m.what
+                        ));
+                    } else if !signed_subset {
+                        failures.push(format!(
+                            "{}: {} reports signatures the original did not have",
                             v.file, m.what
                         ));
                     } else if kind == Kind::Benign {
