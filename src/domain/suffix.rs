@@ -4,7 +4,7 @@
 //! The free-mail list is `free_mail.txt`: the 14,125 domains of the npm package
 //! `free-email-domains` 1.12.6 (MIT, © Kiko Beats), which merges HubSpot's list of free email
 //! providers with two disposable-email blocklists. Hosts that must allow one of them (a company
-//! whose real domain is listed) use [`ClaimRules::allow`].
+//! whose real domain is listed) use [`ClaimRules::allow`]. Its license is in `free_mail.LICENSE`.
 
 use std::collections::BTreeSet;
 
