@@ -225,7 +225,10 @@ where
             let o = orgs
                 .create(org.clone(), a.opt("--name"), sp.clone())
                 .await
-                .map_err(org_fail)?;
+                .map_err(|e| match e {
+                    OrgError::Config(c) => usage(format!("--sp-entity-id / --acs-url: {c}")),
+                    other => org_fail(other),
+                })?;
             Ok(ok(
                 json!({"org": o.id.as_str(), "sp_entity_id": sp.entity_id, "acs_url": sp.acs_url}),
                 format!("created {org}\nIn Okta: Single sign-on URL = {}\n         Audience URI (SP Entity ID) = {}", sp.acs_url, sp.entity_id),

@@ -104,6 +104,26 @@ fn a_claim_grants_its_domain_only_while_verified_and_one_organization_holds_it()
             .code(),
         "org_exists"
     );
+    let bad = SpEndpoints {
+        entity_id: "x\u{FFFF}".into(),
+        acs_url: ACS.into(),
+    };
+    assert_eq!(
+        block_on(w.orgs.create(org("bad"), None, bad))
+            .unwrap_err()
+            .code(),
+        "invalid_config"
+    );
+    let bad = SpEndpoints {
+        entity_id: SP.into(),
+        acs_url: "javascript:alert(1)".into(),
+    };
+    assert_eq!(
+        block_on(w.orgs.create(org("bad"), None, bad))
+            .unwrap_err()
+            .code(),
+        "invalid_config"
+    );
 
     let claim = block_on(w.orgs.start_claim(&a, "ACME.example.", now())).unwrap();
     assert_eq!(claim.status, ClaimStatus::Pending);

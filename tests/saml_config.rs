@@ -379,3 +379,18 @@ fn the_expiry_warning_window_is_configurable_and_survives_serialization() {
     let back: sso_scim::SsoConfig = serde_json::from_str(&json).unwrap();
     assert_eq!(back.cert_expiry_warning(), wide.cert_expiry_warning());
 }
+
+#[test]
+fn names_xml_cannot_carry_are_refused() {
+    // Found by the authn_request fuzz target: an entity id with U+FFFF made unparsable requests.
+    for bad in ["x\u{FFFF}", "urn:sp:\u{FFFE}"] {
+        let e = base().sp_entity_id(bad).build().unwrap_err();
+        assert_eq!(e.field(), sso_scim::ConfigField::SpEntityId, "{bad:?}");
+        let e = base().idp_issuer(bad).build().unwrap_err();
+        assert_eq!(e.field(), sso_scim::ConfigField::IdpIssuer, "{bad:?}");
+    }
+    assert!(base()
+        .sp_entity_id("urn:sp:\u{FFFD}\u{10FFFF}")
+        .build()
+        .is_ok());
+}

@@ -115,6 +115,18 @@ mod cli {
         refused(&db, &["--json", "org", "create", "acme"], "org_exists");
         refused(
             &db,
+            &[
+                "--json",
+                "org",
+                "create",
+                "bad",
+                "--acs-url",
+                "ftp://x.example/acs",
+            ],
+            "usage",
+        );
+        refused(
+            &db,
             &["--json", "domain", "claim", "nobody", "x.example"],
             "unknown_org",
         );

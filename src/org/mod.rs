@@ -61,13 +61,15 @@ impl<S> Organizations<S> {
 }
 
 impl<S: OrgSettings> Organizations<S> {
-    /// Creates organization `id` with our SP values; [`OrgError::OrgExists`] if it exists.
+    /// Creates organization `id` with our SP values (checked: [`SpEndpoints::validate`]);
+    /// [`OrgError::OrgExists`] if it exists.
     pub async fn create(
         &self,
         id: OrgId,
         name: Option<&str>,
         sp: SpEndpoints,
     ) -> Result<Organization, OrgError<S::Error>> {
+        sp.validate()?;
         if self
             .store
             .organization(&id)

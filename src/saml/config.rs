@@ -268,7 +268,7 @@ impl SsoConfigBuilder {
     }
 }
 
-fn required(field: ConfigField, v: Option<String>) -> Result<String, ConfigError> {
+pub(crate) fn required(field: ConfigField, v: Option<String>) -> Result<String, ConfigError> {
     let v = v.ok_or_else(|| ConfigError::new(field, "is required but was not set"))?;
     let t = v.trim();
     if t.is_empty() {
@@ -286,6 +286,14 @@ fn required(field: ConfigField, v: Option<String>) -> Result<String, ConfigError
             "contains control characters (a line break pasted by accident?)",
         ));
     }
+    // XML 1.0 cannot carry U+FFFE or U+FFFF: an entity id with one would make every
+    // AuthnRequest and our SP metadata unparsable (found by the authn_request fuzz target).
+    if t.chars().any(|c| matches!(c, '\u{FFFE}' | '\u{FFFF}')) {
+        return Err(ConfigError::new(
+            field,
+            "contains U+FFFE or U+FFFF, which XML cannot carry",
+        ));
+    }
     Ok(t.to_owned())
 }
 
@@ -293,7 +301,10 @@ fn name(field: ConfigField, v: Option<String>) -> Result<String, ConfigError> {
     required(field, v)
 }
 
-fn http_url(field: ConfigField, v: Option<String>) -> Result<(String, Url), ConfigError> {
+pub(crate) fn http_url(
+    field: ConfigField,
+    v: Option<String>,
+) -> Result<(String, Url), ConfigError> {
     let s = required(field, v)?;
     let u = Url::parse(&s)
         .map_err(|e| ConfigError::new(field, format!("{s:?} is not an absolute URL ({e})")))?;

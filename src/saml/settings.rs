@@ -13,6 +13,17 @@ pub struct SpEndpoints {
     pub acs_url: String,
 }
 
+impl SpEndpoints {
+    /// Checks the values as [`SsoConfig`] does: an entity id XML can carry, no control
+    /// characters, at most 1024 bytes; an absolute http(s) ACS URL without fragment or
+    /// credentials.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        super::config::required(ConfigField::SpEntityId, Some(self.entity_id.clone()))?;
+        super::config::http_url(ConfigField::AcsUrl, Some(self.acs_url.clone()))?;
+        Ok(())
+    }
+}
+
 /// The IdP's side: the three Okta fields (or what IdP metadata says).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdpSettings {
