@@ -25,20 +25,14 @@ mod browser {
     use std::io::{BufRead, BufReader};
     use std::net::{TcpListener, TcpStream};
     use std::path::PathBuf;
-    use std::process::{Child, Command, Stdio};
+    use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
 
     use serde_json::{json, Value};
 
     use super::common::http::http;
 
-    struct Kill(Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
+    use super::common::KillOnDrop as Kill;
 
     fn free_port() -> u16 {
         TcpListener::bind("127.0.0.1:0")

@@ -18,17 +18,11 @@ fn okta_sp_http_needs_the_demo_feature() {
 mod demo {
     use std::io::{BufRead, BufReader};
     use std::path::PathBuf;
-    use std::process::{Child, Command, Stdio};
+    use std::process::{Command, Stdio};
 
     use super::common::http::{exchange, header};
 
-    struct Kill(Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
+    use super::common::KillOnDrop as Kill;
 
     fn form(pairs: &[(&str, &str)]) -> String {
         url::form_urlencoded::Serializer::new(String::new())

@@ -23,7 +23,7 @@ fn sso_admin_needs_the_dns_feature() {
 mod cli {
     use std::net::{TcpListener, UdpSocket};
     use std::path::{Path, PathBuf};
-    use std::process::{Child, Command};
+    use std::process::Command;
     use std::time::{Duration, Instant};
 
     use serde_json::Value;
@@ -407,14 +407,7 @@ mod cli {
         );
     }
 
-    struct Dnsmasq(Child);
-
-    impl Drop for Dnsmasq {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
+    use super::common::KillOnDrop as Dnsmasq;
 
     fn free_udp_port() -> u16 {
         UdpSocket::bind("127.0.0.1:0")

@@ -280,7 +280,15 @@ pub async fn password_login(
 ) -> Response {
     let email = f.get("email").map(String::as_str).unwrap_or("");
     let password = f.get("password").map(String::as_str).unwrap_or("");
-    if !password_matches(&app, email, password) {
+    // PBKDF2 (100,000 rounds) and the SQLite read run on a blocking thread: a burst of login
+    // attempts must not stall the executor's other requests.
+    let matches = {
+        let (app, email, password) = (app.clone(), email.to_owned(), password.to_owned());
+        tokio::task::spawn_blocking(move || password_matches(&app, &email, &password))
+            .await
+            .unwrap_or(false)
+    };
+    if !matches {
         return html(
             StatusCode::UNAUTHORIZED,
             "Password login",

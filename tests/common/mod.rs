@@ -3,6 +3,16 @@
 
 pub mod http;
 
+/// Kills and reaps a child process (a server a test started) when dropped.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 pub mod mutate;
 
 use std::future::Future;
