@@ -8,9 +8,10 @@
 
 use std::collections::HashSet;
 
+use super::document::{Attribute, Document, Element, Node, NodeId};
 use super::text::{escape_attribute, escape_text};
-use super::tree::{Attribute, Document, Element, Node, NodeId, DEFAULT_PREFIX, XML_PREFIX};
 use super::{work, XML_NS};
+use super::{DEFAULT_PREFIX, XML_PREFIX};
 use crate::error::XmlError;
 
 /// Algorithm URI of Exclusive XML Canonicalization 1.0 (without comments).

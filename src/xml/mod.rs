@@ -32,10 +32,16 @@
 //! # Ok::<(), sso_scim::XmlError>(())
 //! ```
 
+mod attr_scan;
 mod base;
+mod builder;
 mod c14n;
+mod document;
+mod limits;
 mod text;
-mod tree;
+#[cfg(test)]
+mod tree_tests;
+mod uri;
 pub(crate) mod work;
 
 pub use c14n::{canonicalize, canonicalize_document, C14nMethod};
@@ -45,7 +51,9 @@ pub(crate) use text::{is_ncname, is_xml_whitespace};
 pub(crate) mod uris {
     pub(crate) use super::c14n::{C14N_10, C14N_11, EXC_C14N as EXC};
 }
-pub use tree::{Attribute, Children, Document, Element, Limits, Node, NodeId};
+pub use document::{Attribute, Children, Document, Element, Node, NodeId};
+pub(crate) use document::{DEFAULT_PREFIX, XML_PREFIX};
+pub use limits::Limits;
 
 /// The XML namespace (`xml:` prefix), bound implicitly in every document.
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";

@@ -1,0 +1,775 @@
+//! The tree builder: quick-xml tokens in, checked nodes out.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use super::attr_scan::AttrScanner;
+use super::document::{
+    prefix_key, AttrData, DeclData, Document, ElemData, Kind, NodeData, Str, DECODED, NONE,
+    XML_NS_STR, XML_PREFIX_STR,
+};
+use super::limits::{Limits, HARD_MAX_BYTES};
+use super::text::{
+    decode_attribute_value, first_illegal_char, is_ncname, is_xml_whitespace,
+    normalize_line_endings, resolve_reference,
+};
+use super::uri::{has_scheme, is_uri_reference};
+use super::work;
+use super::{DEFAULT_PREFIX, XMLNS_NS, XML_NS, XML_PREFIX};
+use crate::error::XmlError;
+
+/// Entries in the builder's prefix cache.
+const PREFIX_CACHE: usize = 64;
+
+impl Document {
+    /// Parses a complete document from bytes, applying `limits`.
+    pub fn parse(input: &[u8], limits: &Limits) -> Result<Document, XmlError> {
+        if input.len() > limits.max_bytes.min(HARD_MAX_BYTES) {
+            return Err(XmlError::TooLarge {
+                limit: limits.max_bytes,
+                actual: input.len(),
+            });
+        }
+        Document::parse_owned(input.to_vec(), limits)
+    }
+
+    /// Parses a complete document, taking ownership of the buffer (no copy).
+    pub fn parse_owned(mut input: Vec<u8>, limits: &Limits) -> Result<Document, XmlError> {
+        if input.len() > limits.max_bytes.min(HARD_MAX_BYTES) {
+            return Err(XmlError::TooLarge {
+                limit: limits.max_bytes,
+                actual: input.len(),
+            });
+        }
+        if input.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            input.drain(..3);
+        } else if input.starts_with(&[0xFE, 0xFF])
+            || input.starts_with(&[0xFF, 0xFE])
+            || input.starts_with(&[0, b'<'])
+            || input.starts_with(&[b'<', 0])
+        {
+            return Err(XmlError::UnsupportedEncoding {
+                declared: "UTF-16".into(),
+            });
+        }
+        normalize_line_endings(&mut input);
+        let src = String::from_utf8(input).map_err(|e| XmlError::NotUtf8 {
+            offset: e.utf8_error().valid_up_to(),
+        })?;
+        if let Some(offset) = first_illegal_char(&src) {
+            return Err(XmlError::IllegalCharacter { offset });
+        }
+        // Tokenizing is linear: one unit per byte, plus the units of the work done per name.
+        work::add(src.len());
+        let mut b = Builder {
+            src: &src,
+            base: src.as_ptr() as usize,
+            limits,
+            decoded: format!("{XML_NS}xml"),
+            nodes: Vec::with_capacity(src.len() / 48 + 4),
+            attrs: Vec::with_capacity(src.len() / 64 + 4),
+            decls: Vec::new(),
+            in_scope: 0,
+            binding: vec![NONE, NONE],
+            shadowed: Vec::new(),
+            prefix_cache: [(0, NONE); PREFIX_CACHE],
+            prefixes: vec![Str::EMPTY, XML_PREFIX_STR],
+            prefix_ids: HashMap::from([("".into(), DEFAULT_PREFIX), ("xml".into(), XML_PREFIX)]),
+            stack: Vec::new(),
+            root: NONE,
+            top_level: Vec::new(),
+            pending: Vec::new(),
+        };
+        b.run()?;
+        let Builder {
+            decoded,
+            nodes,
+            attrs,
+            decls,
+            prefixes,
+            root,
+            top_level,
+            ..
+        } = b;
+        Ok(Document {
+            decoded,
+            nodes,
+            attrs,
+            decls,
+            prefixes,
+            root,
+            top_level,
+            src,
+        })
+    }
+}
+
+struct PendingAttr {
+    qname: Str,
+    prefix: Str,
+    local: Str,
+    value: Str,
+    offset: usize,
+}
+
+struct Builder<'a> {
+    src: &'a str,
+    base: usize,
+    limits: &'a Limits,
+    decoded: String,
+    nodes: Vec<NodeData>,
+    attrs: Vec<AttrData>,
+    decls: Vec<DeclData>,
+    /// Declarations made on the open elements (`stack`).
+    in_scope: usize,
+    /// For each prefix id, the index in `decls` of the declaration in scope (`NONE`: unbound).
+    /// A prefix is resolved in constant time, whatever the depth or the number in scope.
+    binding: Vec<u32>,
+    /// For each declaration, the binding it shadows, restored when its element closes.
+    shadowed: Vec<u32>,
+    prefixes: Vec<Str>,
+    prefix_ids: HashMap<Box<str>, u32>,
+    /// A direct-mapped cache in front of `prefix_ids`: `(prefix_key, id)`.
+    prefix_cache: [(u64, u32); PREFIX_CACHE],
+    stack: Vec<u32>,
+    root: u32,
+    top_level: Vec<u32>,
+    pending: Vec<PendingAttr>,
+}
+
+fn syntax(offset: usize, message: impl Into<String>) -> XmlError {
+    XmlError::Syntax {
+        offset,
+        message: message.into(),
+    }
+}
+
+/// Splits a QName into prefix and local part; `None` unless both are NCNames (a name with an
+/// empty prefix such as `:x` is not a QName).
+fn split_qname(q: &str) -> Option<(&str, &str)> {
+    match memchr::memchr(b':', q.as_bytes()) {
+        Some(i) => {
+            let (p, l) = (&q[..i], &q[i + 1..]);
+            (is_ncname(p) && is_ncname(l)).then_some((p, l))
+        }
+        None => is_ncname(q).then_some(("", q)),
+    }
+}
+
+impl<'a> Builder<'a> {
+    fn s(&self, s: Str) -> &str {
+        let (buf, start) = if s.in_source() {
+            (self.src, s.start)
+        } else {
+            (self.decoded.as_str(), s.start & !DECODED)
+        };
+        buf.get(start as usize..(start + s.len) as usize)
+            .unwrap_or("")
+    }
+
+    /// The text of a span of the source (names and prefixes always are).
+    fn src_str(&self, s: Str) -> &'a str {
+        let src = self.src;
+        if !s.in_source() {
+            return "";
+        }
+        src.get(s.start as usize..s.end() as usize).unwrap_or("")
+    }
+
+    /// The span of `s`, which normally borrows from the source; anything else is copied.
+    fn span(&mut self, s: &str) -> Str {
+        let p = s.as_ptr() as usize;
+        if p >= self.base && p + s.len() <= self.base + self.src.len() {
+            Str {
+                start: (p - self.base) as u32,
+                len: s.len() as u32,
+            }
+        } else {
+            self.owned(s)
+        }
+    }
+
+    fn owned(&mut self, s: &str) -> Str {
+        let start = self.decoded.len() as u32 | DECODED;
+        self.decoded.push_str(s);
+        Str {
+            start,
+            len: s.len() as u32,
+        }
+    }
+
+    fn offset_of(&self, s: &str) -> usize {
+        (s.as_ptr() as usize)
+            .saturating_sub(self.base)
+            .min(self.src.len())
+    }
+
+    fn run(&mut self) -> Result<(), XmlError> {
+        let src = self.src;
+        let mut reader = Reader::from_str(src);
+        {
+            let c = reader.config_mut();
+            c.check_comments = true;
+            c.check_end_names = true;
+            c.expand_empty_elements = false;
+            c.trim_text_start = false;
+            c.trim_text_end = false;
+            c.allow_dangling_amp = false;
+            c.allow_unmatched_ends = false;
+        }
+        let mut first = true;
+        loop {
+            let pos = reader.buffer_position() as usize;
+            let event = reader.read_event().map_err(|e| {
+                let at = reader.error_position() as usize;
+                syntax(at, e.to_string())
+            })?;
+            let was_first = std::mem::replace(&mut first, false);
+            match event {
+                Event::Decl(d) => {
+                    if !was_first {
+                        return Err(syntax(pos, "XML declaration not at the start"));
+                    }
+                    let version = d.version().map_err(|e| syntax(pos, e.to_string()))?;
+                    if &*version != "1.0" {
+                        return Err(syntax(
+                            pos,
+                            format!("XML version {version} (only 1.0 is accepted)"),
+                        ));
+                    }
+                    if let Some(enc) = d.encoding() {
+                        let enc = enc.map_err(|e| syntax(pos, e.to_string()))?;
+                        if !enc.eq_ignore_ascii_case("utf-8") {
+                            return Err(XmlError::UnsupportedEncoding {
+                                declared: enc.chars().take(40).collect(),
+                            });
+                        }
+                    }
+                }
+                Event::DocType(_) => return Err(XmlError::Doctype { offset: pos }),
+                Event::PI(pi) => {
+                    let target = pi.target();
+                    self.check_name(target, pos)?;
+                    if target.eq_ignore_ascii_case("xml") || !is_ncname(target) {
+                        return Err(syntax(
+                            pos,
+                            format!("invalid processing instruction target {target:?}"),
+                        ));
+                    }
+                    let data = pi.content().trim_start_matches([' ', '\t', '\n', '\r']);
+                    let target = self.span(target);
+                    let data = self.span(data);
+                    self.add_node(Kind::Pi { target, data }, pos)?;
+                }
+                Event::Comment(_) => {}
+                Event::Start(e) => self.start(&e, pos, false)?,
+                Event::Empty(e) => self.start(&e, pos, true)?,
+                Event::End(_) => {
+                    if let Some(open) = self.stack.pop() {
+                        if let Kind::Element(e) = &self.nodes[open as usize].kind {
+                            let decls = e.decls;
+                            self.unbind(decls);
+                        }
+                    }
+                }
+                Event::Text(t) => {
+                    let raw = t.into_inner();
+                    let raw: &str = &raw;
+                    if self.stack.is_empty() {
+                        if !is_xml_whitespace(raw) {
+                            return Err(syntax(pos, "text outside the root element"));
+                        }
+                        continue;
+                    }
+                    if memchr::memchr(b']', raw.as_bytes()).is_some() {
+                        if let Some(i) = raw.find("]]>") {
+                            return Err(syntax(pos + i, "']]>' is not allowed in text"));
+                        }
+                    }
+                    let s = self.span(raw);
+                    self.append_text(s, None, pos)?;
+                }
+                Event::CData(c) => {
+                    if self.stack.is_empty() {
+                        return Err(syntax(pos, "CDATA outside the root element"));
+                    }
+                    let raw = c.into_inner();
+                    let s = self.span(&raw);
+                    self.append_text(s, None, pos)?;
+                }
+                Event::GeneralRef(r) => {
+                    if self.stack.is_empty() {
+                        return Err(syntax(pos, "reference outside the root element"));
+                    }
+                    let name: &str = &r;
+                    let c = resolve_reference(name).map_err(|m| {
+                        if m == "undefined entity" {
+                            XmlError::UndefinedEntity {
+                                name: name.chars().take(40).collect(),
+                                offset: pos,
+                            }
+                        } else {
+                            syntax(pos, m)
+                        }
+                    })?;
+                    let mut buf = [0u8; 4];
+                    self.append_text(Str::EMPTY, Some(c.encode_utf8(&mut buf)), pos)?;
+                }
+                Event::Eof => break,
+            }
+        }
+        if !self.stack.is_empty() {
+            return Err(syntax(
+                src.len(),
+                "unclosed element at the end of the document",
+            ));
+        }
+        if self.root == NONE {
+            return Err(syntax(src.len(), "no root element"));
+        }
+        Ok(())
+    }
+
+    fn add_node(&mut self, kind: Kind, pos: usize) -> Result<u32, XmlError> {
+        if self.nodes.len() >= self.limits.max_nodes {
+            return Err(XmlError::LimitExceeded {
+                what: "nodes",
+                limit: self.limits.max_nodes,
+                offset: pos,
+            });
+        }
+        let id = self.nodes.len() as u32;
+        let parent = self.stack.last().copied().unwrap_or(NONE);
+        self.nodes.push(NodeData {
+            parent,
+            next_sibling: NONE,
+            kind,
+        });
+        if parent == NONE {
+            self.top_level.push(id);
+        } else {
+            let prev_last = match &mut self.nodes[parent as usize].kind {
+                Kind::Element(p) => {
+                    let prev = p.last_child;
+                    p.last_child = id;
+                    if prev == NONE {
+                        p.first_child = id;
+                    }
+                    prev
+                }
+                _ => NONE,
+            };
+            if prev_last != NONE {
+                self.nodes[prev_last as usize].next_sibling = id;
+            }
+        }
+        Ok(id)
+    }
+
+    /// Appends character data to the current element, merging with a preceding text run so that
+    /// comments and references never split text. `s` is a source span, or `owned` is new text.
+    fn append_text(&mut self, s: Str, owned: Option<&str>, pos: usize) -> Result<(), XmlError> {
+        let len = owned.map_or(s.len as usize, str::len);
+        if len == 0 {
+            return Ok(());
+        }
+        let Some(&parent) = self.stack.last() else {
+            return Err(syntax(pos, "character data outside the root element"));
+        };
+        let last = match &self.nodes[parent as usize].kind {
+            Kind::Element(p) => p.last_child,
+            _ => NONE,
+        };
+        let prev = match self.nodes.get(last as usize) {
+            Some(NodeData {
+                kind: Kind::Text(t),
+                ..
+            }) => Some(*t),
+            _ => None,
+        };
+        let Some(t) = prev else {
+            let s = match owned {
+                Some(o) => self.owned(o),
+                None => s,
+            };
+            self.add_node(Kind::Text(s), pos)?;
+            return Ok(());
+        };
+        let merged = if owned.is_none() && t.in_source() && s.in_source() && t.end() == s.start {
+            Str {
+                start: t.start,
+                len: t.len + s.len,
+            }
+        } else {
+            let at_end = !t.in_source() && (t.end() & !DECODED) as usize == self.decoded.len();
+            let start = if at_end {
+                t.start
+            } else {
+                let copy = self.s(t).to_owned();
+                self.owned(&copy).start
+            };
+            match owned {
+                Some(o) => self.decoded.push_str(o),
+                None => {
+                    let src = self.src;
+                    let start = s.start as usize;
+                    self.decoded
+                        .push_str(src.get(start..start + s.len as usize).unwrap_or(""));
+                }
+            }
+            let end = self.decoded.len() as u32;
+            Str {
+                start,
+                len: end - (start & !DECODED),
+            }
+        };
+        self.nodes[last as usize].kind = Kind::Text(merged);
+        Ok(())
+    }
+
+    /// The id of `prefix`, if any declaration ever named it.
+    fn prefix_id(&mut self, prefix: &str) -> Option<u32> {
+        work::add(1);
+        match prefix {
+            "" => return Some(DEFAULT_PREFIX),
+            "xml" => return Some(XML_PREFIX),
+            _ => {}
+        }
+        let key = prefix_key(prefix);
+        let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % PREFIX_CACHE;
+        let (k, id) = self.prefix_cache[slot];
+        if id != NONE
+            && k == key
+            && (prefix.len() <= 7 || self.s(self.prefixes[id as usize]) == prefix)
+        {
+            return Some(id);
+        }
+        let id = *self.prefix_ids.get(prefix)?;
+        self.prefix_cache[slot] = (key, id);
+        Some(id)
+    }
+
+    /// The id of `prefix`, interning it on first sight (`span` is where it is written).
+    fn intern(&mut self, prefix: &str, span: Str) -> u32 {
+        if let Some(id) = self.prefix_id(prefix) {
+            return id;
+        }
+        let id = self.prefixes.len() as u32;
+        self.prefixes.push(span);
+        self.binding.push(NONE);
+        self.prefix_ids.insert(prefix.into(), id);
+        id
+    }
+
+    /// Puts the declarations `decls` (made on one element) in scope.
+    fn bind(&mut self, decls: (u32, u32)) {
+        for i in decls.0..decls.0 + decls.1 {
+            let pid = self.decls[i as usize].pid as usize;
+            self.shadowed.push(self.binding[pid]);
+            self.binding[pid] = i;
+        }
+        self.in_scope += decls.1 as usize;
+        work::add(decls.1 as usize);
+    }
+
+    /// Takes the declarations `decls` out of scope again (innermost element first).
+    fn unbind(&mut self, decls: (u32, u32)) {
+        for i in (decls.0..decls.0 + decls.1).rev() {
+            let pid = self.decls[i as usize].pid as usize;
+            self.binding[pid] = self.shadowed[i as usize];
+        }
+        self.in_scope -= decls.1 as usize;
+    }
+
+    /// The binding of `prefix` in scope: `(uri, prefix id)`.
+    fn lookup(&mut self, prefix: &str) -> Option<(Str, u32)> {
+        let pid = self.prefix_id(prefix)?;
+        match self.binding.get(pid as usize) {
+            Some(&d) if d != NONE => Some((self.decls[d as usize].uri, pid)),
+            _ => None,
+        }
+    }
+
+    /// Resolves a name's prefix with the declarations in scope (own ones already bound).
+    fn resolve(
+        &mut self,
+        prefix: &str,
+        offset: usize,
+        is_attr: bool,
+    ) -> Result<(Str, u32), XmlError> {
+        match prefix {
+            "xml" => Ok((XML_NS_STR, XML_PREFIX)),
+            "xmlns" => Err(syntax(offset, "the prefix xmlns cannot be used for names")),
+            "" if is_attr => Ok((Str::EMPTY, DEFAULT_PREFIX)),
+            "" => Ok(self
+                .lookup("")
+                .map_or((Str::EMPTY, DEFAULT_PREFIX), |(u, _)| (u, DEFAULT_PREFIX))),
+            p => match self.lookup(p) {
+                Some(u) if u.0.len > 0 => Ok(u),
+                _ => Err(XmlError::UnboundPrefix {
+                    prefix: p.chars().take(40).collect(),
+                    offset,
+                }),
+            },
+        }
+    }
+
+    fn start(&mut self, e: &BytesStart<'_>, pos: usize, empty: bool) -> Result<(), XmlError> {
+        if self.stack.is_empty() && self.root != NONE {
+            return Err(syntax(pos, "a second root element"));
+        }
+        let depth = self.stack.len() + 1;
+        if depth > self.limits.max_depth {
+            return Err(XmlError::LimitExceeded {
+                what: "element depth",
+                limit: self.limits.max_depth,
+                offset: pos,
+            });
+        }
+        let qname = e.name().0;
+        self.check_name(qname, pos)?;
+        let (prefix, local) = split_qname(qname)
+            .ok_or_else(|| syntax(pos, format!("invalid element name {:?}", truncate(qname))))?;
+        self.check_prefix(prefix, pos)?;
+        work::add(1);
+        let decl_start = self.decls.len() as u32;
+        self.pending.clear();
+        let raw_attrs = e.attributes_raw();
+        let mut scan = AttrScanner {
+            s: raw_attrs,
+            pos: 0,
+        };
+        let mut count = 0usize;
+        while let Some((key, raw)) = scan
+            .next()
+            .map_err(|(i, m)| syntax(self.offset_of(raw_attrs) + i, m))?
+        {
+            count += 1;
+            if count > self.limits.max_attributes_per_element {
+                return Err(XmlError::LimitExceeded {
+                    what: "attributes on one element",
+                    limit: self.limits.max_attributes_per_element,
+                    offset: pos,
+                });
+            }
+            let at = self.offset_of(raw);
+            self.check_name(key, at)?;
+            let (ap, al) = split_qname(key)
+                .ok_or_else(|| syntax(at, format!("invalid attribute name {:?}", truncate(key))))?;
+            self.check_prefix(ap, at)?;
+            work::add(1);
+            let value = decode_attribute_value(raw).map_err(|(i, m)| syntax(at + i, m))?;
+            let value_span = match &value {
+                Cow::Borrowed(v) => self.span(v),
+                Cow::Owned(v) => self.owned(v),
+            };
+            let decl_prefix = if key == "xmlns" {
+                Some("")
+            } else if ap == "xmlns" {
+                Some(al)
+            } else {
+                None
+            };
+            if let Some(dp) = decl_prefix {
+                self.check_declaration(dp, &value, at)?;
+                if self.decls.len() >= self.limits.max_namespace_declarations {
+                    return Err(XmlError::LimitExceeded {
+                        what: "namespace declarations",
+                        limit: self.limits.max_namespace_declarations,
+                        offset: at,
+                    });
+                }
+                if self.in_scope + (self.decls.len() - decl_start as usize)
+                    >= self.limits.max_namespaces_in_scope
+                {
+                    return Err(XmlError::LimitExceeded {
+                        what: "namespace declarations in scope",
+                        limit: self.limits.max_namespaces_in_scope,
+                        offset: at,
+                    });
+                }
+                let prefix = if dp.is_empty() {
+                    Str::EMPTY
+                } else {
+                    self.span(dp)
+                };
+                self.check_prefix(dp, at)?;
+                let key = prefix_key(dp);
+                let decls = &self.decls[decl_start as usize..];
+                work::add(decls.len());
+                if decls.iter().any(|d| d.key == key && self.s(d.prefix) == dp) {
+                    return Err(syntax(
+                        at,
+                        format!("namespace prefix {dp:?} declared twice on one element"),
+                    ));
+                }
+                let pid = self.intern(dp, prefix);
+                self.decls.push(DeclData {
+                    prefix,
+                    uri: value_span,
+                    key,
+                    pid,
+                });
+            } else {
+                work::add(self.pending.len());
+                if self.pending.iter().any(|p| self.s(p.qname) == key) {
+                    return Err(syntax(
+                        at,
+                        format!("duplicate attribute {:?}", truncate(key)),
+                    ));
+                }
+                let prefix = if ap.is_empty() {
+                    Str::EMPTY
+                } else {
+                    self.span(ap)
+                };
+                let local = self.span(al);
+                let qname = self.span(key);
+                self.pending.push(PendingAttr {
+                    qname,
+                    prefix,
+                    local,
+                    value: value_span,
+                    offset: at,
+                });
+            }
+        }
+        let decls = (decl_start, self.decls.len() as u32 - decl_start);
+        self.bind(decls);
+        let (ns, pid) = self.resolve(prefix, pos, false)?;
+        if self.attrs.len() + self.pending.len() > self.limits.max_attributes {
+            return Err(XmlError::LimitExceeded {
+                what: "attributes",
+                limit: self.limits.max_attributes,
+                offset: pos,
+            });
+        }
+        let attr_start = self.attrs.len() as u32;
+        let pending = std::mem::take(&mut self.pending);
+        for p in &pending {
+            let (ans, apid) = self.resolve(self.src_str(p.prefix), p.offset, true)?;
+            self.attrs.push(AttrData {
+                qname: p.qname,
+                prefix: p.prefix,
+                local: p.local,
+                ns: ans,
+                pid: apid,
+                value: p.value,
+            });
+        }
+        self.pending = pending;
+        let attrs = (attr_start, self.attrs.len() as u32 - attr_start);
+        // Namespace well-formedness: no two attributes with the same expanded name.
+        let list = &self.attrs[attr_start as usize..];
+        for (i, a) in list.iter().enumerate() {
+            if a.ns.len == 0 {
+                continue;
+            }
+            work::add(list.len() - i);
+            for b in &list[i + 1..] {
+                if self.s(a.local) == self.s(b.local) && self.s(a.ns) == self.s(b.ns) {
+                    return Err(XmlError::DuplicateAttribute {
+                        name: format!("{{{}}}{}", self.s(a.ns), self.s(a.local)),
+                        offset: pos,
+                    });
+                }
+            }
+        }
+        let prefix = if prefix.is_empty() {
+            Str::EMPTY
+        } else {
+            self.span(prefix)
+        };
+        let local = self.span(local);
+        let qname = self.span(qname);
+        let id = self.add_node(
+            Kind::Element(ElemData {
+                qname,
+                prefix,
+                local,
+                ns,
+                pid,
+                first_child: NONE,
+                last_child: NONE,
+                attrs,
+                decls,
+                depth: depth as u32,
+            }),
+            pos,
+        )?;
+        if self.stack.is_empty() {
+            self.root = id;
+        }
+        if empty {
+            self.unbind(decls);
+        } else {
+            self.stack.push(id);
+        }
+        Ok(())
+    }
+
+    fn check_name(&self, name: &str, at: usize) -> Result<(), XmlError> {
+        if name.len() > self.limits.max_name_bytes {
+            return Err(XmlError::LimitExceeded {
+                what: "name length in bytes",
+                limit: self.limits.max_name_bytes,
+                offset: at,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_prefix(&self, prefix: &str, at: usize) -> Result<(), XmlError> {
+        if prefix.len() > self.limits.max_prefix_bytes {
+            return Err(XmlError::LimitExceeded {
+                what: "namespace prefix length in bytes",
+                limit: self.limits.max_prefix_bytes,
+                offset: at,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_declaration(&self, prefix: &str, uri: &str, at: usize) -> Result<(), XmlError> {
+        let bad = |m: &str| {
+            Err(XmlError::Namespace {
+                message: m.to_owned(),
+                offset: at,
+            })
+        };
+        if prefix == "xmlns" {
+            return bad("the prefix xmlns cannot be declared");
+        }
+        if prefix == "xml" {
+            return if uri == XML_NS {
+                Ok(())
+            } else {
+                bad("the prefix xml cannot be bound to another namespace")
+            };
+        }
+        if uri == XML_NS || uri == XMLNS_NS {
+            return bad("the XML and XMLNS namespaces cannot be bound to another prefix");
+        }
+        if uri.is_empty() {
+            return if prefix.is_empty() {
+                Ok(())
+            } else {
+                bad("a prefix cannot be undeclared in XML 1.0 (xmlns:p=\"\")")
+            };
+        }
+        if !has_scheme(uri) {
+            return bad("relative namespace URIs are not accepted");
+        }
+        if !is_uri_reference(uri) {
+            return bad("a namespace name must be a URI (RFC 3986 characters only)");
+        }
+        Ok(())
+    }
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(40).collect()
+}

@@ -1,0 +1,512 @@
+//! The parsed document: a node arena in document order, and the handles that read it.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use super::XML_NS;
+use crate::error::XmlError;
+
+pub(super) const NONE: u32 = u32::MAX;
+pub(super) const DECODED: u32 = 1 << 31;
+/// The XML namespace, interned at the start of every document's decoded buffer.
+pub(super) const XML_NS_STR: Str = Str {
+    start: DECODED,
+    len: XML_NS.len() as u32,
+};
+/// The prefix `xml`, interned right after the XML namespace in the decoded buffer.
+pub(super) const XML_PREFIX_STR: Str = Str {
+    start: DECODED | XML_NS.len() as u32,
+    len: 3,
+};
+
+/// A string stored either in the (normalized) source or in the buffer of decoded text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Str {
+    pub(super) start: u32,
+    pub(super) len: u32,
+}
+
+impl Str {
+    pub(super) const EMPTY: Str = Str { start: 0, len: 0 };
+    pub(super) fn in_source(self) -> bool {
+        self.start & DECODED == 0
+    }
+    pub(super) fn end(self) -> u32 {
+        self.start + self.len
+    }
+}
+
+/// Identifies a node of one [`Document`]. Only meaningful with the document it came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(u32);
+
+#[derive(Debug)]
+pub(super) struct NodeData {
+    pub(super) parent: u32,
+    pub(super) next_sibling: u32,
+    pub(super) kind: Kind,
+}
+
+#[derive(Debug)]
+pub(super) enum Kind {
+    Element(ElemData),
+    Text(Str),
+    Pi { target: Str, data: Str },
+}
+
+#[derive(Debug)]
+pub(super) struct ElemData {
+    /// The name as written (`prefix:local`), contiguous in the source.
+    pub(super) qname: Str,
+    pub(super) prefix: Str,
+    pub(super) local: Str,
+    pub(super) ns: Str,
+    /// Interned prefix ([`DEFAULT_PREFIX`] when unprefixed).
+    pub(super) pid: u32,
+    pub(super) first_child: u32,
+    pub(super) last_child: u32,
+    pub(super) attrs: (u32, u32),
+    pub(super) decls: (u32, u32),
+    pub(super) depth: u32,
+}
+
+#[derive(Debug)]
+pub(super) struct AttrData {
+    pub(super) qname: Str,
+    pub(super) prefix: Str,
+    pub(super) local: Str,
+    pub(super) ns: Str,
+    /// Interned prefix ([`DEFAULT_PREFIX`] when unprefixed: such attributes are in no namespace).
+    pub(super) pid: u32,
+    pub(super) value: Str,
+}
+
+#[derive(Debug)]
+pub(super) struct DeclData {
+    pub(super) prefix: Str,
+    pub(super) uri: Str,
+    /// [`prefix_key`] of the prefix: lookups compare this first.
+    pub(super) key: u64,
+    /// Interned prefix.
+    pub(super) pid: u32,
+}
+
+/// The interned id of the empty prefix (the default namespace).
+pub(crate) const DEFAULT_PREFIX: u32 = 0;
+/// The interned id of the `xml` prefix.
+pub(crate) const XML_PREFIX: u32 = 1;
+
+/// The prefix's length and first seven bytes in one word: equal prefixes have equal keys, and
+/// prefixes of up to seven bytes are equal exactly when their keys are.
+pub(super) fn prefix_key(prefix: &str) -> u64 {
+    let b = prefix.as_bytes();
+    let mut k = [0u8; 8];
+    let n = b.len().min(7);
+    k[..n].copy_from_slice(&b[..n]);
+    k[7] = b.len().min(255) as u8;
+    u64::from_le_bytes(k)
+}
+
+/// A parsed, immutable XML document. It owns its text; handles borrow from it.
+pub struct Document {
+    pub(super) src: String,
+    pub(super) decoded: String,
+    pub(super) nodes: Vec<NodeData>,
+    pub(super) attrs: Vec<AttrData>,
+    pub(super) decls: Vec<DeclData>,
+    /// Interned prefixes: the name of each prefix id, `""` and `xml` first.
+    pub(super) prefixes: Vec<Str>,
+    pub(super) root: u32,
+    pub(super) top_level: Vec<u32>,
+}
+
+impl fmt::Debug for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Document")
+            .field("root", &self.root().qualified_name())
+            .field("nodes", &self.nodes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Document {
+    /// The document element.
+    pub fn root(&self) -> Element<'_> {
+        Element {
+            doc: self,
+            id: self.root,
+        }
+    }
+
+    /// The element with this id, or `None` when `id` is not an element of this document.
+    pub fn element(&self, id: NodeId) -> Option<Element<'_>> {
+        match self.nodes.get(id.0 as usize) {
+            Some(NodeData {
+                kind: Kind::Element(_),
+                ..
+            }) => Some(Element {
+                doc: self,
+                id: id.0,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Top-level nodes in document order: processing instructions around the root, and the root.
+    pub fn top_level(&self) -> impl Iterator<Item = Node<'_>> + '_ {
+        self.top_level.iter().map(move |&i| self.node(i))
+    }
+
+    /// Every element in document order.
+    pub fn elements(&self) -> impl Iterator<Item = Element<'_>> + '_ {
+        // Nodes are created in document order, so the arena order is document order.
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, n)| match n.kind {
+                Kind::Element(_) => Some(Element {
+                    doc: self,
+                    id: i as u32,
+                }),
+                _ => None,
+            })
+    }
+
+    /// The document text after line-break normalization (and without a byte-order mark).
+    pub fn source(&self) -> &str {
+        &self.src
+    }
+
+    /// Number of nodes (elements, text runs and processing instructions).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Number of distinct namespace prefixes (ids `0..prefix_count()`; the empty prefix and
+    /// `xml` are always there).
+    pub(crate) fn prefix_count(&self) -> usize {
+        self.prefixes.len()
+    }
+
+    /// The name of prefix id `pid` (`""` when out of range).
+    pub(crate) fn prefix_name(&self, pid: u32) -> &str {
+        self.prefixes.get(pid as usize).map_or("", |&p| self.s(p))
+    }
+
+    fn s(&self, s: Str) -> &str {
+        let (buf, start) = if s.in_source() {
+            (&self.src, s.start)
+        } else {
+            (&self.decoded, s.start & !DECODED)
+        };
+        // Spans are only ever created from char boundaries of these buffers.
+        buf.get(start as usize..(start + s.len) as usize)
+            .unwrap_or("")
+    }
+
+    fn node(&self, i: u32) -> Node<'_> {
+        match &self.nodes[i as usize].kind {
+            Kind::Element(_) => Node::Element(Element { doc: self, id: i }),
+            Kind::Text(t) => Node::Text(self.s(*t)),
+            Kind::Pi { target, data } => Node::ProcessingInstruction {
+                target: self.s(*target),
+                data: self.s(*data),
+            },
+        }
+    }
+
+    fn elem(&self, i: u32) -> &ElemData {
+        match &self.nodes[i as usize].kind {
+            Kind::Element(e) => e,
+            _ => unreachable!("element handles only point at elements"),
+        }
+    }
+}
+
+/// A node of the tree, as seen while walking children.
+#[derive(Clone, Copy, Debug)]
+pub enum Node<'d> {
+    /// An element.
+    Element(Element<'d>),
+    /// A run of character data (text, CDATA and references, already decoded and merged).
+    Text(&'d str),
+    /// A processing instruction `<?target data?>`.
+    ProcessingInstruction {
+        /// The target name.
+        target: &'d str,
+        /// Everything after the target and the whitespace that follows it.
+        data: &'d str,
+    },
+}
+
+/// An attribute of an element (namespace declarations are not attributes here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attribute<'d> {
+    /// The name as written, `prefix:local` or `local`.
+    pub qualified_name: &'d str,
+    /// The prefix as written (`""` when none).
+    pub prefix: &'d str,
+    /// The local name.
+    pub local_name: &'d str,
+    /// The namespace URI (`""` for unprefixed attributes, which are in no namespace).
+    pub namespace: &'d str,
+    /// The normalized, decoded value.
+    pub value: &'d str,
+}
+
+/// A handle to an element of a [`Document`].
+#[derive(Clone, Copy)]
+pub struct Element<'d> {
+    doc: &'d Document,
+    id: u32,
+}
+
+impl fmt::Debug for Element<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{}>", self.qualified_name())
+    }
+}
+
+impl PartialEq for Element<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.doc, other.doc) && self.id == other.id
+    }
+}
+
+impl<'d> Element<'d> {
+    fn data(&self) -> &'d ElemData {
+        self.doc.elem(self.id)
+    }
+
+    /// This element's id, to find it again or to canonicalize it.
+    pub fn id(&self) -> NodeId {
+        NodeId(self.id)
+    }
+
+    /// The document this element belongs to.
+    pub fn document(&self) -> &'d Document {
+        self.doc
+    }
+
+    /// The local name (without prefix).
+    pub fn local_name(&self) -> &'d str {
+        self.doc.s(self.data().local)
+    }
+
+    /// The prefix as written, `""` when none.
+    pub fn prefix(&self) -> &'d str {
+        self.doc.s(self.data().prefix)
+    }
+
+    /// The name as written, `prefix:local` or `local`.
+    pub fn qualified_name(&self) -> Cow<'d, str> {
+        Cow::Borrowed(self.doc.s(self.data().qname))
+    }
+
+    /// The namespace URI, `""` when the element is in no namespace.
+    pub fn namespace(&self) -> &'d str {
+        self.doc.s(self.data().ns)
+    }
+
+    /// Is this the element `{namespace}local_name`?
+    pub fn is(&self, namespace: &str, local_name: &str) -> bool {
+        self.local_name() == local_name && self.namespace() == namespace
+    }
+
+    /// Nesting depth; the root element has depth 1.
+    pub fn depth(&self) -> usize {
+        self.data().depth as usize
+    }
+
+    /// The parent element, `None` for the root.
+    pub fn parent(&self) -> Option<Element<'d>> {
+        let p = self.doc.nodes[self.id as usize].parent;
+        (p != NONE).then_some(Element {
+            doc: self.doc,
+            id: p,
+        })
+    }
+
+    /// All attributes, in document order (namespace declarations excluded).
+    pub fn attributes(&self) -> impl ExactSizeIterator<Item = Attribute<'d>> + 'd {
+        self.attributes_with_prefix_ids().map(|(a, _)| a)
+    }
+
+    /// The attributes with the ids of their prefixes ([`DEFAULT_PREFIX`] when unprefixed).
+    pub(crate) fn attributes_with_prefix_ids(
+        &self,
+    ) -> impl ExactSizeIterator<Item = (Attribute<'d>, u32)> + 'd {
+        let doc = self.doc;
+        let (start, len) = self.data().attrs;
+        doc.attrs[start as usize..(start + len) as usize]
+            .iter()
+            .map(move |a| {
+                (
+                    Attribute {
+                        qualified_name: doc.s(a.qname),
+                        prefix: doc.s(a.prefix),
+                        local_name: doc.s(a.local),
+                        namespace: doc.s(a.ns),
+                        value: doc.s(a.value),
+                    },
+                    a.pid,
+                )
+            })
+    }
+
+    /// The id of this element's prefix ([`DEFAULT_PREFIX`] when unprefixed).
+    pub(crate) fn prefix_id(&self) -> u32 {
+        self.data().pid
+    }
+
+    /// Namespace declarations made on this element: `(prefix id, prefix, uri)`.
+    pub(crate) fn declarations_with_prefix_ids(
+        &self,
+    ) -> impl ExactSizeIterator<Item = (u32, &'d str, &'d str)> + 'd {
+        let doc = self.doc;
+        let (start, len) = self.data().decls;
+        doc.decls[start as usize..(start + len) as usize]
+            .iter()
+            .map(move |d| (d.pid, doc.s(d.prefix), doc.s(d.uri)))
+    }
+
+    /// The value of the unprefixed attribute `local_name` (in no namespace).
+    pub fn attribute(&self, local_name: &str) -> Option<&'d str> {
+        self.attribute_ns("", local_name)
+    }
+
+    /// The value of attribute `{namespace}local_name`.
+    pub fn attribute_ns(&self, namespace: &str, local_name: &str) -> Option<&'d str> {
+        self.attributes()
+            .find(|a| a.local_name == local_name && a.namespace == namespace)
+            .map(|a| a.value)
+    }
+
+    /// Namespace declarations made on this element: `(prefix, uri)`, prefix `""` for the default
+    /// namespace, uri `""` for an undeclaration (`xmlns=""`).
+    pub fn namespace_declarations(&self) -> impl ExactSizeIterator<Item = (&'d str, &'d str)> + 'd {
+        let doc = self.doc;
+        let (start, len) = self.data().decls;
+        doc.decls[start as usize..(start + len) as usize]
+            .iter()
+            .map(move |d| (doc.s(d.prefix), doc.s(d.uri)))
+    }
+
+    /// Child nodes in document order.
+    pub fn children(&self) -> Children<'d> {
+        Children {
+            doc: self.doc,
+            next: self.data().first_child,
+        }
+    }
+
+    /// Child elements in document order.
+    pub fn child_elements(&self) -> impl Iterator<Item = Element<'d>> + 'd {
+        self.children().filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    /// Child elements named `{namespace}local_name`.
+    pub fn children_named<'a>(
+        &self,
+        namespace: &'a str,
+        local_name: &'a str,
+    ) -> impl Iterator<Item = Element<'d>> + 'a
+    where
+        'd: 'a,
+    {
+        self.child_elements()
+            .filter(move |e| e.is(namespace, local_name))
+    }
+
+    /// Every descendant element (not this one), in document order.
+    pub fn descendants(&self) -> impl Iterator<Item = Element<'d>> + 'd {
+        let doc = self.doc;
+        let me = self.id;
+        // Descendants are a contiguous run of the arena right after the element.
+        doc.nodes[(me as usize + 1)..]
+            .iter()
+            .enumerate()
+            .map(move |(k, n)| (me + 1 + k as u32, n))
+            .take_while(move |(i, _)| doc.is_descendant(*i, me))
+            .filter_map(move |(i, n)| match n.kind {
+                Kind::Element(_) => Some(Element { doc, id: i }),
+                _ => None,
+            })
+    }
+
+    /// The element's character content, read as text: the concatenation of its text children
+    /// (comments never split it; processing instructions are skipped).
+    ///
+    /// An element that has element children is not text and gives [`XmlError::NotText`]: this is
+    /// how a signed value can never be read partially.
+    pub fn text(&self) -> Result<Cow<'d, str>, XmlError> {
+        let mut out: Option<Cow<'d, str>> = None;
+        for child in self.children() {
+            match child {
+                Node::Element(_) => {
+                    return Err(XmlError::NotText {
+                        element: self.qualified_name().into_owned(),
+                    })
+                }
+                Node::Text(t) => {
+                    out = Some(match out {
+                        None => Cow::Borrowed(t),
+                        Some(prev) => Cow::Owned(prev.into_owned() + t),
+                    })
+                }
+                Node::ProcessingInstruction { .. } => {}
+            }
+        }
+        Ok(out.unwrap_or(Cow::Borrowed("")))
+    }
+
+    /// The namespace URI bound to `prefix` (`""` = default namespace) in scope at this element.
+    pub fn lookup_namespace(&self, prefix: &str) -> Option<&'d str> {
+        if prefix == "xml" {
+            return Some(XML_NS);
+        }
+        let mut cur = Some(*self);
+        while let Some(e) = cur {
+            if let Some((_, uri)) = e.namespace_declarations().find(|(p, _)| *p == prefix) {
+                return (!uri.is_empty()).then_some(uri);
+            }
+            cur = e.parent();
+        }
+        None
+    }
+}
+
+impl Document {
+    fn is_descendant(&self, mut i: u32, ancestor: u32) -> bool {
+        while i != NONE {
+            let p = self.nodes[i as usize].parent;
+            if p == ancestor {
+                return true;
+            }
+            i = p;
+        }
+        false
+    }
+}
+
+/// Iterator over the children of an element.
+#[derive(Clone)]
+pub struct Children<'d> {
+    doc: &'d Document,
+    next: u32,
+}
+
+impl<'d> Iterator for Children<'d> {
+    type Item = Node<'d>;
+    fn next(&mut self) -> Option<Node<'d>> {
+        if self.next == NONE {
+            return None;
+        }
+        let i = self.next;
+        self.next = self.doc.nodes[i as usize].next_sibling;
+        Some(self.doc.node(i))
+    }
+}
