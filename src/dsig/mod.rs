@@ -14,6 +14,7 @@
 mod key;
 #[cfg(feature = "xmlsec")]
 mod libxmlsec;
+mod signed;
 
 #[cfg(feature = "xmlsec")]
 pub use libxmlsec::libxmlsec_verifies;
@@ -22,6 +23,7 @@ use ring::digest;
 use ring::signature::{self as sig, UnparsedPublicKey};
 
 pub(crate) use key::{certificate_facts, RsaKey};
+pub(crate) use signed::Signed;
 
 use crate::error::{SignatureError, SignedPart};
 use crate::xml::{canonicalize, canonicalize_document, C14nMethod, Element, Node};
@@ -387,18 +389,19 @@ impl ParsedSignature<'_> {
     }
 }
 
-/// Verifies `s`, whose signed element is its parent `target`, with the configured `keys`.
+/// Verifies `s`, whose signed element is its parent `target`, with the configured `keys`, and
+/// returns `target` as [`Signed`]: the only way to obtain one.
 ///
 /// `scratch` is reused for canonical bytes. On success, the canonical bytes of SignedInfo are
 /// left in `scratch` (useful for diagnostics).
-pub(crate) fn verify(
-    s: &ParsedSignature<'_>,
+pub(crate) fn verify<'d>(
+    s: &ParsedSignature<'d>,
     part: SignedPart,
-    target: Element<'_>,
+    target: Element<'d>,
     keys: &[RsaKey],
     policy: Policy,
     scratch: &mut Vec<u8>,
-) -> Result<(), SignatureError> {
+) -> Result<Signed<'d>, SignatureError> {
     s.check_algorithms(part, policy)?;
     let usable: Vec<&RsaKey> = keys
         .iter()
@@ -466,7 +469,7 @@ pub(crate) fn verify(
                 .verify(scratch, &s.signature_value)
                 .is_ok()
             {
-                return Ok(());
+                return Ok(Signed::new(target, s.element.id(), part));
             }
         }
     }

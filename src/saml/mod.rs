@@ -16,7 +16,7 @@ mod requests;
 mod settings;
 mod sp_key;
 mod url_match;
-mod validator;
+mod validate;
 mod warning;
 #[cfg(test)]
 mod work_bound;
@@ -39,7 +39,7 @@ pub use request_state::RequestState;
 pub use requests::{AuthnRequestStore, MemoryAuthnRequests, MemoryRequestError, RequestId};
 pub use settings::{IdpSettings, SpEndpoints};
 pub use sp_key::{SpKeyError, SpSigningKey};
-pub use validator::AssertionValidator;
+pub use validate::AssertionValidator;
 
 /// SAML namespaces and constants.
 pub(crate) mod ns {

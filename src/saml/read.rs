@@ -1,7 +1,5 @@
 //! Small readers over the tree shared by the validator and the overview.
 
-use std::collections::BTreeMap;
-
 use super::ns;
 use crate::error::{ConditionError, SamlError, StructureError};
 use crate::time::Timestamp;
@@ -13,7 +11,14 @@ pub(crate) fn one<'d>(
     ns: &str,
     local: &'static str,
 ) -> Result<Option<Element<'d>>, StructureError> {
-    let mut it = parent.children_named(ns, local);
+    one_of(parent.children_named(ns, local), local)
+}
+
+/// The single item of `it` (the children named `local`), if any; two or more is an error.
+pub(crate) fn one_of<T>(
+    mut it: impl Iterator<Item = T>,
+    local: &'static str,
+) -> Result<Option<T>, StructureError> {
     let first = it.next();
     let more = it.count();
     if more > 0 {
@@ -27,24 +32,35 @@ pub(crate) fn one<'d>(
 
 /// The element's text with surrounding XML whitespace removed. Elements inside are refused.
 pub(crate) fn text(e: Element<'_>) -> Result<String, StructureError> {
-    let t = e.text()?;
-    Ok(t.trim_matches([' ', '\t', '\n', '\r']).to_owned())
+    Ok(trimmed(&e.text()?))
 }
 
-/// An optional date-time attribute.
-pub(crate) fn time_attr(
-    e: Element<'_>,
-    name: &str,
+/// `t` without surrounding XML whitespace.
+pub(crate) fn trimmed(t: &str) -> String {
+    t.trim_matches([' ', '\t', '\n', '\r']).to_owned()
+}
+
+/// An optional date-time value (`what` names it in the error).
+pub(crate) fn parse_time(
+    value: Option<&str>,
     what: &'static str,
 ) -> Result<Option<Timestamp>, StructureError> {
-    e.attribute(name)
+    value
         .map(|v| Timestamp::parse(v).map_err(|source| StructureError::Time { what, source }))
         .transpose()
 }
 
 /// `Version="2.0"`.
 pub(crate) fn version(e: Element<'_>, element: &'static str) -> Result<(), StructureError> {
-    match e.attribute("Version") {
+    check_version(e.attribute("Version"), element)
+}
+
+/// `Version="2.0"`, given the attribute's value.
+pub(crate) fn check_version(
+    found: Option<&str>,
+    element: &'static str,
+) -> Result<(), StructureError> {
+    match found {
         Some("2.0") => Ok(()),
         found => Err(StructureError::Version {
             element,
@@ -78,25 +94,4 @@ pub(crate) fn status(root: Element<'_>) -> Result<(), SamlError> {
         message,
     }
     .into())
-}
-
-/// Every `AttributeStatement/Attribute` of the assertion: name to values, in document order.
-/// A value with element children is refused (never read partially); `xsi:nil` values are empty.
-pub(crate) fn attributes(
-    assertion: Element<'_>,
-) -> Result<BTreeMap<String, Vec<String>>, StructureError> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for st in assertion.children_named(ns::SAML, "AttributeStatement") {
-        for a in st.children_named(ns::SAML, "Attribute") {
-            let name = a.attribute("Name").ok_or(StructureError::Missing {
-                what: "Attribute/@Name",
-            })?;
-            let values = out.entry(name.to_owned()).or_default();
-            for v in a.children_named(ns::SAML, "AttributeValue") {
-                let nil = matches!(v.attribute_ns(ns::XSI, "nil"), Some("true" | "1"));
-                values.push(if nil { String::new() } else { text(v)? });
-            }
-        }
-    }
-    Ok(out)
 }

@@ -1,0 +1,192 @@
+//! Stage 4, claims: who the user is, read from the verified Assertion only. Every reader here
+//! takes a [`Signed`] element, so no claim can come from an element no signature covers.
+
+use std::collections::BTreeMap;
+
+use super::super::ns;
+use super::signed_read as signed;
+use super::AssertionValidator;
+use crate::dsig::Signed;
+use crate::error::{ClaimError, SamlError, StructureError};
+use crate::time::Timestamp;
+
+/// The subject: its element (for the confirmations), the NameID and its format.
+pub(super) struct Subject<'d> {
+    pub element: Signed<'d>,
+    pub name_id: String,
+    pub name_id_format: Option<&'d str>,
+}
+
+/// What the AttributeStatements say about the user.
+pub(super) struct UserClaims {
+    pub attributes: BTreeMap<String, Vec<String>>,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+/// What the AuthnStatement says about the IdP session.
+pub(super) struct Session {
+    pub index: Option<String>,
+    pub not_on_or_after: Option<Timestamp>,
+    pub authn_instant: Option<Timestamp>,
+}
+
+/// `Assertion/@ID`, the replay key.
+pub(super) fn assertion_id<'d>(assertion: Signed<'d>) -> Result<&'d str, SamlError> {
+    match assertion.attribute("ID") {
+        Some(id) if !id.is_empty() => Ok(id),
+        _ => Err(StructureError::Missing {
+            what: "Assertion/@ID",
+        }
+        .into()),
+    }
+}
+
+/// The Subject and its NameID (required, never encrypted).
+pub(super) fn subject(assertion: Signed<'_>) -> Result<Subject<'_>, SamlError> {
+    let element = signed::one(assertion, ns::SAML, "Subject")?.ok_or(StructureError::Missing {
+        what: "Assertion/Subject",
+    })?;
+    if signed::one(element, ns::SAML, "EncryptedID")?.is_some() {
+        return Err(StructureError::EncryptedId.into());
+    }
+    let name_id_el = signed::one(element, ns::SAML, "NameID")?.ok_or(ClaimError::MissingNameId)?;
+    let name_id = signed::text(name_id_el)?;
+    if name_id.is_empty() {
+        return Err(ClaimError::MissingNameId.into());
+    }
+    Ok(Subject {
+        element,
+        name_id,
+        name_id_format: name_id_el.attribute("Format"),
+    })
+}
+
+/// Every `AttributeStatement/Attribute` of the assertion: name to values, in document order.
+/// A value with element children is refused (never read partially); `xsi:nil` values are empty.
+pub(super) fn attributes(
+    assertion: Signed<'_>,
+) -> Result<BTreeMap<String, Vec<String>>, StructureError> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for st in assertion.children_named(ns::SAML, "AttributeStatement") {
+        for a in st.children_named(ns::SAML, "Attribute") {
+            let name = a.attribute("Name").ok_or(StructureError::Missing {
+                what: "Attribute/@Name",
+            })?;
+            let values = out.entry(name.to_owned()).or_default();
+            for v in a.children_named(ns::SAML, "AttributeValue") {
+                let nil = matches!(v.attribute_ns(ns::XSI, "nil"), Some("true" | "1"));
+                values.push(if nil { String::new() } else { signed::text(v)? });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The AuthnStatement's session facts (all optional).
+pub(super) fn session(assertion: Signed<'_>) -> Result<Session, SamlError> {
+    let Some(a) = assertion.children_named(ns::SAML, "AuthnStatement").next() else {
+        return Ok(Session {
+            index: None,
+            not_on_or_after: None,
+            authn_instant: None,
+        });
+    };
+    Ok(Session {
+        index: a.attribute("SessionIndex").map(str::to_owned),
+        not_on_or_after: signed::time_attr(
+            a,
+            "SessionNotOnOrAfter",
+            "AuthnStatement/@SessionNotOnOrAfter",
+        )?,
+        authn_instant: signed::time_attr(a, "AuthnInstant", "AuthnStatement/@AuthnInstant")?,
+    })
+}
+
+impl AssertionValidator {
+    /// The attributes, the email (required unless configured otherwise) and the names.
+    pub(super) fn user_claims(&self, assertion: Signed<'_>) -> Result<UserClaims, SamlError> {
+        let attributes = attributes(assertion)?;
+        let email = self.email(&attributes)?;
+        let pick = |name: &str| {
+            attributes
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                .flat_map(|(_, v)| v.iter())
+                .find(|v| !v.is_empty())
+                .cloned()
+        };
+        let first_name = pick(self.config.first_name_attribute());
+        let last_name = pick(self.config.last_name_attribute());
+        Ok(UserClaims {
+            attributes,
+            email,
+            first_name,
+            last_name,
+        })
+    }
+
+    fn email(
+        &self,
+        attributes: &BTreeMap<String, Vec<String>>,
+    ) -> Result<Option<String>, SamlError> {
+        let name = self.config.email_attribute();
+        let mut values: Vec<&String> = attributes
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .flat_map(|(_, v)| v.iter())
+            .filter(|v| !v.is_empty())
+            .collect();
+        values.dedup();
+        let required = self.config.require_email();
+        match values.as_slice() {
+            [] if required => Err(ClaimError::MissingEmail {
+                attribute: name.to_owned(),
+            }
+            .into()),
+            [] => Ok(None),
+            [one] if is_email(one) => Ok(Some((*one).clone())),
+            [one] if required => Err(ClaimError::InvalidEmail {
+                attribute: name.to_owned(),
+                value: one.chars().take(80).collect(),
+            }
+            .into()),
+            [_] => Ok(None),
+            many if required => Err(ClaimError::AmbiguousEmail {
+                attribute: name.to_owned(),
+                count: many.len(),
+            }
+            .into()),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// The crate's one email rule ([`crate::EmailAddress::parse`]).
+pub(crate) fn is_email(s: &str) -> bool {
+    crate::domain::EmailAddress::parse(s).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_email;
+
+    #[test]
+    fn emails() {
+        for ok in [
+            "a@b.co",
+            "jane.doe+x@example.com",
+            "x@sub.exa-mple.org",
+            "é@例え.jp",
+        ] {
+            assert!(is_email(ok), "{ok}");
+        }
+        for bad in [
+            "", "a", "@b.co", "a@", "a@b", "a b@c.d", "a@b..c", "a@-b.c", "a@b.c-", "a@@b.c",
+            "<a>@b.c", "a@b_c.d",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! `AssertionValidator`: from the posted SAMLResponse to a `PendingLogin`, in four stages.
+//!
+//! 1. [`shape`]: one Response, at most one Assertion, unique IDs, signatures where SAML puts
+//!    them (nothing trusted yet);
+//! 2. [`verification`]: the signatures are verified and the covered elements come out as
+//!    [`Signed`](crate::dsig::Signed) values, which only signature verification constructs;
+//! 3. [`conditions`]: issuer, destination, time, audience, bearer confirmation, InResponseTo;
+//! 4. [`claims`]: the user, read through `Signed` only.
+
+mod claims;
+mod conditions;
+mod shape;
+mod signed_read;
+mod verification;
+
+use super::assertion::{PendingLogin, VerifiedAssertion};
+use super::config::SsoConfig;
+use super::request_state::{Mode, RequestState};
+use super::requests::RequestId;
+use crate::dsig::RsaKey;
+use crate::error::{SamlError, SignedPart, UsageError};
+use crate::time::Timestamp;
+use crate::xml::{Document, Limits};
+use conditions::ResponseInResponseTo;
+
+/// Validates SAML responses for one organization's [`SsoConfig`].
+///
+/// ```no_run
+/// # async fn demo(config: sso_scim::SsoConfig, form_value: &str, ids: &[String]) -> Result<(), Box<dyn std::error::Error>> {
+/// use sso_scim::{AssertionValidator, MemoryReplayCache, RequestState, Timestamp};
+/// let validator = AssertionValidator::new(config);
+/// let replay = MemoryReplayCache::new();
+/// let pending = validator.validate(form_value, &RequestState::outstanding(ids), Timestamp::now())?;
+/// let user = pending.consume(&replay).await?;
+/// println!("log in {}", user.email().unwrap_or(user.name_id()));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct AssertionValidator {
+    config: SsoConfig,
+    keys: Vec<RsaKey>,
+    limits: Limits,
+}
+
+impl AssertionValidator {
+    /// A validator for `config`. Cheap: the certificates' keys were parsed when the config was built.
+    pub fn new(config: SsoConfig) -> AssertionValidator {
+        let keys = config.keys();
+        let limits = Limits::default().with_max_bytes(config.max_response_bytes());
+        AssertionValidator {
+            config,
+            keys,
+            limits,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SsoConfig {
+        &self.config
+    }
+
+    /// Validates the `SAMLResponse` form value as posted to the ACS URL (base64; whitespace and
+    /// line breaks tolerated; never DEFLATE) at instant `now`.
+    pub fn validate(
+        &self,
+        saml_response: impl AsRef<[u8]>,
+        requests: &RequestState<'_>,
+        now: Timestamp,
+    ) -> Result<PendingLogin, SamlError> {
+        let xml =
+            super::decode::form_value(saml_response.as_ref(), self.config.max_response_bytes())?;
+        let doc = Document::parse_owned(xml, &self.limits)?;
+        self.validate_document(&doc, requests, now)
+    }
+
+    /// Validates a response given as raw XML bytes (for tools and tests; browsers post base64).
+    pub fn validate_xml(
+        &self,
+        xml: &[u8],
+        requests: &RequestState<'_>,
+        now: Timestamp,
+    ) -> Result<PendingLogin, SamlError> {
+        let doc = Document::parse(xml, &self.limits)?;
+        self.validate_document(&doc, requests, now)
+    }
+
+    fn validate_document(
+        &self,
+        doc: &Document,
+        requests: &RequestState<'_>,
+        now: Timestamp,
+    ) -> Result<PendingLogin, SamlError> {
+        let cfg = &self.config;
+        if matches!(requests.mode, Mode::Stateless) && !cfg.allows_idp_initiated() {
+            return Err(UsageError::NoRequestState.into());
+        }
+        let shape = shape::shape(doc)?;
+        let verified = self.verify(doc, &shape)?;
+        let assertion = verified.assertion;
+
+        self.check_issuers_and_destination(shape.root, &verified)?;
+        signed_read::version(assertion, "Assertion")?;
+        let assertion_id = claims::assertion_id(assertion)?;
+        let conditions_end = self.check_conditions(assertion, now)?;
+        let subject = claims::subject(assertion)?;
+        let response_irt = ResponseInResponseTo::of(shape.root, &verified);
+        let confirmation = self.check_confirmations(subject.element, response_irt, now)?;
+        let in_response_to = self.check_in_response_to(response_irt, &confirmation, requests)?;
+        let latest = match conditions_end {
+            Some(t) if t > confirmation.not_on_or_after => t,
+            _ => confirmation.not_on_or_after,
+        };
+
+        let user = self.user_claims(assertion)?;
+        let session = claims::session(assertion)?;
+        // A session the IdP already ended is no login (python3-saml refuses it too).
+        self.check_window(
+            "AuthnStatement/@SessionNotOnOrAfter",
+            None,
+            session.not_on_or_after,
+            now,
+        )?;
+        let remember_until = latest.saturating_add(cfg.clock_skew());
+
+        Ok(PendingLogin {
+            assertion: VerifiedAssertion {
+                issuer: cfg.idp_issuer().to_owned(),
+                assertion_id: assertion_id.to_owned(),
+                name_id: subject.name_id,
+                name_id_format: subject.name_id_format.map(str::to_owned),
+                email: user.email,
+                first_name: user.first_name,
+                last_name: user.last_name,
+                attributes: user.attributes,
+                session_index: session.index,
+                session_not_on_or_after: session.not_on_or_after,
+                authn_instant: session.authn_instant,
+                in_response_to: in_response_to.map(str::to_owned),
+                remember_until,
+                verified_signatures: [
+                    verified.response.map(|r| r.by()),
+                    verified.assertion_signed.then_some(SignedPart::Assertion),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
+            },
+            now,
+            request_to_consume: match requests.mode {
+                Mode::Stored("") => in_response_to.map(RequestId::new),
+                Mode::Stored(scope) => in_response_to.map(|id| RequestId::scoped(scope, id)),
+                _ => None,
+            },
+        })
+    }
+}

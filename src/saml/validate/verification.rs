@@ -1,0 +1,114 @@
+//! Stage 2, verification: the signatures the shape found are verified against the configured
+//! certificates, and the verified elements come out as [`Signed`] values. Every later stage reads
+//! what it accepts through them.
+
+use super::super::{ns, read};
+use super::shape::Shape;
+use super::AssertionValidator;
+use crate::dsig::{self, Policy, Signed};
+use crate::error::{SamlError, SignatureError, SignedPart, StructureError};
+use crate::xml::Document;
+
+/// What the signatures cover.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Verified<'d> {
+    /// The Response, when its signature was verified.
+    pub response: Option<Signed<'d>>,
+    /// The Assertion, covered by its own verified signature or by the Response's.
+    pub assertion: Signed<'d>,
+    /// Whether the Assertion's own signature was verified (reported to the host).
+    pub assertion_signed: bool,
+}
+
+impl AssertionValidator {
+    /// Verifies the Response signature (if any), checks the status, then the Assertion's
+    /// placement and signature: a Response is unsigned only when its Assertion is signed.
+    pub(super) fn verify<'d>(
+        &self,
+        doc: &'d Document,
+        shape: &Shape<'d>,
+    ) -> Result<Verified<'d>, SamlError> {
+        let policy = Policy {
+            insecure_allow_sha1: self.config.insecure_allow_sha1(),
+        };
+        let mut scratch = Vec::with_capacity(doc_size_hint(doc));
+        let root = shape.root;
+        let response = match shape.response_signature {
+            Some(s) => {
+                let parsed = dsig::parse(s, SignedPart::Response)?;
+                let signed = dsig::verify(
+                    &parsed,
+                    SignedPart::Response,
+                    root,
+                    &self.keys,
+                    policy,
+                    &mut scratch,
+                )?;
+                self.cross_check(doc, SignedPart::Response)?;
+                Some(signed)
+            }
+            None => None,
+        };
+        read::status(root)?;
+        let assertion = shape.assertion.ok_or(StructureError::NoAssertion)?;
+        if assertion.parent() != Some(root) {
+            return Err(StructureError::MisplacedAssertion.into());
+        }
+        let (assertion, assertion_signed) = match (shape.assertion_signature, response) {
+            (Some(s), _) => {
+                let parsed = dsig::parse(s, SignedPart::Assertion)?;
+                let signed = dsig::verify(
+                    &parsed,
+                    SignedPart::Assertion,
+                    assertion,
+                    &self.keys,
+                    policy,
+                    &mut scratch,
+                )?;
+                self.cross_check(doc, SignedPart::Assertion)?;
+                (signed, true)
+            }
+            (None, Some(response)) => (
+                response
+                    .child(assertion)
+                    .ok_or(StructureError::MisplacedAssertion)?,
+                false,
+            ),
+            (None, None) => return Err(SignatureError::Unsigned.into()),
+        };
+        debug_assert!(assertion.is(ns::SAML, "Assertion"));
+        Ok(Verified {
+            response,
+            assertion,
+            assertion_signed,
+        })
+    }
+
+    /// With the `xmlsec` feature: libxmlsec1 must accept the signature we just verified.
+    #[cfg(feature = "xmlsec")]
+    fn cross_check(&self, doc: &Document, part: SignedPart) -> Result<(), SignatureError> {
+        let pems: Vec<String> = self
+            .config
+            .idp_certificates()
+            .iter()
+            .map(|c| c.to_pem())
+            .collect();
+        match dsig::libxmlsec_verifies(doc.source().as_bytes(), part, &pems) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(SignatureError::CrossCheck {
+                part,
+                reason: "libxmlsec1 does not verify this signature".into(),
+            }),
+            Err(reason) => Err(SignatureError::CrossCheck { part, reason }),
+        }
+    }
+
+    #[cfg(not(feature = "xmlsec"))]
+    fn cross_check(&self, _doc: &Document, _part: SignedPart) -> Result<(), SignatureError> {
+        Ok(())
+    }
+}
+
+fn doc_size_hint(doc: &Document) -> usize {
+    doc.node_count().saturating_mul(64).min(1 << 20)
+}
