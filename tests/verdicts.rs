@@ -226,7 +226,11 @@ fn every_recorded_input_keeps_its_verdict() {
     let now = record();
     if std::env::var_os("SSO_SCIM_WRITE_VERDICTS").is_some() {
         std::fs::write(&path, &now).unwrap();
-        eprintln!("recorded {} verdicts in {}", now.lines().count(), path.display());
+        eprintln!(
+            "recorded {} verdicts in {}",
+            now.lines().count(),
+            path.display()
+        );
         return;
     }
     let before = std::fs::read_to_string(&path).expect("tests/data/verdicts.txt is committed");
@@ -249,7 +253,12 @@ fn every_recorded_input_keeps_its_verdict() {
         "{} of {} verdicts changed:\n{}",
         changed.len(),
         old.len(),
-        changed.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+        changed
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     assert!(old.len() > 5_000, "only {} verdicts recorded", old.len());
 }

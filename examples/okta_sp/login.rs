@@ -131,7 +131,7 @@ fn facts(a: &sso_scim::VerifiedAssertion) -> Vec<(String, String)> {
         ),
     ];
     for (k, v) in a.attributes() {
-        f.push((format!("Attribute {k}"), v.join(", ")));
+        f.push((format!("Attribute {k}"), v.collect::<Vec<_>>().join(", ")));
     }
     f
 }

@@ -26,7 +26,9 @@ pub(crate) use key::{certificate_facts, RsaKey};
 pub(crate) use signed::Signed;
 
 use crate::error::{SignatureError, SignedPart};
-use crate::xml::{canonicalize, canonicalize_document, C14nMethod, Element, Node};
+use crate::xml::{
+    canonicalize, canonicalize_into, C14nMethod, Element, Nested, NestedOutcome, Node, Sink,
+};
 
 /// The XML-DSig namespace.
 pub(crate) const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
@@ -389,19 +391,27 @@ impl ParsedSignature<'_> {
     }
 }
 
-/// Verifies `s`, whose signed element is its parent `target`, with the configured `keys`, and
-/// returns `target` as [`Signed`]: the only way to obtain one.
-///
-/// `scratch` is reused for canonical bytes. On success, the canonical bytes of SignedInfo are
-/// left in `scratch` (useful for diagnostics).
-pub(crate) fn verify<'d>(
-    s: &ParsedSignature<'d>,
+/// A signature that fits the profile and the policy, whose Reference names its signed element:
+/// what is left is to digest that element and verify the SignedInfo.
+pub(crate) struct Prepared<'d, 'k> {
+    parsed: ParsedSignature<'d>,
     part: SignedPart,
     target: Element<'d>,
-    keys: &[RsaKey],
+    /// `URI="#id"` (else `URI=""`, the whole document).
+    by_id: bool,
+    usable: Vec<&'k RsaKey>,
+    configured: usize,
+}
+
+/// Checks `s`, whose signed element is its parent `target`, against the policy and the
+/// configured `keys`, and its Reference against `target`.
+pub(crate) fn prepare<'d, 'k>(
+    s: ParsedSignature<'d>,
+    part: SignedPart,
+    target: Element<'d>,
+    keys: &'k [RsaKey],
     policy: Policy,
-    scratch: &mut Vec<u8>,
-) -> Result<Signed<'d>, SignatureError> {
+) -> Result<Prepared<'d, 'k>, SignatureError> {
     s.check_algorithms(part, policy)?;
     let usable: Vec<&RsaKey> = keys
         .iter()
@@ -417,7 +427,6 @@ pub(crate) fn verify<'d>(
     }
 
     // The reference must point at the signed element itself: never look an ID up elsewhere.
-    let doc = target.document();
     let is_root = target.parent().is_none();
     let by_id = match s.reference_uri.strip_prefix('#') {
         Some(frag) => match target.attribute("ID") {
@@ -441,40 +450,99 @@ pub(crate) fn verify<'d>(
             ));
         }
     };
+    Ok(Prepared {
+        parsed: s,
+        part,
+        target,
+        by_id,
+        usable,
+        configured: keys.len(),
+    })
+}
 
-    scratch.clear();
-    let canon = if by_id {
-        canonicalize(
+impl Sink for digest::Context {
+    fn put(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+impl<'d> Prepared<'d, '_> {
+    /// The digest of the signed element's canonical form (streamed, never buffered whole), and,
+    /// from the same pass, the digest `nested` (a signature of a descendant with the same
+    /// canonicalization) needs, when the pass could produce it.
+    pub(crate) fn digest(
+        &self,
+        nested: Option<&Prepared<'d, '_>>,
+    ) -> Result<(digest::Digest, Option<digest::Digest>), SignatureError> {
+        let s = &self.parsed;
+        let doc = self.target.document();
+        let apex = self.by_id.then(|| self.target.id());
+        let mut outer = digest::Context::new(s.digest_alg.ring());
+        let same_method = |n: &&Prepared<'d, '_>| n.parsed.reference_c14n == s.reference_c14n;
+        let Some(n) = nested.filter(same_method) else {
+            canonicalize_into(
+                doc,
+                apex,
+                &s.reference_c14n,
+                Some(s.element.id()),
+                &mut outer,
+                None,
+            )
+            .map_err(|e| profile(self.part, e.to_string()))?;
+            return Ok((outer.finish(), None));
+        };
+        let mut inner = digest::Context::new(n.parsed.digest_alg.ring());
+        let outcome = canonicalize_into(
             doc,
-            target.id(),
+            apex,
             &s.reference_c14n,
             Some(s.element.id()),
-            scratch,
+            &mut outer,
+            Some(Nested {
+                apex: n.target.id(),
+                exclude: Some(n.parsed.element.id()),
+                sink: &mut inner,
+            }),
         )
-    } else {
-        canonicalize_document(doc, &s.reference_c14n, Some(s.element.id()), scratch)
-    };
-    canon.map_err(|e| profile(part, e.to_string()))?;
-    let digest = digest::digest(s.digest_alg.ring(), scratch);
-    if digest.as_ref() != s.digest_value.as_slice() {
-        return Err(SignatureError::DigestMismatch { part });
+        .map_err(|e| profile(self.part, e.to_string()))?;
+        let inner = (outcome == NestedOutcome::Complete).then(|| inner.finish());
+        Ok((outer.finish(), inner))
     }
 
-    scratch.clear();
-    canonicalize(doc, s.signed_info.id(), &s.signed_info_c14n, None, scratch)
+    /// Compares `digest` (of the signed element, from [`digest`](Self::digest)) with the
+    /// Reference's, then verifies the SignedInfo with the usable keys, and returns the signed
+    /// element as [`Signed`]: the only way to obtain one.
+    pub(crate) fn finish(
+        self,
+        digest: &digest::Digest,
+        scratch: &mut Vec<u8>,
+    ) -> Result<Signed<'d>, SignatureError> {
+        let (s, part) = (&self.parsed, self.part);
+        if digest.as_ref() != s.digest_value.as_slice() {
+            return Err(SignatureError::DigestMismatch { part });
+        }
+        scratch.clear();
+        canonicalize(
+            self.target.document(),
+            s.signed_info.id(),
+            &s.signed_info_c14n,
+            None,
+            scratch,
+        )
         .map_err(|e| profile(part, e.to_string()))?;
-    for key in &usable {
-        if let Some(params) = s.signature_alg.params(key.bits()) {
-            if UnparsedPublicKey::new(params, key.pkcs1_der())
-                .verify(scratch, &s.signature_value)
-                .is_ok()
-            {
-                return Ok(Signed::new(target, s.element.id(), part));
+        for key in &self.usable {
+            if let Some(params) = s.signature_alg.params(key.bits()) {
+                if UnparsedPublicKey::new(params, key.pkcs1_der())
+                    .verify(scratch, &s.signature_value)
+                    .is_ok()
+                {
+                    return Ok(Signed::new(self.target, s.element.id(), part));
+                }
             }
         }
+        Err(SignatureError::BadSignature {
+            part,
+            certificates: self.configured,
+        })
     }
-    Err(SignatureError::BadSignature {
-        part,
-        certificates: keys.len(),
-    })
 }

@@ -6,9 +6,9 @@ use std::fmt;
 use crate::error::{SignedPart, XmlError};
 use crate::xml::{Element, NodeId};
 
-/// An element covered by a signature that [`verify`](super::verify) checked.
+/// An element covered by a signature that [`Prepared::finish`](super::Prepared::finish) verified.
 ///
-/// Only `verify` constructs one (the constructor is private to the `dsig` module), and every
+/// Only `finish` constructs one (the constructor is private to the `dsig` module), and every
 /// element reached through its methods is inside the signed subtree: the enveloped signature,
 /// which the digest leaves out, is never yielded, and there is no way back to a parent or to
 /// the bare [`Element`]. So code that reads a claim through a `Signed` reads a signed claim, and

@@ -1,8 +1,7 @@
 //! What a validated response yields: a `PendingLogin`, which becomes a `VerifiedAssertion` only
 //! once its assertion id has been consumed through a replay cache.
 
-use std::collections::BTreeMap;
-
+use super::attributes::{AttributeValues, Attributes};
 use super::replay::{MemoryReplayCache, MemoryReplayError, ReplayCache, ReplayKey};
 use super::requests::{AuthnRequestStore, RequestId};
 use crate::error::{ReplayError, SignedPart};
@@ -21,7 +20,7 @@ pub struct VerifiedAssertion {
     pub(crate) email: Option<String>,
     pub(crate) first_name: Option<String>,
     pub(crate) last_name: Option<String>,
-    pub(crate) attributes: BTreeMap<String, Vec<String>>,
+    pub(crate) attributes: Attributes,
     pub(crate) session_index: Option<String>,
     pub(crate) session_not_on_or_after: Option<Timestamp>,
     pub(crate) authn_instant: Option<Timestamp>,
@@ -78,13 +77,13 @@ impl VerifiedAssertion {
 
     /// Every attribute statement: name to values (multi-valued attributes keep every value, in
     /// document order; attributes repeated under the same name are merged).
-    pub fn attributes(&self) -> &BTreeMap<String, Vec<String>> {
+    pub fn attributes(&self) -> &Attributes {
         &self.attributes
     }
 
-    /// The values of attribute `name` (exact name).
-    pub fn attribute(&self, name: &str) -> Option<&[String]> {
-        self.attributes.get(name).map(Vec::as_slice)
+    /// The values of attribute `name` (exact name), in document order.
+    pub fn attribute(&self, name: &str) -> Option<AttributeValues<'_>> {
+        self.attributes.get(name)
     }
 
     /// The AuthnStatement's SessionIndex, needed for single logout.

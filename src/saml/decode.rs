@@ -25,7 +25,7 @@ pub(crate) fn form_value(value: &[u8], max_xml: usize) -> Result<Vec<u8>, Encodi
             reason: "the value is raw XML; the HTTP-POST binding posts it base64-encoded (use validate_xml for raw XML)".into(),
         });
     }
-    if text.contains('%') {
+    if memchr::memchr(b'%', text.as_bytes()).is_some() {
         return Err(EncodingError::Base64 {
             reason: "the value is still URL-encoded (contains '%'); pass the decoded form field"
                 .into(),

@@ -2,6 +2,7 @@
 //! Response, replay protection.
 
 mod assertion;
+mod attributes;
 mod authn_request;
 mod certificate;
 mod config;
@@ -22,6 +23,7 @@ mod warning;
 mod work_bound;
 
 pub use assertion::{PendingLogin, VerifiedAssertion};
+pub use attributes::{AttributeValues, Attributes};
 pub use authn_request::{
     build_authn_request, AuthnRequestError, AuthnRequestOptions, Binding, LoginRequest, Outbound,
 };

@@ -82,6 +82,8 @@ impl Document {
             root: NONE,
             top_level: Vec::new(),
             pending: Vec::new(),
+            good_uris: [""; GOOD_URIS],
+            good_next: 0,
         };
         b.run()?;
         let Builder {
@@ -138,7 +140,14 @@ struct Builder<'a> {
     root: u32,
     top_level: Vec<u32>,
     pending: Vec<PendingAttr>,
+    /// Namespace URIs already found valid (Okta declares the same two on every value): a
+    /// declaration of one of these skips the character checks.
+    good_uris: [&'a str; GOOD_URIS],
+    good_next: usize,
 }
+
+/// Entries in the builder's cache of valid namespace URIs.
+const GOOD_URIS: usize = 8;
 
 fn syntax(offset: usize, message: impl Into<String>) -> XmlError {
     XmlError::Syntax {
@@ -150,7 +159,8 @@ fn syntax(offset: usize, message: impl Into<String>) -> XmlError {
 /// Splits a QName into prefix and local part; `None` unless both are NCNames (a name with an
 /// empty prefix such as `:x` is not a QName).
 fn split_qname(q: &str) -> Option<(&str, &str)> {
-    match memchr::memchr(b':', q.as_bytes()) {
+    // Names are short: a plain loop beats a vectorized search.
+    match q.bytes().position(|c| c == b':') {
         Some(i) => {
             let (p, l) = (&q[..i], &q[i + 1..]);
             (is_ncname(p) && is_ncname(l)).then_some((p, l))
@@ -561,7 +571,13 @@ impl<'a> Builder<'a> {
                 .ok_or_else(|| syntax(at, format!("invalid attribute name {:?}", truncate(key))))?;
             self.check_prefix(ap, at)?;
             work::add(1);
-            let value = decode_attribute_value(raw).map_err(|(i, m)| syntax(at + i, m))?;
+            let is_declaration = key == "xmlns" || ap == "xmlns";
+            // A declaration of a URI already found valid is that URI (no reference in it).
+            let value = if is_declaration && self.is_good_uri(raw) {
+                Cow::Borrowed(raw)
+            } else {
+                decode_attribute_value(raw).map_err(|(i, m)| syntax(at + i, m))?
+            };
             let value_span = match &value {
                 Cow::Borrowed(v) => self.span(v),
                 Cow::Owned(v) => self.owned(v),
@@ -574,7 +590,7 @@ impl<'a> Builder<'a> {
                 None
             };
             if let Some(dp) = decl_prefix {
-                self.check_declaration(dp, &value, at)?;
+                self.check_declaration(dp, &value, value_span, at)?;
                 if self.decls.len() >= self.limits.max_namespace_declarations {
                     return Err(XmlError::LimitExceeded {
                         what: "namespace declarations",
@@ -733,7 +749,20 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn check_declaration(&self, prefix: &str, uri: &str, at: usize) -> Result<(), XmlError> {
+    /// Was `uri` already accepted as a namespace name (written without references)?
+    fn is_good_uri(&self, uri: &str) -> bool {
+        self.good_uris
+            .iter()
+            .any(|g| g.len() == uri.len() && *g == uri)
+    }
+
+    fn check_declaration(
+        &mut self,
+        prefix: &str,
+        uri: &str,
+        uri_span: Str,
+        at: usize,
+    ) -> Result<(), XmlError> {
         let bad = |m: &str| {
             Err(XmlError::Namespace {
                 message: m.to_owned(),
@@ -760,11 +789,19 @@ impl<'a> Builder<'a> {
                 bad("a prefix cannot be undeclared in XML 1.0 (xmlns:p=\"\")")
             };
         }
+        if self.is_good_uri(uri) {
+            return Ok(());
+        }
         if !has_scheme(uri) {
             return bad("relative namespace URIs are not accepted");
         }
         if !is_uri_reference(uri) {
             return bad("a namespace name must be a URI (RFC 3986 characters only)");
+        }
+        if uri_span.in_source() {
+            let known = self.src_str(uri_span);
+            self.good_uris[self.good_next % GOOD_URIS] = known;
+            self.good_next = self.good_next.wrapping_add(1);
         }
         Ok(())
     }

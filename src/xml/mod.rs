@@ -44,7 +44,9 @@ mod tree_tests;
 mod uri;
 pub(crate) mod work;
 
-pub use c14n::{canonicalize, canonicalize_document, C14nMethod};
+pub use c14n::{
+    canonicalize, canonicalize_document, canonicalize_into, C14nMethod, Nested, NestedOutcome, Sink,
+};
 pub(crate) use text::{is_ncname, is_xml_whitespace};
 
 /// Algorithm URIs of the canonicalization methods.

@@ -5,25 +5,24 @@ use std::borrow::Cow;
 /// Normalizes line breaks in place as XML 1.0 section 2.11 requires: `\r\n` and a lone `\r`
 /// both become `\n`. Character references such as `&#13;` are untouched (they are not literal).
 pub(crate) fn normalize_line_endings(buf: &mut Vec<u8>) {
-    let Some(first) = buf.iter().position(|&b| b == b'\r') else {
+    let Some(first) = memchr::memchr(b'\r', buf) else {
         return;
     };
+    // Runs between carriage returns are moved in one piece each.
     let mut w = first;
     let mut r = first;
     while r < buf.len() {
-        let b = buf[r];
-        if b == b'\r' {
-            buf[w] = b'\n';
-            w += 1;
-            r += 1;
-            if buf.get(r) == Some(&b'\n') {
-                r += 1;
-            }
-        } else {
-            buf[w] = b;
-            w += 1;
+        // buf[r] is a carriage return.
+        buf[w] = b'\n';
+        w += 1;
+        r += 1;
+        if buf.get(r) == Some(&b'\n') {
             r += 1;
         }
+        let next = memchr::memchr(b'\r', &buf[r..]).map_or(buf.len(), |k| r + k);
+        buf.copy_within(r..next, w);
+        w += next - r;
+        r = next;
     }
     buf.truncate(w);
 }
@@ -78,36 +77,47 @@ fn is_name_char(c: char) -> bool {
     is_name_start(c) || c.is_ascii_digit() || c == '-' || c == '.'
 }
 
-const fn name_table(start: bool) -> [bool; 128] {
-    let mut t = [false; 128];
+/// Byte classes for names: 0 never in a name, 1 a name character, 2 also a start character,
+/// 3 part of a non-ASCII character (checked character by character).
+static NAME_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut c = 0;
-    while c < 128 {
+    while c < 256 {
         let b = c as u8;
-        t[c] = b.is_ascii_alphabetic()
-            || b == b'_'
-            || (!start && (b.is_ascii_digit() || b == b'-' || b == b'.'));
+        t[c] = if b >= 128 {
+            3
+        } else if b.is_ascii_alphabetic() || b == b'_' {
+            2
+        } else if b.is_ascii_digit() || b == b'-' || b == b'.' {
+            1
+        } else {
+            0
+        };
         c += 1;
     }
     t
-}
-
-static NAME_START: [bool; 128] = name_table(true);
-static NAME_CHAR: [bool; 128] = name_table(false);
+};
 
 /// An NCName: a name without a colon. Non-ASCII letters are accepted broadly (XML allows most).
 pub(crate) fn is_ncname(s: &str) -> bool {
     let b = s.as_bytes();
-    match b.first() {
-        None => false,
-        // The common case, checked through tables.
-        Some(&f) if f < 128 && b.iter().all(|&c| c < 128) => {
-            NAME_START[f as usize] && b[1..].iter().all(|&c| NAME_CHAR[c as usize])
-        }
-        Some(_) => {
-            let mut chars = s.chars();
-            matches!(chars.next(), Some(c) if is_name_start(c)) && chars.all(is_name_char)
+    let Some(&first) = b.first() else {
+        return false;
+    };
+    // The common case, all ASCII, in one pass through the table.
+    let mut ok = NAME_CLASS[first as usize] == 2;
+    for &c in &b[1..] {
+        match NAME_CLASS[c as usize] {
+            0 => return false,
+            3 => ok = false,
+            _ => {}
         }
     }
+    if ok {
+        return true;
+    }
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if is_name_start(c)) && chars.all(is_name_char)
 }
 
 /// Resolves the name inside `&...;`: a predefined entity or a character reference.
@@ -144,6 +154,9 @@ pub(crate) fn resolve_reference(name: &str) -> Result<char, &'static str> {
 /// Returns the offset within `raw` of the first problem.
 pub(crate) fn decode_attribute_value(raw: &str) -> Result<Cow<'_, str>, (usize, &'static str)> {
     // One pass decides: a clean value (the common case) is borrowed as is.
+    if !may_have_attr_special(raw.as_bytes()) {
+        return Ok(Cow::Borrowed(raw));
+    }
     match raw.bytes().position(|c| ATTR_RAW_SPECIAL[c as usize] != 0) {
         None => return Ok(Cow::Borrowed(raw)),
         Some(_) => {
@@ -175,6 +188,32 @@ pub(crate) fn decode_attribute_value(raw: &str) -> Result<Cow<'_, str>, (usize, 
     }
     out.push_str(rest);
     Ok(Cow::Owned(out))
+}
+
+/// Whether `b` may hold a byte that changes when an attribute value is decoded (`<`, `&`, tab,
+/// line feed). Eight bytes at a time; never false when there is one (a true answer is checked
+/// byte by byte).
+fn may_have_attr_special(b: &[u8]) -> bool {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(LOW) & !x & HIGH;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(c);
+        let w = u64::from_le_bytes(a);
+        // Bytes below 0x0B (tab and line feed; other controls never reach here), '<', '&'.
+        let below = w.wrapping_sub(LOW * 0x0B) & !w & HIGH;
+        if below | zero_byte(w ^ (LOW * u64::from(b'<'))) | zero_byte(w ^ (LOW * u64::from(b'&')))
+            != 0
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&c| ATTR_RAW_SPECIAL[c as usize] != 0)
 }
 
 /// Appends `s` with the bytes `table` marks replaced; clean runs are copied in one piece.

@@ -8,7 +8,10 @@ mod org;
 
 use std::sync::OnceLock;
 
-use sso_scim::xml::{canonicalize, canonicalize_document, C14nMethod, Document, Limits};
+use sso_scim::xml::{
+    canonicalize, canonicalize_document, canonicalize_into, C14nMethod, Document, Limits, Nested,
+    NestedOutcome,
+};
 use sso_scim::{AssertionValidator, RequestState, SsoConfig, Timestamp};
 
 pub use org::{authn_request, domain_claim, idp_metadata};
@@ -109,7 +112,46 @@ pub fn c14n(data: &[u8]) {
                 let mut without = Vec::new();
                 let first_child = e.child_elements().next().map(|c| c.id());
                 let _ = canonicalize(&doc, e.id(), m, first_child, &mut without);
+                nested_matches_alone(&doc, e, m, &sub);
             }
+        }
+    }
+}
+
+/// The one-pass canonicalization of an element and a nested one gives the same outer bytes as
+/// canonicalizing the element alone, and, when it says the nested form is complete, exactly the
+/// nested element's own canonical form (with its first child element excluded).
+fn nested_matches_alone(
+    doc: &Document,
+    e: sso_scim::xml::Element<'_>,
+    m: &C14nMethod,
+    alone: &[u8],
+) {
+    for inner in e.descendants().take(8) {
+        let exclude = inner.child_elements().next().map(|c| c.id());
+        let (mut outer, mut nested) = (Vec::new(), Vec::new());
+        let outcome = canonicalize_into(
+            doc,
+            Some(e.id()),
+            m,
+            None,
+            &mut outer,
+            Some(Nested {
+                apex: inner.id(),
+                exclude,
+                sink: &mut nested,
+            }),
+        )
+        .expect("canonicalizes as canonicalize did");
+        assert_eq!(outer, alone, "the outer form changes with a nested one");
+        if outcome == NestedOutcome::Complete {
+            let mut own = Vec::new();
+            canonicalize(doc, inner.id(), m, exclude, &mut own).expect("nested canonicalizes");
+            assert_eq!(
+                String::from_utf8_lossy(&nested),
+                String::from_utf8_lossy(&own),
+                "a complete nested form differs from the element's own"
+            );
         }
     }
 }

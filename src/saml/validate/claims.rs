@@ -1,8 +1,9 @@
 //! Stage 4, claims: who the user is, read from the verified Assertion only. Every reader here
 //! takes a [`Signed`] element, so no claim can come from an element no signature covers.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
+use super::super::attributes::Attributes;
 use super::super::ns;
 use super::signed_read as signed;
 use super::AssertionValidator;
@@ -19,7 +20,7 @@ pub(super) struct Subject<'d> {
 
 /// What the AttributeStatements say about the user.
 pub(super) struct UserClaims {
-    pub attributes: BTreeMap<String, Vec<String>>,
+    pub attributes: Attributes,
     pub email: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -65,23 +66,46 @@ pub(super) fn subject(assertion: Signed<'_>) -> Result<Subject<'_>, SamlError> {
 
 /// Every `AttributeStatement/Attribute` of the assertion: name to values, in document order.
 /// A value with element children is refused (never read partially); `xsi:nil` values are empty.
-pub(super) fn attributes(
-    assertion: Signed<'_>,
-) -> Result<BTreeMap<String, Vec<String>>, StructureError> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for st in assertion.children_named(ns::SAML, "AttributeStatement") {
+pub(super) fn attributes(assertion: Signed<'_>) -> Result<Attributes, StructureError> {
+    let statements = || assertion.children_named(ns::SAML, "AttributeStatement");
+    let count: usize = statements()
+        .flat_map(|st| st.children_named(ns::SAML, "Attribute"))
+        .map(|a| a.children_named(ns::SAML, "AttributeValue").count().max(1))
+        .sum();
+    let mut pairs: Vec<(&str, Option<Cow<'_, str>>)> = Vec::with_capacity(count);
+    for st in statements() {
         for a in st.children_named(ns::SAML, "Attribute") {
             let name = a.attribute("Name").ok_or(StructureError::Missing {
                 what: "Attribute/@Name",
             })?;
-            let values = out.entry(name.to_owned()).or_default();
+            let mut any = false;
             for v in a.children_named(ns::SAML, "AttributeValue") {
+                any = true;
                 let nil = matches!(v.attribute_ns(ns::XSI, "nil"), Some("true" | "1"));
-                values.push(if nil { String::new() } else { signed::text(v)? });
+                let value = if nil {
+                    Cow::Borrowed("")
+                } else {
+                    trimmed(v.text()?)
+                };
+                pairs.push((name, Some(value)));
+            }
+            if !any {
+                // An attribute without values is still listed, with none.
+                pairs.push((name, None));
             }
         }
     }
-    Ok(out)
+    Ok(Attributes::from_pairs(pairs))
+}
+
+/// `t` without surrounding XML whitespace, borrowed when `t` is.
+fn trimmed(t: Cow<'_, str>) -> Cow<'_, str> {
+    const WS: [char; 4] = [' ', '\t', '\n', '\r'];
+    match t {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim_matches(WS)),
+        Cow::Owned(o) if o.trim_matches(WS).len() == o.len() => Cow::Owned(o),
+        Cow::Owned(o) => Cow::Owned(o.trim_matches(WS).to_owned()),
+    }
 }
 
 /// The AuthnStatement's session facts (all optional).
@@ -113,9 +137,9 @@ impl AssertionValidator {
             attributes
                 .iter()
                 .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-                .flat_map(|(_, v)| v.iter())
+                .flat_map(|(_, v)| v)
                 .find(|v| !v.is_empty())
-                .cloned()
+                .map(str::to_owned)
         };
         let first_name = pick(self.config.first_name_attribute());
         let last_name = pick(self.config.last_name_attribute());
@@ -127,15 +151,12 @@ impl AssertionValidator {
         })
     }
 
-    fn email(
-        &self,
-        attributes: &BTreeMap<String, Vec<String>>,
-    ) -> Result<Option<String>, SamlError> {
+    fn email(&self, attributes: &Attributes) -> Result<Option<String>, SamlError> {
         let name = self.config.email_attribute();
-        let mut values: Vec<&String> = attributes
+        let mut values: Vec<&str> = attributes
             .iter()
             .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .flat_map(|(_, v)| v.iter())
+            .flat_map(|(_, v)| v)
             .filter(|v| !v.is_empty())
             .collect();
         values.dedup();
@@ -146,7 +167,7 @@ impl AssertionValidator {
             }
             .into()),
             [] => Ok(None),
-            [one] if is_email(one) => Ok(Some((*one).clone())),
+            [one] if is_email(one) => Ok(Some((*one).to_owned())),
             [one] if required => Err(ClaimError::InvalidEmail {
                 attribute: name.to_owned(),
                 value: one.chars().take(80).collect(),

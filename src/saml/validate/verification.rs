@@ -31,19 +31,29 @@ impl AssertionValidator {
         let policy = Policy {
             insecure_allow_sha1: self.config.insecure_allow_sha1(),
         };
-        let mut scratch = Vec::with_capacity(doc_size_hint(doc));
+        let mut scratch = Vec::new();
         let root = shape.root;
+        // When both are signed, the Assertion's signature is read now so that one pass over the
+        // Response gives both digests; its errors are still reported in their turn, below.
+        let mut early = None;
+        let mut early_digest = None;
         let response = match shape.response_signature {
             Some(s) => {
                 let parsed = dsig::parse(s, SignedPart::Response)?;
-                let signed = dsig::verify(
-                    &parsed,
-                    SignedPart::Response,
-                    root,
-                    &self.keys,
-                    policy,
-                    &mut scratch,
-                )?;
+                let prepared =
+                    dsig::prepare(parsed, SignedPart::Response, root, &self.keys, policy)?;
+                early = match (shape.assertion_signature, shape.assertion) {
+                    (Some(sa), Some(a)) if a.parent() == Some(root) => {
+                        Some(dsig::parse(sa, SignedPart::Assertion).and_then(|p| {
+                            dsig::prepare(p, SignedPart::Assertion, a, &self.keys, policy)
+                        }))
+                    }
+                    _ => None,
+                };
+                let nested = early.as_ref().and_then(|r| r.as_ref().ok());
+                let (digest, nested_digest) = prepared.digest(nested)?;
+                early_digest = nested_digest;
+                let signed = prepared.finish(&digest, &mut scratch)?;
                 self.cross_check(doc, SignedPart::Response)?;
                 Some(signed)
             }
@@ -56,15 +66,18 @@ impl AssertionValidator {
         }
         let (assertion, assertion_signed) = match (shape.assertion_signature, response) {
             (Some(s), _) => {
-                let parsed = dsig::parse(s, SignedPart::Assertion)?;
-                let signed = dsig::verify(
-                    &parsed,
-                    SignedPart::Assertion,
-                    assertion,
-                    &self.keys,
-                    policy,
-                    &mut scratch,
-                )?;
+                let prepared = match early {
+                    Some(result) => result?,
+                    None => {
+                        let parsed = dsig::parse(s, SignedPart::Assertion)?;
+                        dsig::prepare(parsed, SignedPart::Assertion, assertion, &self.keys, policy)?
+                    }
+                };
+                let digest = match early_digest {
+                    Some(d) => d,
+                    None => prepared.digest(None)?.0,
+                };
+                let signed = prepared.finish(&digest, &mut scratch)?;
                 self.cross_check(doc, SignedPart::Assertion)?;
                 (signed, true)
             }
@@ -107,8 +120,4 @@ impl AssertionValidator {
     fn cross_check(&self, _doc: &Document, _part: SignedPart) -> Result<(), SignatureError> {
         Ok(())
     }
-}
-
-fn doc_size_hint(doc: &Document) -> usize {
-    doc.node_count().saturating_mul(64).min(1 << 20)
 }
