@@ -45,6 +45,70 @@ pub(crate) fn decode_lenient(text: &str, max_decoded: usize) -> Result<Vec<u8>, 
     LENIENT.decode(&compact).map_err(|e| e.to_string())
 }
 
+/// Decoded bytes that are usually small (a digest, a signature value), held without allocating
+/// up to [`SmallBytes::INLINE`] bytes.
+pub(crate) struct SmallBytes {
+    inline: [u8; SmallBytes::INLINE],
+    len: usize,
+    heap: Option<Vec<u8>>,
+}
+
+impl SmallBytes {
+    /// Enough for an RSA-8192 signature value.
+    pub(crate) const INLINE: usize = 1024;
+
+    /// The bytes.
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        match &self.heap {
+            Some(v) => v,
+            None => &self.inline[..self.len],
+        }
+    }
+}
+
+impl std::fmt::Debug for SmallBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+/// [`decode_lenient`] for short values: decoded on the stack when the text (without whitespace)
+/// fits, with exactly `decode_lenient`'s result and errors otherwise.
+pub(crate) fn decode_lenient_small(text: &str, max_decoded: usize) -> Result<SmallBytes, String> {
+    const TEXT: usize = SmallBytes::INLINE / 3 * 4 + 4;
+    let mut compact = [0u8; TEXT];
+    let mut n = 0;
+    let mut fits = true;
+    for &b in text.as_bytes() {
+        if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+            continue;
+        }
+        if n == TEXT {
+            fits = false;
+            break;
+        }
+        compact[n] = b;
+        n += 1;
+    }
+    if fits && n / 4 * 3 <= max_decoded {
+        let mut out = SmallBytes {
+            inline: [0; SmallBytes::INLINE],
+            len: 0,
+            heap: None,
+        };
+        if let Ok(len) = LENIENT.decode_slice(&compact[..n], &mut out.inline) {
+            out.len = len;
+            return Ok(out);
+        }
+    }
+    // Anything unusual (long, malformed): the general path, for its exact result and message.
+    decode_lenient(text, max_decoded).map(|v| SmallBytes {
+        inline: [0; SmallBytes::INLINE],
+        len: 0,
+        heap: Some(v),
+    })
+}
+
 /// Standard base64 with padding (for output).
 pub(crate) fn encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -65,5 +129,26 @@ mod tests {
         );
         assert!(decode_lenient("aGVsbG8=", 3).is_err());
         assert_eq!(encode(b"hello"), "aGVsbG8=");
+        for text in [
+            "aGVs\r\nbG8=",
+            " aGVsbG8 ",
+            "aGVsbG8*",
+            "aGVsbG9=",
+            "",
+            "QQ",
+            "QQ===",
+        ] {
+            assert_eq!(
+                decode_lenient_small(text, 100).map(|b| b.as_slice().to_vec()),
+                decode_lenient(text, 100),
+                "{text:?}"
+            );
+        }
+        let long = encode(&[7u8; 3000]);
+        assert_eq!(
+            decode_lenient_small(&long, 5000).unwrap().as_slice(),
+            &[7u8; 3000]
+        );
+        assert!(decode_lenient_small(&long, 100).is_err());
     }
 }

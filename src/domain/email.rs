@@ -37,6 +37,51 @@ pub struct EmailAddress {
 
 const ATEXT_SYMBOLS: &str = "!#$%&'*+-/=?^_`{|}~";
 
+/// A plain ASCII address the rule certainly accepts: dot-atoms of ASCII `atext` before the `@`;
+/// after it, at least two labels of letters, digits and inner hyphens, none punycode, the last
+/// starting with a letter (so no host parser reads it as an IP address). Anything else (and
+/// every refusal) is left to [`EmailAddress::parse`].
+fn plainly_valid(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 254 {
+        return false;
+    }
+    let Some(at) = b.iter().position(|&c| c == b'@') else {
+        return false;
+    };
+    let (local, domain) = (&b[..at], &b[at + 1..]);
+    let atom = |c: u8| c.is_ascii_alphanumeric() || ATEXT_SYMBOLS.as_bytes().contains(&c);
+    if local.is_empty()
+        || local.len() > 64
+        || local
+            .split(|&c| c == b'.')
+            .any(|a| a.is_empty() || !a.iter().all(|&c| atom(c)))
+    {
+        return false;
+    }
+    if domain.is_empty() || domain.len() > 253 {
+        return false;
+    }
+    let mut labels = 0;
+    let mut last: &[u8] = &[];
+    for label in domain.split(|&c| c == b'.') {
+        let ok = !label.is_empty()
+            && label.len() <= 63
+            && label.first() != Some(&b'-')
+            && label.last() != Some(&b'-')
+            && label
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'-')
+            && !(label.len() >= 4 && label[..4].eq_ignore_ascii_case(b"xn--"));
+        if !ok {
+            return false;
+        }
+        labels += 1;
+        last = label;
+    }
+    labels >= 2 && last.first().is_some_and(u8::is_ascii_alphabetic)
+}
+
 fn atom_char(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || ATEXT_SYMBOLS.contains(c)
@@ -44,6 +89,19 @@ fn atom_char(c: char) -> bool {
 }
 
 impl EmailAddress {
+    /// Whether `s` passes the rule: exactly `EmailAddress::parse(s).is_ok()`, without
+    /// allocating for a plain ASCII address (the validator checks every SAML email this way).
+    ///
+    /// ```
+    /// use sso_scim::EmailAddress;
+    /// assert!(EmailAddress::is_valid("jane.doe+sso@example.com"));
+    /// assert!(EmailAddress::is_valid("Jane@Bücher.example"));
+    /// assert!(!EmailAddress::is_valid("jane@example"));
+    /// ```
+    pub fn is_valid(s: &str) -> bool {
+        plainly_valid(s) || EmailAddress::parse(s).is_ok()
+    }
+
     /// Checks `s` against the rule (see [`EmailAddress`]).
     ///
     /// ```
@@ -152,6 +210,49 @@ impl EmailAddress {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_plain_check_agrees_with_the_parse() {
+        for s in [
+            "a@b.co",
+            "A.B+c@EXAMPLE.COM",
+            "a@1.2.3.4",
+            "a@b.123",
+            "a@b.0x1",
+            "a@0x1.com",
+            "a@xn--bcher-kva.example",
+            "a@XN--bcher-kva.example",
+            "a@ab--cd.com",
+            "a@-a.com",
+            "a@a-.com",
+            "a@example",
+            "a@example.",
+            "a@.example.com",
+            "a..b@example.com",
+            ".a@example.com",
+            "a@exa_mple.com",
+            "\"a\"@example.com",
+            "a@example.com1",
+            "é@example.com",
+            "a@bücher.example",
+            "a@b@c.com",
+            "@example.com",
+            "a@",
+            "",
+        ] {
+            assert_eq!(
+                plainly_valid(s) || EmailAddress::parse(s).is_ok(),
+                EmailAddress::parse(s).is_ok(),
+                "{s:?}"
+            );
+            if plainly_valid(s) {
+                assert!(EmailAddress::parse(s).is_ok(), "{s:?}");
+            }
+        }
+        let long_label = format!("a@{}.com", "b".repeat(64));
+        assert!(!plainly_valid(&long_label) && EmailAddress::parse(&long_label).is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -27,7 +27,8 @@ pub(crate) use signed::Signed;
 
 use crate::error::{SignatureError, SignedPart};
 use crate::xml::{
-    canonicalize, canonicalize_into, C14nMethod, Element, Nested, NestedOutcome, Node, Sink,
+    canonicalize_into_with, canonicalize_with, C14nBuffers, C14nMethod, Element, Nested,
+    NestedOutcome, Node, Sink,
 };
 
 /// The XML-DSig namespace.
@@ -119,19 +120,61 @@ pub(crate) struct ParsedSignature<'d> {
     pub reference_uri: &'d str,
     pub reference_c14n: C14nMethod,
     pub digest_alg: DigestAlg,
-    pub digest_value: Vec<u8>,
-    pub signature_value: Vec<u8>,
+    pub digest_value: crate::b64::SmallBytes,
+    pub signature_value: crate::b64::SmallBytes,
+}
+
+/// The element children of a `ds:` element: the first [`Kids::KEPT`] of them, and how many
+/// there are (the profile never accepts more than four, so none is allocated).
+struct Kids<'d> {
+    items: [Element<'d>; Kids::KEPT],
+    kept: usize,
+    count: usize,
+}
+
+impl<'d> Kids<'d> {
+    const KEPT: usize = 4;
+
+    /// The `i`-th child, if kept.
+    fn get(&self, i: usize) -> Option<&Element<'d>> {
+        self.as_slice().get(i)
+    }
+
+    fn first(&self) -> Option<&Element<'d>> {
+        self.get(0)
+    }
+
+    /// The kept children.
+    fn as_slice(&self) -> &[Element<'d>] {
+        &self.items[..self.kept]
+    }
+
+    /// How many element children there are (kept or not).
+    fn len(&self) -> usize {
+        self.count
+    }
+
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
 }
 
 /// The element children of `e`, refusing non-whitespace text and processing instructions.
-fn element_children<'d>(
-    e: Element<'d>,
-    part: SignedPart,
-) -> Result<Vec<Element<'d>>, SignatureError> {
-    let mut out = Vec::new();
+fn element_children<'d>(e: Element<'d>, part: SignedPart) -> Result<Kids<'d>, SignatureError> {
+    let mut out = Kids {
+        items: [e; Kids::KEPT],
+        kept: 0,
+        count: 0,
+    };
     for n in e.children() {
         match n {
-            Node::Element(c) => out.push(c),
+            Node::Element(c) => {
+                if out.kept < Kids::KEPT {
+                    out.items[out.kept] = c;
+                    out.kept += 1;
+                }
+                out.count += 1;
+            }
             Node::Text(t) if crate::xml::is_xml_whitespace(t) => {}
             _ => {
                 return Err(profile(
@@ -244,11 +287,11 @@ fn prefix_list(list: &str, part: SignedPart) -> Result<Vec<String>, SignatureErr
     Ok(out)
 }
 
-fn base64_text(e: Element<'_>, part: SignedPart) -> Result<Vec<u8>, SignatureError> {
+fn base64_text(e: Element<'_>, part: SignedPart) -> Result<crate::b64::SmallBytes, SignatureError> {
     let text = e
         .text()
         .map_err(|_| profile(part, format!("ds:{} must be text", e.local_name())))?;
-    crate::b64::decode_lenient(&text, 64 * 1024)
+    crate::b64::decode_lenient_small(&text, 64 * 1024)
         .map_err(|why| profile(part, format!("ds:{} is not base64: {why}", e.local_name())))
 }
 
@@ -260,9 +303,9 @@ pub(crate) fn parse<'d>(
     let kids = element_children(signature, part)?;
     let signed_info = expect_ds(kids.first(), "SignedInfo", part)?;
     let signature_value = expect_ds(kids.get(1), "SignatureValue", part)?;
-    match kids.get(2..).unwrap_or(&[]) {
+    match kids.as_slice().get(2..).unwrap_or(&[]) {
         [] => {}
-        [k] if k.is(DSIG_NS, "KeyInfo") => {}
+        [k] if k.is(DSIG_NS, "KeyInfo") && kids.len() == 3 => {}
         [k, ..] => {
             return Err(profile(
                 part,
@@ -277,17 +320,14 @@ pub(crate) fn parse<'d>(
     let si = element_children(signed_info, part)?;
     let cm = expect_ds(si.first(), "CanonicalizationMethod", part)?;
     let sm = expect_ds(si.get(1), "SignatureMethod", part)?;
-    let references = si.get(2..).unwrap_or(&[]);
-    if references.len() != 1 {
+    let references = si.len().saturating_sub(2);
+    if references != 1 {
         return Err(profile(
             part,
-            format!(
-                "SignedInfo has {} References; exactly one is accepted",
-                references.len()
-            ),
+            format!("SignedInfo has {references} References; exactly one is accepted"),
         ));
     }
-    let reference = expect_ds(references.first(), "Reference", part)?;
+    let reference = expect_ds(si.get(2), "Reference", part)?;
 
     let signed_info_c14n =
         c14n_method(cm, part)?.ok_or_else(|| SignatureError::UnsupportedAlgorithm {
@@ -399,8 +439,8 @@ pub(crate) struct Prepared<'d, 'k> {
     target: Element<'d>,
     /// `URI="#id"` (else `URI=""`, the whole document).
     by_id: bool,
-    usable: Vec<&'k RsaKey>,
-    configured: usize,
+    keys: &'k [RsaKey],
+    policy: Policy,
 }
 
 /// Checks `s`, whose signed element is its parent `target`, against the policy and the
@@ -413,14 +453,7 @@ pub(crate) fn prepare<'d, 'k>(
     policy: Policy,
 ) -> Result<Prepared<'d, 'k>, SignatureError> {
     s.check_algorithms(part, policy)?;
-    let usable: Vec<&RsaKey> = keys
-        .iter()
-        .filter(|k| {
-            (k.bits() >= 2048 || policy.insecure_allow_sha1)
-                && s.signature_alg.params(k.bits()).is_some()
-        })
-        .collect();
-    if usable.is_empty() {
+    if usable(keys, &s, policy).next().is_none() {
         return Err(SignatureError::WeakKey {
             bits: keys.iter().map(RsaKey::bits).max().unwrap_or(0),
         });
@@ -455,8 +488,23 @@ pub(crate) fn prepare<'d, 'k>(
         part,
         target,
         by_id,
-        usable,
-        configured: keys.len(),
+        keys,
+        policy,
+    })
+}
+
+/// The configured keys `s` may be verified with, and their parameters.
+fn usable<'k>(
+    keys: &'k [RsaKey],
+    s: &ParsedSignature<'_>,
+    policy: Policy,
+) -> impl Iterator<Item = (&'k RsaKey, &'static sig::RsaParameters)> + 'k {
+    let alg = s.signature_alg;
+    keys.iter().filter_map(move |k| {
+        if k.bits() < 2048 && !policy.insecure_allow_sha1 {
+            return None;
+        }
+        alg.params(k.bits()).map(|p| (k, p))
     })
 }
 
@@ -473,6 +521,7 @@ impl<'d> Prepared<'d, '_> {
     pub(crate) fn digest(
         &self,
         nested: Option<&Prepared<'d, '_>>,
+        buffers: &mut C14nBuffers<'d>,
     ) -> Result<(digest::Digest, Option<digest::Digest>), SignatureError> {
         let s = &self.parsed;
         let doc = self.target.document();
@@ -480,19 +529,20 @@ impl<'d> Prepared<'d, '_> {
         let mut outer = digest::Context::new(s.digest_alg.ring());
         let same_method = |n: &&Prepared<'d, '_>| n.parsed.reference_c14n == s.reference_c14n;
         let Some(n) = nested.filter(same_method) else {
-            canonicalize_into(
+            canonicalize_into_with(
                 doc,
                 apex,
                 &s.reference_c14n,
                 Some(s.element.id()),
                 &mut outer,
                 None,
+                buffers,
             )
             .map_err(|e| profile(self.part, e.to_string()))?;
             return Ok((outer.finish(), None));
         };
         let mut inner = digest::Context::new(n.parsed.digest_alg.ring());
-        let outcome = canonicalize_into(
+        let outcome = canonicalize_into_with(
             doc,
             apex,
             &s.reference_c14n,
@@ -503,6 +553,7 @@ impl<'d> Prepared<'d, '_> {
                 exclude: Some(n.parsed.element.id()),
                 sink: &mut inner,
             }),
+            buffers,
         )
         .map_err(|e| profile(self.part, e.to_string()))?;
         let inner = (outcome == NestedOutcome::Complete).then(|| inner.finish());
@@ -515,34 +566,35 @@ impl<'d> Prepared<'d, '_> {
     pub(crate) fn finish(
         self,
         digest: &digest::Digest,
-        scratch: &mut Vec<u8>,
+        buffers: &mut C14nBuffers<'d>,
     ) -> Result<Signed<'d>, SignatureError> {
         let (s, part) = (&self.parsed, self.part);
         if digest.as_ref() != s.digest_value.as_slice() {
             return Err(SignatureError::DigestMismatch { part });
         }
-        scratch.clear();
-        canonicalize(
+        // The canonical SignedInfo goes into the streaming buffer, free between passes.
+        let mut signed_info = buffers.take_stream();
+        canonicalize_with(
             self.target.document(),
             s.signed_info.id(),
             &s.signed_info_c14n,
             None,
-            scratch,
+            &mut signed_info,
+            buffers,
         )
         .map_err(|e| profile(part, e.to_string()))?;
-        for key in &self.usable {
-            if let Some(params) = s.signature_alg.params(key.bits()) {
-                if UnparsedPublicKey::new(params, key.pkcs1_der())
-                    .verify(scratch, &s.signature_value)
-                    .is_ok()
-                {
-                    return Ok(Signed::new(self.target, s.element.id(), part));
-                }
-            }
+        let verified = usable(self.keys, s, self.policy).any(|(key, params)| {
+            UnparsedPublicKey::new(params, key.pkcs1_der())
+                .verify(&signed_info, s.signature_value.as_slice())
+                .is_ok()
+        });
+        buffers.put_stream(signed_info);
+        if verified {
+            return Ok(Signed::new(self.target, s.element.id(), part));
         }
         Err(SignatureError::BadSignature {
             part,
-            certificates: self.configured,
+            certificates: self.keys.len(),
         })
     }
 }

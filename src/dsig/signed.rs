@@ -39,11 +39,6 @@ impl<'d> Signed<'d> {
         }
     }
 
-    /// The signature that covers this element.
-    pub(crate) fn by(&self) -> SignedPart {
-        self.by
-    }
-
     /// Is this the element `{namespace}local_name`?
     pub(crate) fn is(&self, namespace: &str, local_name: &str) -> bool {
         self.element.is(namespace, local_name)

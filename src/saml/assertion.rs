@@ -4,6 +4,8 @@
 use super::attributes::{AttributeValues, Attributes};
 use super::replay::{MemoryReplayCache, MemoryReplayError, ReplayCache, ReplayKey};
 use super::requests::{AuthnRequestStore, RequestId};
+use std::fmt;
+
 use crate::error::{ReplayError, SignedPart};
 use crate::time::Timestamp;
 
@@ -11,68 +13,178 @@ use crate::time::Timestamp;
 ///
 /// Only [`PendingLogin::consume`] creates one, so a host cannot log a user in from an assertion
 /// whose id it forgot to consume.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct VerifiedAssertion {
-    pub(crate) issuer: String,
-    pub(crate) assertion_id: String,
-    pub(crate) name_id: String,
-    pub(crate) name_id_format: Option<String>,
-    pub(crate) email: Option<String>,
-    pub(crate) first_name: Option<String>,
-    pub(crate) last_name: Option<String>,
+    /// The text fields, in one buffer.
+    pub(crate) text: Packed,
     pub(crate) attributes: Attributes,
-    pub(crate) session_index: Option<String>,
     pub(crate) session_not_on_or_after: Option<Timestamp>,
     pub(crate) authn_instant: Option<Timestamp>,
-    pub(crate) in_response_to: Option<String>,
     pub(crate) remember_until: Timestamp,
-    pub(crate) verified_signatures: Vec<SignedPart>,
+    pub(crate) verified_signatures: SignedParts,
+}
+
+/// The text fields of a [`VerifiedAssertion`].
+#[derive(Clone, Copy)]
+pub(crate) struct TextFields<'a> {
+    pub issuer: &'a str,
+    pub assertion_id: &'a str,
+    pub name_id: &'a str,
+    pub name_id_format: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+    pub session_index: Option<&'a str>,
+    pub in_response_to: Option<&'a str>,
+}
+
+#[derive(Clone, Copy)]
+enum Field {
+    Issuer,
+    AssertionId,
+    NameId,
+    NameIdFormat,
+    Email,
+    FirstName,
+    LastName,
+    SessionIndex,
+    InResponseTo,
+}
+
+const FIELDS: usize = 9;
+
+/// [`TextFields`] copied into one string: one allocation for all of them.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Packed {
+    text: String,
+    /// `(start, len)` per [`Field`]; `None` when absent.
+    spans: [Option<(u32, u32)>; FIELDS],
+}
+
+impl Packed {
+    pub(crate) fn new(f: &TextFields<'_>) -> Packed {
+        let all = [
+            Some(f.issuer),
+            Some(f.assertion_id),
+            Some(f.name_id),
+            f.name_id_format,
+            f.email,
+            f.first_name,
+            f.last_name,
+            f.session_index,
+            f.in_response_to,
+        ];
+        let mut text = String::with_capacity(all.iter().flatten().map(|v| v.len()).sum());
+        let mut spans = [None; FIELDS];
+        for (span, value) in spans.iter_mut().zip(all) {
+            if let Some(v) = value {
+                *span = Some((text.len() as u32, v.len() as u32));
+                text.push_str(v);
+            }
+        }
+        Packed { text, spans }
+    }
+
+    fn get(&self, field: Field) -> Option<&str> {
+        let (start, len) = self.spans[field as usize]?;
+        self.text.get(start as usize..(start + len) as usize)
+    }
+
+    fn required(&self, field: Field) -> &str {
+        self.get(field).unwrap_or("")
+    }
+}
+
+/// The signatures that were verified: one or two parts, without allocating.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SignedParts {
+    parts: [SignedPart; 2],
+    len: u8,
+}
+
+impl SignedParts {
+    pub(crate) fn new(response: bool, assertion: bool) -> SignedParts {
+        let mut out = SignedParts {
+            parts: [SignedPart::Response, SignedPart::Assertion],
+            len: 0,
+        };
+        if !response {
+            out.parts = [SignedPart::Assertion, SignedPart::Assertion];
+        }
+        out.len = u8::from(response) + u8::from(assertion);
+        out
+    }
+
+    fn as_slice(&self) -> &[SignedPart] {
+        &self.parts[..self.len as usize]
+    }
+}
+
+impl fmt::Debug for VerifiedAssertion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Field by field, as the facts read.
+        f.debug_struct("VerifiedAssertion")
+            .field("issuer", &self.issuer())
+            .field("assertion_id", &self.assertion_id())
+            .field("name_id", &self.name_id())
+            .field("name_id_format", &self.name_id_format())
+            .field("email", &self.email())
+            .field("first_name", &self.first_name())
+            .field("last_name", &self.last_name())
+            .field("attributes", &self.attributes)
+            .field("session_index", &self.session_index())
+            .field("session_not_on_or_after", &self.session_not_on_or_after)
+            .field("authn_instant", &self.authn_instant)
+            .field("in_response_to", &self.in_response_to())
+            .field("remember_until", &self.remember_until)
+            .field("verified_signatures", &self.verified_signatures())
+            .finish()
+    }
 }
 
 impl VerifiedAssertion {
     /// The IdP that issued the assertion (equal to the configured Issuer URL).
     pub fn issuer(&self) -> &str {
-        &self.issuer
+        self.text.required(Field::Issuer)
     }
 
     /// The assertion's ID.
     pub fn assertion_id(&self) -> &str {
-        &self.assertion_id
+        self.text.required(Field::AssertionId)
     }
 
     /// The Subject's NameID value.
     pub fn name_id(&self) -> &str {
-        &self.name_id
+        self.text.required(Field::NameId)
     }
 
     /// The NameID Format URI, if given (Okta: usually `...:nameid-format:emailAddress`).
     pub fn name_id_format(&self) -> Option<&str> {
-        self.name_id_format.as_deref()
+        self.text.get(Field::NameIdFormat)
     }
 
     /// The user's email from the email attribute statement. Always present when the configuration
     /// requires it (the default).
     pub fn email(&self) -> Option<&str> {
-        self.email.as_deref()
+        self.text.get(Field::Email)
     }
 
     /// The email's domain, normalized by the crate's email rule (lowercase ASCII, punycode for
     /// an internationalized domain, as domain claims store it); `None` without an email.
     pub fn email_domain(&self) -> Option<String> {
-        self.email
-            .as_deref()
+        self.email()
             .and_then(|e| crate::domain::email_domain(e).ok())
             .map(|d| d.as_str().to_owned())
     }
 
     /// First name from the first-name attribute statement, if present.
     pub fn first_name(&self) -> Option<&str> {
-        self.first_name.as_deref()
+        self.text.get(Field::FirstName)
     }
 
     /// Last name from the last-name attribute statement, if present.
     pub fn last_name(&self) -> Option<&str> {
-        self.last_name.as_deref()
+        self.text.get(Field::LastName)
     }
 
     /// Every attribute statement: name to values (multi-valued attributes keep every value, in
@@ -88,7 +200,7 @@ impl VerifiedAssertion {
 
     /// The AuthnStatement's SessionIndex, needed for single logout.
     pub fn session_index(&self) -> Option<&str> {
-        self.session_index.as_deref()
+        self.text.get(Field::SessionIndex)
     }
 
     /// The AuthnStatement's SessionNotOnOrAfter: the IdP asks that the host session end then.
@@ -104,13 +216,13 @@ impl VerifiedAssertion {
     /// The request this answers (`None` for IdP-initiated logins). The host should now forget
     /// that outstanding request id.
     pub fn in_response_to(&self) -> Option<&str> {
-        self.in_response_to.as_deref()
+        self.text.get(Field::InResponseTo)
     }
 
     /// The signatures that were verified (with the configured certificate): the Response's,
     /// the Assertion's, or both.
     pub fn verified_signatures(&self) -> &[SignedPart] {
-        &self.verified_signatures
+        self.verified_signatures.as_slice()
     }
 
     /// Until when the assertion id had to be remembered for replay protection (the assertion's
@@ -135,17 +247,17 @@ pub struct PendingLogin {
 impl PendingLogin {
     /// The assertion id that will be consumed.
     pub fn assertion_id(&self) -> &str {
-        &self.assertion.assertion_id
+        self.assertion.assertion_id()
     }
 
     /// The issuing IdP.
     pub fn issuer(&self) -> &str {
-        &self.assertion.issuer
+        self.assertion.issuer()
     }
 
     /// The key under which the id is consumed.
     pub fn replay_key(&self) -> ReplayKey {
-        ReplayKey::new(&self.assertion.issuer, &self.assertion.assertion_id)
+        ReplayKey::new(self.assertion.issuer(), self.assertion.assertion_id())
     }
 
     /// Until when the id must be remembered.
@@ -219,8 +331,8 @@ impl PendingLogin {
             Ok(self.assertion)
         } else {
             Err(ReplayError::Replayed {
-                issuer: self.assertion.issuer,
-                assertion_id: self.assertion.assertion_id,
+                issuer: self.assertion.issuer().to_owned(),
+                assertion_id: self.assertion.assertion_id().to_owned(),
             })
         }
     }

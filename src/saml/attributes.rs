@@ -35,7 +35,7 @@ impl Span {
 /// }
 /// # }
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Attributes {
     text: String,
     /// `(name, first value, value count)`, sorted by name.
@@ -43,13 +43,76 @@ pub struct Attributes {
     values: Vec<Span>,
 }
 
+/// Builds [`Attributes`] in document order, straight into the final buffers.
+pub(crate) struct AttributesBuilder {
+    out: Attributes,
+}
+
+impl AttributesBuilder {
+    /// Room for `values` values and `bytes` bytes of names and values.
+    pub(crate) fn with_capacity(values: usize, bytes: usize) -> AttributesBuilder {
+        AttributesBuilder {
+            out: Attributes {
+                text: String::with_capacity(bytes),
+                names: Vec::new(),
+                values: Vec::with_capacity(values),
+            },
+        }
+    }
+
+    /// Starts an attribute (its values follow).
+    pub(crate) fn attribute(&mut self, name: &str) {
+        let span = self.out.push(name);
+        let first = self.out.values.len() as u32;
+        self.out.names.push((span, first, 0));
+    }
+
+    /// Adds a value to the attribute started last.
+    pub(crate) fn value(&mut self, value: &str) {
+        let span = self.out.push(value);
+        self.out.values.push(span);
+        if let Some(last) = self.out.names.last_mut() {
+            last.2 += 1;
+        }
+    }
+
+    /// Sorts by name; attributes repeated under one name are merged, values in document order.
+    pub(crate) fn finish(self) -> Attributes {
+        let mut out = self.out;
+        let text = std::mem::take(&mut out.text);
+        let name = |s: Span| text.get(s.range()).unwrap_or("");
+        // (name, first value) is unique, so an unstable sort keeps document order per name.
+        out.names
+            .sort_unstable_by(|a, b| (name(a.0), a.1).cmp(&(name(b.0), b.1)));
+        let repeated = out.names.windows(2).any(|w| name(w[0].0) == name(w[1].0));
+        if repeated {
+            let mut names: Vec<(Span, u32, u32)> = Vec::with_capacity(out.names.len());
+            let mut values = Vec::with_capacity(out.values.len());
+            for &(n, first, count) in &out.names {
+                let slice = &out.values[first as usize..(first + count) as usize];
+                match names.last_mut() {
+                    Some(last) if name(last.0) == name(n) => last.2 += count,
+                    _ => names.push((n, values.len() as u32, count)),
+                }
+                values.extend_from_slice(slice);
+            }
+            out.names = names;
+            out.values = values;
+        }
+        out.text = text;
+        out
+    }
+}
+
 impl Attributes {
     /// Builds the set from `(name, value)` pairs in document order (`None`: an attribute
-    /// without values, which is still listed).
+    /// without values, which is still listed): the reference the builder is tested against.
+    #[cfg(test)]
     pub(crate) fn from_pairs<'a>(
         mut pairs: Vec<(&'a str, Option<std::borrow::Cow<'a, str>>)>,
     ) -> Self {
-        // Stable: values keep their document order under each name.
+        // Values keep their document order under each name (pairs come in document order, and
+        // the sort is stable).
         pairs.sort_by(|a, b| a.0.cmp(b.0));
         let bytes: usize = pairs
             .iter()
@@ -154,6 +217,19 @@ impl fmt::Debug for Attributes {
         f.debug_map().entries(self.iter()).finish()
     }
 }
+
+/// Equal when the names and their values are (however the buffer is laid out).
+impl PartialEq for Attributes {
+    fn eq(&self, other: &Attributes) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .zip(other.iter())
+                .all(|((n, v), (on, ov))| n == on && v.len() == ov.len() && v.eq(ov))
+    }
+}
+
+impl Eq for Attributes {}
 
 impl PartialEq<BTreeMap<String, Vec<String>>> for Attributes {
     fn eq(&self, other: &BTreeMap<String, Vec<String>>) -> bool {
@@ -275,5 +351,17 @@ mod tests {
         );
         assert!(a == a.to_map());
         assert!(Attributes::default().is_empty());
+        // The builder gives the same set.
+        let mut b = AttributesBuilder::with_capacity(4, 64);
+        b.attribute("groups");
+        b.value("b");
+        b.attribute("email");
+        b.value("x@example.com");
+        b.attribute("none");
+        b.attribute("groups");
+        b.value("a");
+        b.attribute("empty");
+        b.value("");
+        assert!(b.finish() == a);
     }
 }

@@ -64,24 +64,35 @@ impl Document {
         }
         // Tokenizing is linear: one unit per byte, plus the units of the work done per name.
         work::add(src.len());
+        // The arenas are sized from the text, so that they are allocated once and not much
+        // larger than needed: every node but a text run starts with '<', and every attribute
+        // or declaration has an '='.
+        let size = Sizes::of(&src, limits);
+        let mut decoded = String::with_capacity(XML_NS.len() + 3 + 256);
+        decoded.push_str(XML_NS);
+        decoded.push_str("xml");
+        let mut prefixes = Vec::with_capacity(16);
+        prefixes.extend([Str::EMPTY, XML_PREFIX_STR]);
+        let mut binding = Vec::with_capacity(16);
+        binding.extend([NONE, NONE]);
         let mut b = Builder {
             src: &src,
             base: src.as_ptr() as usize,
             limits,
-            decoded: format!("{XML_NS}xml"),
-            nodes: Vec::with_capacity(src.len() / 48 + 4),
-            attrs: Vec::with_capacity(src.len() / 64 + 4),
-            decls: Vec::new(),
+            decoded,
+            nodes: Vec::with_capacity(size.nodes),
+            attrs: Vec::with_capacity(size.attributes),
+            decls: Vec::with_capacity(size.declarations),
             in_scope: 0,
-            binding: vec![NONE, NONE],
-            shadowed: Vec::new(),
+            binding,
             prefix_cache: [(0, NONE); PREFIX_CACHE],
-            prefixes: vec![Str::EMPTY, XML_PREFIX_STR],
-            prefix_ids: HashMap::from([("".into(), DEFAULT_PREFIX), ("xml".into(), XML_PREFIX)]),
-            stack: Vec::new(),
+            prefixes,
+            prefix_ids: None,
+            stack: Vec::with_capacity(16),
             root: NONE,
-            top_level: Vec::new(),
-            pending: Vec::new(),
+            first_top: NONE,
+            last_top: NONE,
+            pending: Vec::with_capacity(16),
             good_uris: [""; GOOD_URIS],
             good_next: 0,
         };
@@ -93,7 +104,7 @@ impl Document {
             decls,
             prefixes,
             root,
-            top_level,
+            first_top,
             ..
         } = b;
         Ok(Document {
@@ -103,7 +114,7 @@ impl Document {
             decls,
             prefixes,
             root,
-            top_level,
+            first_top,
             src,
         })
     }
@@ -130,20 +141,57 @@ struct Builder<'a> {
     /// For each prefix id, the index in `decls` of the declaration in scope (`NONE`: unbound).
     /// A prefix is resolved in constant time, whatever the depth or the number in scope.
     binding: Vec<u32>,
-    /// For each declaration, the binding it shadows, restored when its element closes.
-    shadowed: Vec<u32>,
     prefixes: Vec<Str>,
-    prefix_ids: HashMap<Box<str>, u32>,
+    /// Prefix ids by name (the names borrow from the source).
+    /// Built once there are more than [`FEW_PREFIXES`]; until then the few are searched.
+    prefix_ids: Option<HashMap<&'a str, u32>>,
     /// A direct-mapped cache in front of `prefix_ids`: `(prefix_key, id)`.
     prefix_cache: [(u64, u32); PREFIX_CACHE],
     stack: Vec<u32>,
     root: u32,
-    top_level: Vec<u32>,
+    /// The first and last top-level nodes (linked through `next_sibling`).
+    first_top: u32,
+    last_top: u32,
     pending: Vec<PendingAttr>,
     /// Namespace URIs already found valid (Okta declares the same two on every value): a
     /// declaration of one of these skips the character checks.
     good_uris: [&'a str; GOOD_URIS],
     good_next: usize,
+}
+
+/// Initial capacities of the arenas, estimated from the text in one pass.
+struct Sizes {
+    nodes: usize,
+    attributes: usize,
+    declarations: usize,
+}
+
+impl Sizes {
+    fn of(src: &str, limits: &Limits) -> Sizes {
+        let (mut lt, mut eq) = (0usize, 0usize);
+        for &c in src.as_bytes() {
+            lt += usize::from(c == b'<');
+            eq += usize::from(c == b'=');
+        }
+        let declarations = memchr::memmem::find_iter(src.as_bytes(), b"xmlns").count();
+        Sizes {
+            // Start and end tags: about one node each (an element and its text).
+            nodes: lt.min(limits.max_nodes).max(4),
+            attributes: eq.saturating_sub(declarations).min(limits.max_attributes),
+            declarations: declarations.min(limits.max_namespace_declarations),
+        }
+    }
+}
+
+/// Prefixes searched one by one before a map is built.
+const FEW_PREFIXES: usize = 16;
+
+/// The text of a span of the source (prefixes always are).
+fn src_str(src: &str, s: Str) -> &str {
+    if !s.in_source() {
+        return "";
+    }
+    src.get(s.start as usize..s.end() as usize).unwrap_or("")
 }
 
 /// Entries in the builder's cache of valid namespace URIs.
@@ -359,7 +407,11 @@ impl<'a> Builder<'a> {
             kind,
         });
         if parent == NONE {
-            self.top_level.push(id);
+            match self.nodes.get_mut(self.last_top as usize) {
+                Some(last) => last.next_sibling = id,
+                None => self.first_top = id,
+            }
+            self.last_top = id;
         } else {
             let prev_last = match &mut self.nodes[parent as usize].kind {
                 Kind::Element(p) => {
@@ -457,7 +509,12 @@ impl<'a> Builder<'a> {
         {
             return Some(id);
         }
-        let id = *self.prefix_ids.get(prefix)?;
+        let id = match &self.prefix_ids {
+            Some(map) => *map.get(prefix)?,
+            None => (2..self.prefixes.len())
+                .find(|&i| self.s(self.prefixes[i]) == prefix)
+                .map(|i| i as u32)?,
+        };
         self.prefix_cache[slot] = (key, id);
         Some(id)
     }
@@ -470,7 +527,24 @@ impl<'a> Builder<'a> {
         let id = self.prefixes.len() as u32;
         self.prefixes.push(span);
         self.binding.push(NONE);
-        self.prefix_ids.insert(prefix.into(), id);
+        let name = self.src_str(span);
+        match &mut self.prefix_ids {
+            Some(map) => {
+                map.insert(name, id);
+            }
+            None if self.prefixes.len() > FEW_PREFIXES => {
+                let src = self.src;
+                let map = self
+                    .prefixes
+                    .iter()
+                    .enumerate()
+                    .skip(2)
+                    .map(|(i, p)| (src_str(src, *p), i as u32))
+                    .collect();
+                self.prefix_ids = Some(map);
+            }
+            None => {}
+        }
         id
     }
 
@@ -478,7 +552,7 @@ impl<'a> Builder<'a> {
     fn bind(&mut self, decls: (u32, u32)) {
         for i in decls.0..decls.0 + decls.1 {
             let pid = self.decls[i as usize].pid as usize;
-            self.shadowed.push(self.binding[pid]);
+            self.decls[i as usize].shadowed = self.binding[pid];
             self.binding[pid] = i;
         }
         self.in_scope += decls.1 as usize;
@@ -489,7 +563,7 @@ impl<'a> Builder<'a> {
     fn unbind(&mut self, decls: (u32, u32)) {
         for i in (decls.0..decls.0 + decls.1).rev() {
             let pid = self.decls[i as usize].pid as usize;
-            self.binding[pid] = self.shadowed[i as usize];
+            self.binding[pid] = self.decls[i as usize].shadowed;
         }
         self.in_scope -= decls.1 as usize;
     }
@@ -628,6 +702,7 @@ impl<'a> Builder<'a> {
                     uri: value_span,
                     key,
                     pid,
+                    shadowed: NONE,
                 });
             } else {
                 work::add(self.pending.len());

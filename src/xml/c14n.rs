@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use super::document::{Attribute, Document, Element, Node, NodeId};
+use super::document::{Attribute, Children, Document, Element, Node, NodeId};
 use super::text::{escape_attribute, escape_text};
 use super::{work, XML_NS};
 use super::{DEFAULT_PREFIX, XML_PREFIX};
@@ -154,6 +154,27 @@ pub fn canonicalize_into(
     sink: &mut dyn Sink,
     nested: Option<Nested<'_>>,
 ) -> Result<NestedOutcome, XmlError> {
+    canonicalize_into_with(
+        doc,
+        apex,
+        method,
+        exclude,
+        sink,
+        nested,
+        &mut C14nBuffers::default(),
+    )
+}
+
+/// [`canonicalize_into`], working in `buffers`.
+pub(crate) fn canonicalize_into_with<'d>(
+    doc: &'d Document,
+    apex: Option<NodeId>,
+    method: &C14nMethod,
+    exclude: Option<NodeId>,
+    sink: &mut dyn Sink,
+    nested: Option<Nested<'_>>,
+    buffers: &mut C14nBuffers<'d>,
+) -> Result<NestedOutcome, XmlError> {
     let mut sinks = Sinks {
         outer: Some(sink),
         nested: nested
@@ -163,11 +184,13 @@ pub fn canonicalize_into(
                 exclude: n.exclude,
                 sink: n.sink,
                 phase: Phase::Before,
-                differs: Vec::new(),
             }),
     };
-    let mut buf = Vec::with_capacity(STREAM_CHUNK + 4096);
-    let mut c = Canonicalizer::new(doc, method, exclude);
+    let mut b = std::mem::take(buffers);
+    let mut buf = std::mem::take(&mut b.stream);
+    buf.clear();
+    buf.reserve(STREAM_CHUNK + 4096);
+    let mut c = Canonicalizer::new_in(doc, method, exclude, b);
     match apex {
         Some(id) => {
             let apex = doc.element(id).ok_or(XmlError::UnknownNode)?;
@@ -176,12 +199,32 @@ pub fn canonicalize_into(
         None => c.document(&mut buf, &mut sinks)?,
     }
     sinks.flush(&mut buf);
+    *buffers = c.into_buffers(buf);
     Ok(match sinks.nested {
         Some(NestedState {
             phase: Phase::Done, ..
         }) => NestedOutcome::Complete,
         _ => NestedOutcome::Abandoned,
     })
+}
+
+/// [`canonicalize`] into `out`, working in `buffers`.
+pub(crate) fn canonicalize_with<'d>(
+    doc: &'d Document,
+    apex: NodeId,
+    method: &C14nMethod,
+    exclude: Option<NodeId>,
+    out: &mut Vec<u8>,
+    buffers: &mut C14nBuffers<'d>,
+) -> Result<(), XmlError> {
+    let apex = doc.element(apex).ok_or(XmlError::UnknownNode)?;
+    let mut sinks = Sinks::direct();
+    let stream = std::mem::take(&mut buffers.stream);
+    let b = std::mem::take(buffers);
+    let mut c = Canonicalizer::new_in(doc, method, exclude, b);
+    c.subtree(apex, out, &mut sinks)?;
+    *buffers = c.into_buffers(stream);
+    Ok(())
 }
 
 /// Bytes buffered before they are streamed to the sinks.
@@ -207,9 +250,6 @@ struct NestedState<'s> {
     exclude: Option<NodeId>,
     sink: &'s mut dyn Sink,
     phase: Phase,
-    /// Per prefix id: rendered differently by the outer and the nested apex, so an element that
-    /// considers it inside the nested subtree makes the two forms differ.
-    differs: Vec<bool>,
 }
 
 /// The outputs of one pass: `outer: None` writes into the caller's buffer directly.
@@ -303,8 +343,62 @@ fn write_pi(out: &mut Vec<u8>, target: &str, data: &str) {
     out.extend_from_slice(b"?>");
 }
 
-/// A change to the per-prefix state, undone when the element that made it closes.
+/// The canonicalizer's working memory, reused by the canonicalizations of one document (a
+/// validation canonicalizes three or four times; each would otherwise allocate a dozen buffers).
+#[derive(Default)]
+pub(crate) struct C14nBuffers<'d> {
+    ns: Vec<PrefixState<'d>>,
+    undo: Vec<Undo<'d>>,
+    ns_out: Vec<(u32, &'d str, &'d str)>,
+    attrs_out: Vec<Attribute<'d>>,
+    stack: Vec<(Element<'d>, Children<'d>)>,
+    chain: Vec<Element<'d>>,
+    stream: Vec<u8>,
+}
+
+/// What the canonicalizer knows about one prefix (by interned id).
+#[derive(Clone, Copy)]
+struct PrefixState<'d> {
+    /// The namespace bound in scope (`Some("")` for `xmlns=""`).
+    scope: Option<&'d str>,
+    /// The namespace rendered by the nearest output ancestor (`""`: none).
+    rendered: &'d str,
+    /// The element (by count) that last considered it, to consider it once.
+    seen: u32,
+    /// Listed in the exclusive method's InclusiveNamespaces PrefixList.
+    inclusive: bool,
+    /// Rendered differently by a nested apex and the outer form ([`NestedState`]).
+    differs: bool,
+}
+
+impl PrefixState<'_> {
+    const NEW: PrefixState<'static> = PrefixState {
+        scope: None,
+        rendered: "",
+        seen: u32::MAX,
+        inclusive: false,
+        differs: false,
+    };
+}
+
+impl C14nBuffers<'_> {
+    /// The streaming buffer, emptied, for other canonical bytes between passes.
+    pub(crate) fn take_stream(&mut self) -> Vec<u8> {
+        let mut v = std::mem::take(&mut self.stream);
+        v.clear();
+        v
+    }
+
+    /// Gives the streaming buffer back.
+    pub(crate) fn put_stream(&mut self, stream: Vec<u8>) {
+        self.stream = stream;
+    }
+}
+
+/// A change to the per-prefix state, undone when the element that made it closes; `Frame`
+/// marks where an element's changes start.
 enum Undo<'d> {
+    Frame,
     Scope(u32, Option<&'d str>),
     Rendered(u32, &'d str),
 }
@@ -316,68 +410,101 @@ struct Canonicalizer<'m, 'd> {
     doc: &'d Document,
     method: &'m C14nMethod,
     exclude: Option<NodeId>,
-    /// Per prefix id: the namespace bound in scope (`Some("")` for `xmlns=""`).
-    scope: Vec<Option<&'d str>>,
-    /// Per prefix id: the namespace rendered by the nearest output ancestor (`""`: none).
-    rendered: Vec<&'d str>,
+    /// Per prefix id.
+    ns: Vec<PrefixState<'d>>,
     undo: Vec<Undo<'d>>,
-    frames: Vec<usize>,
-    /// Per prefix id: listed in the exclusive method's InclusiveNamespaces PrefixList.
-    inclusive: Vec<bool>,
     /// The listed prefix ids (for the apex).
-    inclusive_ids: Vec<u32>,
-    /// Per prefix id: the element (by count) that last considered it, to consider it once.
-    seen: Vec<u32>,
     element_count: u32,
     ns_out: Vec<(u32, &'d str, &'d str)>,
     attrs_out: Vec<Attribute<'d>>,
+    stack: Vec<(Element<'d>, Children<'d>)>,
+    chain: Vec<Element<'d>>,
     /// The fixed-up `xml:base` of a C14N 1.1 apex, written instead of the attribute's value.
     base_fixup: Option<String>,
-    /// While a nested form is produced: per prefix id, whether considering it breaks the nested
-    /// form ([`NestedState::differs`]).
-    watch: Option<Vec<bool>>,
-    /// `watch`, put aside inside the nested excluded subtree.
-    watch_saved: Option<Vec<bool>>,
+    /// While a nested form is produced: considering a prefix whose
+    /// [`PrefixState::differs`] is set breaks it.
+    watching: bool,
+    /// `watching`, put aside inside the nested excluded subtree.
+    watching_saved: bool,
     /// Set by [`consider`](Self::consider) when a watched prefix was considered.
     broken: bool,
 }
 
 impl<'m, 'd> Canonicalizer<'m, 'd> {
     fn new(doc: &'d Document, method: &'m C14nMethod, exclude: Option<NodeId>) -> Self {
+        Canonicalizer::new_in(doc, method, exclude, C14nBuffers::default())
+    }
+
+    /// A canonicalizer working in `b` (cleared here; taken back with
+    /// [`into_buffers`](Self::into_buffers)).
+    fn new_in(
+        doc: &'d Document,
+        method: &'m C14nMethod,
+        exclude: Option<NodeId>,
+        mut b: C14nBuffers<'d>,
+    ) -> Self {
         let n = doc.prefix_count();
-        let mut inclusive = vec![false; n];
-        let mut inclusive_ids = Vec::new();
+        b.ns.clear();
+        b.ns.resize(n, PrefixState::NEW);
         if let C14nMethod::Exclusive { inclusive_prefixes } = method {
-            let listed: HashSet<&str> = inclusive_prefixes
-                .iter()
-                .map(|p| if p == "#default" { "" } else { p.as_str() })
-                .collect();
+            let name = |p: &'m String| if p == "#default" { "" } else { p.as_str() };
             work::add(inclusive_prefixes.len() + n);
-            for (pid, flag) in inclusive.iter_mut().enumerate() {
-                if pid != XML_PREFIX as usize && listed.contains(doc.prefix_name(pid as u32)) {
-                    *flag = true;
-                    inclusive_ids.push(pid as u32);
+            let listed = |prefix: &str| inclusive_prefixes.iter().any(|p| name(p) == prefix);
+            // Few listed prefixes (Okta lists one) are compared directly; many, through a set.
+            let set: Option<HashSet<&str>> = (inclusive_prefixes.len() > 4)
+                .then(|| inclusive_prefixes.iter().map(name).collect());
+            for (pid, state) in b.ns.iter_mut().enumerate() {
+                if inclusive_prefixes.is_empty() || pid == XML_PREFIX as usize {
+                    continue;
+                }
+                let p = doc.prefix_name(pid as u32);
+                let hit = match &set {
+                    Some(set) => set.contains(p),
+                    None => listed(p),
+                };
+                if hit {
+                    state.inclusive = true;
                 }
             }
         }
+        // Room for a SAML response's depth and widths, so that the first use allocates once.
+        b.undo.clear();
+        b.undo.reserve(64);
+        b.ns_out.clear();
+        b.ns_out.reserve(8);
+        b.attrs_out.clear();
+        b.attrs_out.reserve(16);
+        b.stack.clear();
+        b.stack.reserve(32);
+        b.chain.clear();
         Canonicalizer {
             doc,
             method,
             exclude,
-            scope: vec![None; n],
-            rendered: vec![""; n],
-            undo: Vec::new(),
-            frames: Vec::new(),
-            inclusive,
-            inclusive_ids,
-            seen: vec![u32::MAX; n],
+            ns: b.ns,
+            undo: b.undo,
             element_count: 0,
-            ns_out: Vec::new(),
-            attrs_out: Vec::new(),
+            ns_out: b.ns_out,
+            attrs_out: b.attrs_out,
+            stack: b.stack,
+            chain: b.chain,
             base_fixup: None,
-            watch: None,
-            watch_saved: None,
+            watching: false,
+            watching_saved: false,
             broken: false,
+        }
+    }
+
+    /// Gives the working memory back, for the next canonicalization of the same document.
+    fn into_buffers(self, stream: Vec<u8>) -> C14nBuffers<'d> {
+        C14nBuffers {
+            ns: self.ns,
+            undo: self.undo,
+            ns_out: self.ns_out,
+            attrs_out: self.attrs_out,
+            stack: self.stack,
+            chain: self.chain,
+            stream,
         }
     }
 
@@ -416,21 +543,30 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
             return Ok(());
         }
         let mut written = out.len();
-        // Seed the scope with the ancestors' declarations, outermost first.
-        let mut chain = Vec::new();
+        // Seed the scope with the ancestors' declarations: the nearest declaration of a prefix
+        // wins. The inclusive methods also need the ancestors themselves (nearest first).
+        let mut chain = std::mem::take(&mut self.chain);
+        chain.clear();
+        let inclusive = !matches!(self.method, C14nMethod::Exclusive { .. });
         let mut cur = apex.parent();
         while let Some(a) = cur {
-            chain.push(a);
-            cur = a.parent();
-        }
-        for a in chain.iter().rev() {
+            if inclusive {
+                chain.push(a);
+            }
             for (pid, _, uri) in a.declarations_with_prefix_ids() {
                 work::add(1);
-                self.scope[pid as usize] = Some(uri);
+                let state = &mut self.ns[pid as usize];
+                if state.scope.is_none() {
+                    state.scope = Some(uri);
+                }
             }
+            cur = a.parent();
         }
         self.start(apex, true, &chain, out)?;
-        let mut stack = vec![(apex, apex.children())];
+        self.chain = chain;
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.clear();
+        stack.push((apex, apex.children()));
         while let Some((el, it)) = stack.last_mut() {
             match it.next() {
                 None => {
@@ -460,6 +596,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
                 written = out.len();
             }
         }
+        self.stack = stack;
         work::add(out.len() - written);
         Ok(())
     }
@@ -482,17 +619,13 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
             sinks.flush(out);
             self.start(child, false, &[], out)?;
             sinks.flush(out);
-            let differs = self.nested_apex_tag(child, out);
+            self.nested_apex_tag(child, out);
             if let Some(n) = sinks.nested.as_mut() {
                 n.sink.put(out);
-                n.differs = differs;
                 n.phase = Phase::Active;
             }
             out.clear();
-            self.watch = sinks
-                .nested
-                .as_mut()
-                .map(|n| std::mem::take(&mut n.differs));
+            self.watching = true;
             return Ok(());
         }
         if phase == Phase::Active && Some(child.id()) == exclude {
@@ -500,15 +633,14 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
             if let Some(n) = sinks.nested.as_mut() {
                 n.phase = Phase::Excluded;
             }
-            let watch = self.watch.take();
+            self.watching_saved = std::mem::replace(&mut self.watching, false);
             self.start(child, false, &[], out)?;
-            self.watch_saved = watch;
             return Ok(());
         }
         self.start(child, false, &[], out)?;
         if self.broken {
             self.broken = false;
-            self.watch = None;
+            self.watching = false;
             if let Some(n) = sinks.nested.as_mut() {
                 n.phase = Phase::Abandoned;
             }
@@ -530,49 +662,57 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
             if let Some(n) = sinks.nested.as_mut() {
                 n.phase = Phase::Active;
             }
-            self.watch = self.watch_saved.take();
+            self.watching = self.watching_saved;
         } else if phase == Phase::Active && el.id() == apex {
             sinks.flush(out);
             if let Some(n) = sinks.nested.as_mut() {
                 n.phase = Phase::Done;
             }
-            self.watch = None;
+            self.watching = false;
         }
     }
 
     /// Writes the start tag `el` gets as the apex of its own exclusive canonicalization (every
     /// visibly used or listed namespace in scope is rendered), and returns, per prefix id,
     /// whether that apex renders it differently from the outer form (just started with
-    /// [`start`](Self::start), which left `el`'s sorted attributes in `attrs_out`).
-    fn nested_apex_tag(&mut self, el: Element<'d>, out: &mut Vec<u8>) -> Vec<bool> {
+    /// [`start`](Self::start), which left `el`'s sorted attributes in `attrs_out`), in
+    /// [`PrefixState::differs`].
+    fn nested_apex_tag(&mut self, el: Element<'d>, out: &mut Vec<u8>) {
         let doc = self.doc;
-        let mut ns: Vec<(u32, &'d str, &'d str)> = Vec::new();
-        let mut add = |pid: u32, prefix: &'d str, scope: &[Option<&'d str>]| {
+        // The outer tag is written: its namespace list is free to reuse.
+        let mut ns = std::mem::take(&mut self.ns_out);
+        ns.clear();
+        let mut add = |pid: u32, prefix: &'d str, states: &[PrefixState<'d>]| {
             work::add(1);
             if pid == XML_PREFIX || ns.iter().any(|n| n.0 == pid) {
                 return;
             }
-            if let Some(uri) = scope[pid as usize].filter(|u| !u.is_empty()) {
+            if let Some(uri) = states[pid as usize].scope.filter(|u| !u.is_empty()) {
                 ns.push((pid, prefix, uri));
             }
         };
-        add(el.prefix_id(), el.prefix(), &self.scope);
+        add(el.prefix_id(), el.prefix(), &self.ns);
         for (a, pid) in el.attributes_with_prefix_ids() {
             if !a.prefix.is_empty() {
-                add(pid, a.prefix, &self.scope);
+                add(pid, a.prefix, &self.ns);
             }
         }
-        for &pid in &self.inclusive_ids {
-            add(pid, doc.prefix_name(pid), &self.scope);
+        for pid in 0..self.ns.len() as u32 {
+            if self.ns[pid as usize].inclusive {
+                add(pid, doc.prefix_name(pid), &self.ns);
+            }
         }
         ns.sort_unstable_by(|a, b| a.1.cmp(b.1));
-        work::add(self.rendered.len());
-        let mut differs: Vec<bool> = self.rendered.iter().map(|r| !r.is_empty()).collect();
+        work::add(self.ns.len());
+        for state in &mut self.ns {
+            state.differs = !state.rendered.is_empty();
+        }
         for &(pid, _, uri) in &ns {
-            differs[pid as usize] = self.rendered[pid as usize] != uri;
+            let state = &mut self.ns[pid as usize];
+            state.differs = state.rendered != uri;
         }
         write_start_tag(out, el, &ns, &self.attrs_out, None, false);
-        differs
+        self.ns_out = ns;
     }
 
     /// Adds `pid` to the namespaces rendered on this element when it is bound in scope to
@@ -580,21 +720,19 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
     fn consider(&mut self, pid: u32, prefix: &'d str) {
         work::add(1);
         let i = pid as usize;
-        if let Some(w) = &self.watch {
-            if w.get(i).copied().unwrap_or(true) {
-                self.broken = true;
-            }
+        if self.watching && self.ns.get(i).is_none_or(|s| s.differs) {
+            self.broken = true;
         }
-        if pid == XML_PREFIX || self.seen[i] == self.element_count {
+        if pid == XML_PREFIX || self.ns[i].seen == self.element_count {
             return;
         }
-        self.seen[i] = self.element_count;
-        let uri = match self.scope[i] {
+        self.ns[i].seen = self.element_count;
+        let uri = match self.ns[i].scope {
             Some(u) => u,
             None if pid == DEFAULT_PREFIX => "",
             None => return,
         };
-        if uri != self.rendered[i] {
+        if uri != self.ns[i].rendered {
             self.ns_out.push((pid, prefix, uri));
         }
     }
@@ -608,11 +746,11 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
     ) -> Result<(), XmlError> {
         work::add(1);
         self.element_count = self.element_count.wrapping_add(1);
-        self.frames.push(self.undo.len());
+        self.undo.push(Undo::Frame);
         for (pid, _, uri) in el.declarations_with_prefix_ids() {
             let i = pid as usize;
-            self.undo.push(Undo::Scope(pid, self.scope[i]));
-            self.scope[i] = Some(uri);
+            self.undo.push(Undo::Scope(pid, self.ns[i].scope));
+            self.ns[i].scope = Some(uri);
         }
         self.ns_out.clear();
         let doc = el.document();
@@ -628,13 +766,16 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
                 // Listed prefixes: at the apex every one in scope; below it, a listed prefix can
                 // only change where it is declared, so only this element's declarations count.
                 if is_apex {
-                    for k in 0..self.inclusive_ids.len() {
-                        let pid = self.inclusive_ids[k];
+                    work::add(self.ns.len());
+                    for pid in 0..self.ns.len() as u32 {
+                        if !self.ns[pid as usize].inclusive {
+                            continue;
+                        }
                         self.consider(pid, doc.prefix_name(pid));
                     }
                 } else {
                     for (pid, prefix, _) in el.declarations_with_prefix_ids() {
-                        if self.inclusive[pid as usize] {
+                        if self.ns[pid as usize].inclusive {
                             self.consider(pid, prefix);
                         }
                     }
@@ -648,11 +789,11 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
                         for (pid, prefix, _) in e.declarations_with_prefix_ids() {
                             work::add(1);
                             let i = pid as usize;
-                            if pid == XML_PREFIX || self.seen[i] == self.element_count {
+                            if pid == XML_PREFIX || self.ns[i].seen == self.element_count {
                                 continue;
                             }
-                            self.seen[i] = self.element_count;
-                            if let Some(uri) = self.scope[i].filter(|u| !u.is_empty()) {
+                            self.ns[i].seen = self.element_count;
+                            if let Some(uri) = self.ns[i].scope.filter(|u| !u.is_empty()) {
                                 self.ns_out.push((pid, prefix, uri));
                             }
                         }
@@ -660,7 +801,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
                 } else {
                     for (pid, prefix, uri) in el.declarations_with_prefix_ids() {
                         work::add(1);
-                        if pid != XML_PREFIX && uri != self.rendered[pid as usize] {
+                        if pid != XML_PREFIX && uri != self.ns[pid as usize].rendered {
                             self.ns_out.push((pid, prefix, uri));
                         }
                     }
@@ -670,8 +811,8 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
         self.ns_out.sort_unstable_by(|a, b| a.1.cmp(b.1));
         for &(pid, _, uri) in &self.ns_out {
             let i = pid as usize;
-            self.undo.push(Undo::Rendered(pid, self.rendered[i]));
-            self.rendered[i] = uri;
+            self.undo.push(Undo::Rendered(pid, self.ns[i].rendered));
+            self.ns[i].rendered = uri;
         }
 
         self.attrs_out.clear();
@@ -747,12 +888,11 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
         out.extend_from_slice(b"</");
         out.extend_from_slice(el.qualified_name().as_bytes());
         out.push(b'>');
-        let mark = self.frames.pop().unwrap_or(0);
-        while self.undo.len() > mark {
-            match self.undo.pop() {
-                Some(Undo::Scope(pid, v)) => self.scope[pid as usize] = v,
-                Some(Undo::Rendered(pid, v)) => self.rendered[pid as usize] = v,
-                None => break,
+        while let Some(u) = self.undo.pop() {
+            match u {
+                Undo::Frame => break,
+                Undo::Scope(pid, v) => self.ns[pid as usize].scope = v,
+                Undo::Rendered(pid, v) => self.ns[pid as usize].rendered = v,
             }
         }
     }

@@ -89,6 +89,9 @@ pub(super) struct DeclData {
     pub(super) key: u64,
     /// Interned prefix.
     pub(super) pid: u32,
+    /// While the builder has it in scope: the binding it shadows (restored when its element
+    /// closes).
+    pub(super) shadowed: u32,
 }
 
 /// The interned id of the empty prefix (the default namespace).
@@ -117,7 +120,8 @@ pub struct Document {
     /// Interned prefixes: the name of each prefix id, `""` and `xml` first.
     pub(super) prefixes: Vec<Str>,
     pub(super) root: u32,
-    pub(super) top_level: Vec<u32>,
+    /// The first top-level node; the others follow through `next_sibling`.
+    pub(super) first_top: u32,
 }
 
 impl fmt::Debug for Document {
@@ -154,7 +158,10 @@ impl Document {
 
     /// Top-level nodes in document order: processing instructions around the root, and the root.
     pub fn top_level(&self) -> impl Iterator<Item = Node<'_>> + '_ {
-        self.top_level.iter().map(move |&i| self.node(i))
+        Children {
+            doc: self,
+            next: self.first_top,
+        }
     }
 
     /// Every element in document order.

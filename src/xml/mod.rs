@@ -47,6 +47,7 @@ pub(crate) mod work;
 pub use c14n::{
     canonicalize, canonicalize_document, canonicalize_into, C14nMethod, Nested, NestedOutcome, Sink,
 };
+pub(crate) use c14n::{canonicalize_into_with, canonicalize_with, C14nBuffers};
 pub(crate) use text::{is_ncname, is_xml_whitespace};
 
 /// Algorithm URIs of the canonicalization methods.

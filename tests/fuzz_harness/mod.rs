@@ -317,6 +317,12 @@ pub fn email(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    // The allocation-free check and the full parse always agree.
+    assert_eq!(
+        sso_scim::EmailAddress::is_valid(text),
+        sso_scim::EmailAddress::parse(text).is_ok(),
+        "{text:?}"
+    );
     let Ok(e) = sso_scim::EmailAddress::parse(text) else {
         return;
     };

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::super::attributes::Attributes;
+use super::super::attributes::{Attributes, AttributesBuilder};
 use super::super::ns;
 use super::signed_read as signed;
 use super::AssertionValidator;
@@ -14,21 +14,20 @@ use crate::time::Timestamp;
 /// The subject: its element (for the confirmations), the NameID and its format.
 pub(super) struct Subject<'d> {
     pub element: Signed<'d>,
-    pub name_id: String,
+    pub name_id: Cow<'d, str>,
     pub name_id_format: Option<&'d str>,
 }
 
-/// What the AttributeStatements say about the user.
-pub(super) struct UserClaims {
-    pub attributes: Attributes,
-    pub email: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
+/// What the AttributeStatements say about the user (borrowed from the [`Attributes`]).
+pub(super) struct UserClaims<'a> {
+    pub email: Option<&'a str>,
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
 }
 
 /// What the AuthnStatement says about the IdP session.
-pub(super) struct Session {
-    pub index: Option<String>,
+pub(super) struct Session<'d> {
+    pub index: Option<&'d str>,
     pub not_on_or_after: Option<Timestamp>,
     pub authn_instant: Option<Timestamp>,
 }
@@ -53,7 +52,7 @@ pub(super) fn subject(assertion: Signed<'_>) -> Result<Subject<'_>, SamlError> {
         return Err(StructureError::EncryptedId.into());
     }
     let name_id_el = signed::one(element, ns::SAML, "NameID")?.ok_or(ClaimError::MissingNameId)?;
-    let name_id = signed::text(name_id_el)?;
+    let name_id = trimmed(name_id_el.text().map_err(StructureError::from)?);
     if name_id.is_empty() {
         return Err(ClaimError::MissingNameId.into());
     }
@@ -68,34 +67,37 @@ pub(super) fn subject(assertion: Signed<'_>) -> Result<Subject<'_>, SamlError> {
 /// A value with element children is refused (never read partially); `xsi:nil` values are empty.
 pub(super) fn attributes(assertion: Signed<'_>) -> Result<Attributes, StructureError> {
     let statements = || assertion.children_named(ns::SAML, "AttributeStatement");
-    let count: usize = statements()
-        .flat_map(|st| st.children_named(ns::SAML, "Attribute"))
-        .map(|a| a.children_named(ns::SAML, "AttributeValue").count().max(1))
-        .sum();
-    let mut pairs: Vec<(&str, Option<Cow<'_, str>>)> = Vec::with_capacity(count);
+    let value = |v: Signed<'_>| -> Result<usize, StructureError> {
+        let nil = matches!(v.attribute_ns(ns::XSI, "nil"), Some("true" | "1"));
+        Ok(if nil { 0 } else { trimmed(v.text()?).len() })
+    };
+    // One pass to size the buffers, one to fill them.
+    let (mut values, mut bytes) = (0, 0);
+    for a in statements().flat_map(|st| st.children_named(ns::SAML, "Attribute")) {
+        bytes += a.attribute("Name").map_or(0, str::len);
+        for v in a.children_named(ns::SAML, "AttributeValue") {
+            values += 1;
+            bytes += value(v).unwrap_or(0);
+        }
+    }
+    let mut out = AttributesBuilder::with_capacity(values, bytes);
     for st in statements() {
         for a in st.children_named(ns::SAML, "Attribute") {
             let name = a.attribute("Name").ok_or(StructureError::Missing {
                 what: "Attribute/@Name",
             })?;
-            let mut any = false;
+            out.attribute(name);
             for v in a.children_named(ns::SAML, "AttributeValue") {
-                any = true;
                 let nil = matches!(v.attribute_ns(ns::XSI, "nil"), Some("true" | "1"));
-                let value = if nil {
-                    Cow::Borrowed("")
+                if nil {
+                    out.value("");
                 } else {
-                    trimmed(v.text()?)
-                };
-                pairs.push((name, Some(value)));
-            }
-            if !any {
-                // An attribute without values is still listed, with none.
-                pairs.push((name, None));
+                    out.value(&trimmed(v.text()?));
+                }
             }
         }
     }
-    Ok(Attributes::from_pairs(pairs))
+    Ok(out.finish())
 }
 
 /// `t` without surrounding XML whitespace, borrowed when `t` is.
@@ -109,7 +111,7 @@ fn trimmed(t: Cow<'_, str>) -> Cow<'_, str> {
 }
 
 /// The AuthnStatement's session facts (all optional).
-pub(super) fn session(assertion: Signed<'_>) -> Result<Session, SamlError> {
+pub(super) fn session(assertion: Signed<'_>) -> Result<Session<'_>, SamlError> {
     let Some(a) = assertion.children_named(ns::SAML, "AuthnStatement").next() else {
         return Ok(Session {
             index: None,
@@ -118,7 +120,7 @@ pub(super) fn session(assertion: Signed<'_>) -> Result<Session, SamlError> {
         });
     };
     Ok(Session {
-        index: a.attribute("SessionIndex").map(str::to_owned),
+        index: a.attribute("SessionIndex"),
         not_on_or_after: signed::time_attr(
             a,
             "SessionNotOnOrAfter",
@@ -129,29 +131,27 @@ pub(super) fn session(assertion: Signed<'_>) -> Result<Session, SamlError> {
 }
 
 impl AssertionValidator {
-    /// The attributes, the email (required unless configured otherwise) and the names.
-    pub(super) fn user_claims(&self, assertion: Signed<'_>) -> Result<UserClaims, SamlError> {
-        let attributes = attributes(assertion)?;
-        let email = self.email(&attributes)?;
+    /// The email (required unless configured otherwise) and the names, from the attributes.
+    pub(super) fn user_claims<'a>(
+        &self,
+        attributes: &'a Attributes,
+    ) -> Result<UserClaims<'a>, SamlError> {
+        let email = self.email(attributes)?;
         let pick = |name: &str| {
             attributes
                 .iter()
                 .filter(|(k, _)| k.eq_ignore_ascii_case(name))
                 .flat_map(|(_, v)| v)
                 .find(|v| !v.is_empty())
-                .map(str::to_owned)
         };
-        let first_name = pick(self.config.first_name_attribute());
-        let last_name = pick(self.config.last_name_attribute());
         Ok(UserClaims {
-            attributes,
             email,
-            first_name,
-            last_name,
+            first_name: pick(self.config.first_name_attribute()),
+            last_name: pick(self.config.last_name_attribute()),
         })
     }
 
-    fn email(&self, attributes: &Attributes) -> Result<Option<String>, SamlError> {
+    fn email<'a>(&self, attributes: &'a Attributes) -> Result<Option<&'a str>, SamlError> {
         let name = self.config.email_attribute();
         let mut values: Vec<&str> = attributes
             .iter()
@@ -167,7 +167,7 @@ impl AssertionValidator {
             }
             .into()),
             [] => Ok(None),
-            [one] if is_email(one) => Ok(Some((*one).to_owned())),
+            [one] if is_email(one) => Ok(Some(one)),
             [one] if required => Err(ClaimError::InvalidEmail {
                 attribute: name.to_owned(),
                 value: one.chars().take(80).collect(),
@@ -186,7 +186,7 @@ impl AssertionValidator {
 
 /// The crate's one email rule ([`crate::EmailAddress::parse`]).
 pub(crate) fn is_email(s: &str) -> bool {
-    crate::domain::EmailAddress::parse(s).is_ok()
+    crate::domain::EmailAddress::is_valid(s)
 }
 
 #[cfg(test)]

@@ -49,11 +49,13 @@ impl AssertionValidator {
         verified: &Verified<'_>,
     ) -> Result<(), SamlError> {
         if let Some(ri) = read::one(root, ns::SAML, "Issuer")? {
-            self.check_issuer("Response", read::text(ri)?, ri.attribute("Format"))?;
+            let text = ri.text().map_err(StructureError::from)?;
+            self.check_issuer("Response", &text, ri.attribute("Format"))?;
         }
         match signed::one(verified.assertion, ns::SAML, "Issuer")? {
             Some(ai) => {
-                self.check_issuer("Assertion", signed::text(ai)?, ai.attribute("Format"))?
+                let text = ai.text().map_err(StructureError::from)?;
+                self.check_issuer("Assertion", &text, ai.attribute("Format"))?
             }
             None => {
                 return Err(ConditionError::Issuer {
@@ -82,20 +84,22 @@ impl AssertionValidator {
         }
     }
 
+    /// `text` is the Issuer element's text (compared without surrounding whitespace).
     fn check_issuer(
         &self,
         element: &'static str,
-        got: String,
+        text: &str,
         format: Option<&str>,
     ) -> Result<(), SamlError> {
         let expected = self.config.idp_issuer();
+        let got = text.trim_matches([' ', '\t', '\n', '\r']);
         if got == expected && matches!(format, None | Some(ns::ENTITY_FORMAT)) {
             return Ok(());
         }
         Err(ConditionError::Issuer {
             element,
             expected: expected.to_owned(),
-            got: Some(got),
+            got: Some(got.to_owned()),
         }
         .into())
     }
@@ -168,12 +172,17 @@ impl AssertionValidator {
             .into());
         }
         // Every AudienceRestriction must be satisfied (SAML core 2.5.1.4).
+        const WS: [char; 4] = [' ', '\t', '\n', '\r'];
         for r in restrictions {
-            let mut got = Vec::new();
+            let mut found = false;
             for a in r.children_named(ns::SAML, "Audience") {
-                got.push(signed::text(a)?);
+                found |= a.text().map_err(StructureError::from)?.trim_matches(WS) == expected;
             }
-            if !got.iter().any(|a| a == expected) {
+            if !found {
+                let mut got = Vec::new();
+                for a in r.children_named(ns::SAML, "Audience") {
+                    got.push(signed::text(a)?);
+                }
                 return Err(ConditionError::Audience {
                     expected: expected.to_owned(),
                     got,

@@ -13,12 +13,12 @@ mod shape;
 mod signed_read;
 mod verification;
 
-use super::assertion::{PendingLogin, VerifiedAssertion};
+use super::assertion::{Packed, PendingLogin, SignedParts, TextFields, VerifiedAssertion};
 use super::config::SsoConfig;
 use super::request_state::{Mode, RequestState};
 use super::requests::RequestId;
 use crate::dsig::RsaKey;
-use crate::error::{SamlError, SignedPart, UsageError};
+use crate::error::{SamlError, UsageError};
 use crate::time::Timestamp;
 use crate::xml::{Document, Limits};
 use conditions::ResponseInResponseTo;
@@ -111,7 +111,8 @@ impl AssertionValidator {
             _ => confirmation.not_on_or_after,
         };
 
-        let user = self.user_claims(assertion)?;
+        let attributes = claims::attributes(assertion)?;
+        let user = self.user_claims(&attributes)?;
         let session = claims::session(assertion)?;
         // A session the IdP already ended is no login (python3-saml refuses it too).
         self.check_window(
@@ -122,28 +123,28 @@ impl AssertionValidator {
         )?;
         let remember_until = latest.saturating_add(cfg.clock_skew());
 
+        let text = Packed::new(&TextFields {
+            issuer: cfg.idp_issuer(),
+            assertion_id,
+            name_id: &subject.name_id,
+            name_id_format: subject.name_id_format,
+            email: user.email,
+            first_name: user.first_name,
+            last_name: user.last_name,
+            session_index: session.index,
+            in_response_to,
+        });
         Ok(PendingLogin {
             assertion: VerifiedAssertion {
-                issuer: cfg.idp_issuer().to_owned(),
-                assertion_id: assertion_id.to_owned(),
-                name_id: subject.name_id,
-                name_id_format: subject.name_id_format.map(str::to_owned),
-                email: user.email,
-                first_name: user.first_name,
-                last_name: user.last_name,
-                attributes: user.attributes,
-                session_index: session.index,
+                text,
+                attributes,
                 session_not_on_or_after: session.not_on_or_after,
                 authn_instant: session.authn_instant,
-                in_response_to: in_response_to.map(str::to_owned),
                 remember_until,
-                verified_signatures: [
-                    verified.response.map(|r| r.by()),
-                    verified.assertion_signed.then_some(SignedPart::Assertion),
-                ]
-                .into_iter()
-                .flatten()
-                .collect(),
+                verified_signatures: SignedParts::new(
+                    verified.response.is_some(),
+                    verified.assertion_signed,
+                ),
             },
             now,
             request_to_consume: match requests.mode {

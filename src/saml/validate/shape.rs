@@ -35,28 +35,25 @@ pub(super) fn shape(doc: &Document) -> Result<Shape<'_>, SamlError> {
     read::version(root, "Response")?;
     check_unique_ids(doc)?;
 
-    let mut assertions = Vec::new();
-    let mut signatures = Vec::new();
+    let mut assertion = None;
+    let mut assertions = 0;
     for e in doc.elements() {
         if e.namespace() == ns::SAML {
             match e.local_name() {
-                "Assertion" => assertions.push(e),
+                "Assertion" => {
+                    assertion = assertion.or(Some(e));
+                    assertions += 1;
+                }
                 "EncryptedAssertion" => return Err(StructureError::EncryptedAssertion.into()),
                 _ => {}
             }
-        } else if e.is(DSIG_NS, "Signature") {
-            signatures.push(e);
         }
     }
-    if assertions.len() > 1 {
-        return Err(StructureError::MultipleAssertions {
-            count: assertions.len(),
-        }
-        .into());
+    if assertions > 1 {
+        return Err(StructureError::MultipleAssertions { count: assertions }.into());
     }
-    let assertion = assertions.first().copied();
     let (mut response_signature, mut assertion_signature) = (None, None);
-    for s in signatures {
+    for s in doc.elements().filter(|e| e.is(DSIG_NS, "Signature")) {
         let parent = s.parent();
         let slot = match (parent, assertion) {
             (Some(p), _) if p == root => (&mut response_signature, SignedPart::Response),
@@ -91,7 +88,11 @@ pub(super) fn shape(doc: &Document) -> Result<Shape<'_>, SamlError> {
 /// Every ID-like attribute value (`ID`, `Id`, `id`, `xml:id`) must be unique in the document, so
 /// that no reference can be resolved to a second element.
 fn check_unique_ids(doc: &Document) -> Result<(), StructureError> {
-    let mut seen = HashSet::new();
+    // A response has a handful of IDs: a short list (on the stack) is searched, a long one
+    // hashed.
+    let mut few: [&str; 16] = [""; 16];
+    let mut count = 0;
+    let mut many: Option<HashSet<&str>> = None;
     for e in doc.elements() {
         for a in e.attributes() {
             let id_like = match a.namespace {
@@ -99,7 +100,25 @@ fn check_unique_ids(doc: &Document) -> Result<(), StructureError> {
                 XML_NS => a.local_name == "id",
                 _ => false,
             };
-            if id_like && !seen.insert(a.value) {
+            if !id_like {
+                continue;
+            }
+            let repeated = match &mut many {
+                Some(set) => !set.insert(a.value),
+                None if few[..count].contains(&a.value) => true,
+                None if count < few.len() => {
+                    few[count] = a.value;
+                    count += 1;
+                    false
+                }
+                None => {
+                    let mut set: HashSet<&str> = few.iter().copied().collect();
+                    let repeated = !set.insert(a.value);
+                    many = Some(set);
+                    repeated
+                }
+            };
+            if repeated {
                 return Err(StructureError::DuplicateId {
                     id: a.value.chars().take(80).collect(),
                 });

@@ -7,7 +7,7 @@ use super::shape::Shape;
 use super::AssertionValidator;
 use crate::dsig::{self, Policy, Signed};
 use crate::error::{SamlError, SignatureError, SignedPart, StructureError};
-use crate::xml::Document;
+use crate::xml::{C14nBuffers, Document};
 
 /// What the signatures cover.
 #[derive(Clone, Copy, Debug)]
@@ -31,7 +31,7 @@ impl AssertionValidator {
         let policy = Policy {
             insecure_allow_sha1: self.config.insecure_allow_sha1(),
         };
-        let mut scratch = Vec::new();
+        let mut buffers = C14nBuffers::default();
         let root = shape.root;
         // When both are signed, the Assertion's signature is read now so that one pass over the
         // Response gives both digests; its errors are still reported in their turn, below.
@@ -51,9 +51,9 @@ impl AssertionValidator {
                     _ => None,
                 };
                 let nested = early.as_ref().and_then(|r| r.as_ref().ok());
-                let (digest, nested_digest) = prepared.digest(nested)?;
+                let (digest, nested_digest) = prepared.digest(nested, &mut buffers)?;
                 early_digest = nested_digest;
-                let signed = prepared.finish(&digest, &mut scratch)?;
+                let signed = prepared.finish(&digest, &mut buffers)?;
                 self.cross_check(doc, SignedPart::Response)?;
                 Some(signed)
             }
@@ -75,9 +75,9 @@ impl AssertionValidator {
                 };
                 let digest = match early_digest {
                     Some(d) => d,
-                    None => prepared.digest(None)?.0,
+                    None => prepared.digest(None, &mut buffers)?.0,
                 };
-                let signed = prepared.finish(&digest, &mut scratch)?;
+                let signed = prepared.finish(&digest, &mut buffers)?;
                 self.cross_check(doc, SignedPart::Assertion)?;
                 (signed, true)
             }
