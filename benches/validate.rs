@@ -13,7 +13,10 @@
 //! A second group does the same for a response of about 256 KiB (benches/data/large-256k.xml,
 //! 1 343 group values; made by benches/data/generate_large.py with xmlsec1).
 //!
-//! A third group, `parse_256k`, compares parsing that response with a hostile document of the
+//! A third, `okta_240k_both_signed`, for benches/data/okta-240k.xml (1 250 values over two
+//! attributes, every value declaring `xs` and `xsi` as Okta does; same generator).
+//!
+//! Then `parse_256k`, compares parsing that response with a hostile document of the
 //! same size built to make namespace lookups slow.
 //!
 //! A fourth group, `hostile_validation`, validates the hostile shapes of the work-bound test
@@ -51,6 +54,8 @@ fn b64(s: &str) -> Vec<u8> {
 
 const LARGE_XML: &[u8] = include_bytes!("data/large-256k.xml");
 const LARGE_FORM: &str = include_str!("data/large-256k.b64");
+const OKTA_240K_XML: &[u8] = include_bytes!("data/okta-240k.xml");
+const OKTA_240K_FORM: &str = include_str!("data/okta-240k.b64");
 
 fn floor_inputs(xml: &[u8]) -> Floor {
     let doc = Document::parse(xml, &Limits::default()).expect("parses");
@@ -234,6 +239,7 @@ fn hostile_validation(c: &mut Criterion) {
 fn bench(c: &mut Criterion) {
     group(c, "okta_8k_both_signed", XML, FORM);
     group(c, "large_256k_both_signed", LARGE_XML, LARGE_FORM);
+    group(c, "okta_240k_both_signed", OKTA_240K_XML, OKTA_240K_FORM);
     hostile(c);
     hostile_validation(c);
 }

@@ -120,6 +120,17 @@ impl ScimResponse {
         }
     }
 
+    /// A JSON body already serialized.
+    pub(crate) fn json_bytes(status: u16, body: Vec<u8>) -> ScimResponse {
+        ScimResponse {
+            status,
+            headers: vec![("Content-Type", "application/scim+json".to_owned())],
+            body,
+            internal_error: None,
+            events: Vec::new(),
+        }
+    }
+
     pub(crate) fn empty(status: u16) -> ScimResponse {
         ScimResponse {
             status,

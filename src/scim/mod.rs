@@ -24,6 +24,7 @@ mod schema;
 mod service;
 mod token;
 mod urn;
+mod user_writer;
 mod users;
 
 pub use crate::resource::{ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};

@@ -11,6 +11,7 @@ use super::service::{
     store_failure, too_many, uuid, Fail, Failure, ScimEvent, ScimRequest, ScimResponse,
     ScimService, USER_SHAPE,
 };
+use super::user_writer::{write_list, write_user};
 use crate::domain::email_domain;
 use crate::resource::{check_types, ENTERPRISE_USER, USER, USER_SCHEMA};
 use crate::store::{
@@ -86,8 +87,34 @@ impl<S: ScimStore> ScimService<S> {
         org: &OrgId,
         params: &ListParams,
     ) -> Result<ScimResponse, Fail<S>> {
-        let (resources, total) = self.user_resources(org, params).await?;
-        Ok(list_response(resources, total, params.start_index))
+        if !params.projection.is_empty() {
+            let (resources, total) = self.user_resources(org, params).await?;
+            return Ok(list_response(resources, total, params.start_index));
+        }
+        // Without a projection (Okta's lookups), the resources are written straight to bytes.
+        if let Some(f) = &params.filter {
+            check_types(f, &USER, &[&ENTERPRISE_USER]).map_err(ScimError::from)?;
+        }
+        let page = self
+            .store
+            .query_users(org, &params.store_query(self.scan_work))
+            .await
+            .map_err(store_failure)?
+            .map_err(|e| too_many(e, self.scan_work))?;
+        let mut resources = Vec::with_capacity(page.users.len() * 640);
+        for (i, u) in page.users.iter().enumerate() {
+            let groups = self
+                .store
+                .groups_of_user(&u.org, &u.id)
+                .await
+                .map_err(store_failure)?;
+            if i > 0 {
+                resources.push(b',');
+            }
+            write_user(&mut resources, u, &self.base_url, &groups);
+        }
+        let body = write_list(&resources, page.users.len(), page.total, params.start_index);
+        Ok(ScimResponse::json_bytes(200, body))
     }
 
     pub(super) async fn get_user(

@@ -168,10 +168,16 @@ struct Sizes {
 
 impl Sizes {
     fn of(src: &str, limits: &Limits) -> Sizes {
+        // Counted in blocks with byte-wide counters, which the compiler vectorizes.
         let (mut lt, mut eq) = (0usize, 0usize);
-        for &c in src.as_bytes() {
-            lt += usize::from(c == b'<');
-            eq += usize::from(c == b'=');
+        for block in src.as_bytes().chunks(255) {
+            let (mut l, mut e) = (0u8, 0u8);
+            for &c in block {
+                l += u8::from(c == b'<');
+                e += u8::from(c == b'=');
+            }
+            lt += usize::from(l);
+            eq += usize::from(e);
         }
         let declarations = memchr::memmem::find_iter(src.as_bytes(), b"xmlns").count();
         Sizes {
