@@ -1,0 +1,243 @@
+//! A start tag: its name, attributes and namespace declarations, checked and added as one
+//! element node.
+
+use std::borrow::Cow;
+
+use quick_xml::events::BytesStart;
+
+use super::{split_qname, syntax, truncate, Builder, PendingAttr};
+use crate::error::XmlError;
+use crate::xml::attr_scan::AttrScanner;
+use crate::xml::document::{prefix_key, AttrData, DeclData, ElemData, Kind, Str, NONE};
+use crate::xml::text::decode_attribute_value;
+use crate::xml::work;
+
+impl<'a> Builder<'a> {
+    pub(super) fn start(
+        &mut self,
+        e: &BytesStart<'_>,
+        pos: usize,
+        empty: bool,
+    ) -> Result<(), XmlError> {
+        if self.stack.is_empty() && self.root != NONE {
+            return Err(syntax(pos, "a second root element"));
+        }
+        let depth = self.stack.len() + 1;
+        if depth > self.limits.max_depth {
+            return Err(XmlError::LimitExceeded {
+                what: "element depth",
+                limit: self.limits.max_depth,
+                offset: pos,
+            });
+        }
+        let qname = e.name().0;
+        self.check_name(qname, pos)?;
+        let (prefix, local) = split_qname(qname)
+            .ok_or_else(|| syntax(pos, format!("invalid element name {:?}", truncate(qname))))?;
+        self.check_prefix(prefix, pos)?;
+        work::add(1);
+        let decl_start = self.decls.len() as u32;
+        self.pending.clear();
+        let raw_attrs = e.attributes_raw();
+        let mut scan = AttrScanner {
+            s: raw_attrs,
+            pos: 0,
+        };
+        let mut count = 0usize;
+        while let Some((key, raw)) = scan
+            .next()
+            .map_err(|(i, m)| syntax(self.offset_of(raw_attrs) + i, m))?
+        {
+            count += 1;
+            if count > self.limits.max_attributes_per_element {
+                return Err(XmlError::LimitExceeded {
+                    what: "attributes on one element",
+                    limit: self.limits.max_attributes_per_element,
+                    offset: pos,
+                });
+            }
+            let at = self.offset_of(raw);
+            self.check_name(key, at)?;
+            let (ap, al) = split_qname(key)
+                .ok_or_else(|| syntax(at, format!("invalid attribute name {:?}", truncate(key))))?;
+            self.check_prefix(ap, at)?;
+            work::add(1);
+            let is_declaration = key == "xmlns" || ap == "xmlns";
+            // A declaration of a URI already found valid is that URI (no reference in it).
+            let value = if is_declaration && self.is_good_uri(raw) {
+                Cow::Borrowed(raw)
+            } else {
+                decode_attribute_value(raw).map_err(|(i, m)| syntax(at + i, m))?
+            };
+            let value_span = match &value {
+                Cow::Borrowed(v) => self.span(v),
+                Cow::Owned(v) => self.owned(v),
+            };
+            let decl_prefix = if key == "xmlns" {
+                Some("")
+            } else if ap == "xmlns" {
+                Some(al)
+            } else {
+                None
+            };
+            if let Some(dp) = decl_prefix {
+                self.check_declaration(dp, &value, value_span, at)?;
+                if self.decls.len() >= self.limits.max_namespace_declarations {
+                    return Err(XmlError::LimitExceeded {
+                        what: "namespace declarations",
+                        limit: self.limits.max_namespace_declarations,
+                        offset: at,
+                    });
+                }
+                if self.in_scope + (self.decls.len() - decl_start as usize)
+                    >= self.limits.max_namespaces_in_scope
+                {
+                    return Err(XmlError::LimitExceeded {
+                        what: "namespace declarations in scope",
+                        limit: self.limits.max_namespaces_in_scope,
+                        offset: at,
+                    });
+                }
+                let prefix = if dp.is_empty() {
+                    Str::EMPTY
+                } else {
+                    self.span(dp)
+                };
+                self.check_prefix(dp, at)?;
+                let key = prefix_key(dp);
+                let decls = &self.decls[decl_start as usize..];
+                work::add(decls.len());
+                if decls.iter().any(|d| d.key == key && self.s(d.prefix) == dp) {
+                    return Err(syntax(
+                        at,
+                        format!("namespace prefix {dp:?} declared twice on one element"),
+                    ));
+                }
+                let pid = self.intern(dp, prefix);
+                self.decls.push(DeclData {
+                    prefix,
+                    uri: value_span,
+                    key,
+                    pid,
+                    shadowed: NONE,
+                });
+            } else {
+                work::add(self.pending.len());
+                if self.pending.iter().any(|p| self.s(p.qname) == key) {
+                    return Err(syntax(
+                        at,
+                        format!("duplicate attribute {:?}", truncate(key)),
+                    ));
+                }
+                let prefix = if ap.is_empty() {
+                    Str::EMPTY
+                } else {
+                    self.span(ap)
+                };
+                let local = self.span(al);
+                let qname = self.span(key);
+                self.pending.push(PendingAttr {
+                    qname,
+                    prefix,
+                    local,
+                    value: value_span,
+                    offset: at,
+                });
+            }
+        }
+        let decls = (decl_start, self.decls.len() as u32 - decl_start);
+        self.bind(decls);
+        let (ns, pid) = self.resolve(prefix, pos, false)?;
+        if self.attrs.len() + self.pending.len() > self.limits.max_attributes {
+            return Err(XmlError::LimitExceeded {
+                what: "attributes",
+                limit: self.limits.max_attributes,
+                offset: pos,
+            });
+        }
+        let attr_start = self.attrs.len() as u32;
+        let pending = std::mem::take(&mut self.pending);
+        for p in &pending {
+            let (ans, apid) = self.resolve(self.src_str(p.prefix), p.offset, true)?;
+            self.attrs.push(AttrData {
+                qname: p.qname,
+                prefix: p.prefix,
+                local: p.local,
+                ns: ans,
+                pid: apid,
+                value: p.value,
+            });
+        }
+        self.pending = pending;
+        let attrs = (attr_start, self.attrs.len() as u32 - attr_start);
+        // Namespace well-formedness: no two attributes with the same expanded name.
+        let list = &self.attrs[attr_start as usize..];
+        for (i, a) in list.iter().enumerate() {
+            if a.ns.len == 0 {
+                continue;
+            }
+            work::add(list.len() - i);
+            for b in &list[i + 1..] {
+                if self.s(a.local) == self.s(b.local) && self.s(a.ns) == self.s(b.ns) {
+                    return Err(XmlError::DuplicateAttribute {
+                        name: format!("{{{}}}{}", self.s(a.ns), self.s(a.local)),
+                        offset: pos,
+                    });
+                }
+            }
+        }
+        let prefix = if prefix.is_empty() {
+            Str::EMPTY
+        } else {
+            self.span(prefix)
+        };
+        let local = self.span(local);
+        let qname = self.span(qname);
+        let id = self.add_node(
+            Kind::Element(ElemData {
+                qname,
+                prefix,
+                local,
+                ns,
+                pid,
+                first_child: NONE,
+                last_child: NONE,
+                attrs,
+                decls,
+                depth: depth as u32,
+            }),
+            pos,
+        )?;
+        if self.stack.is_empty() {
+            self.root = id;
+        }
+        if empty {
+            self.unbind(decls);
+        } else {
+            self.stack.push(id);
+        }
+        Ok(())
+    }
+
+    pub(super) fn check_name(&self, name: &str, at: usize) -> Result<(), XmlError> {
+        if name.len() > self.limits.max_name_bytes {
+            return Err(XmlError::LimitExceeded {
+                what: "name length in bytes",
+                limit: self.limits.max_name_bytes,
+                offset: at,
+            });
+        }
+        Ok(())
+    }
+
+    pub(super) fn check_prefix(&self, prefix: &str, at: usize) -> Result<(), XmlError> {
+        if prefix.len() > self.limits.max_prefix_bytes {
+            return Err(XmlError::LimitExceeded {
+                what: "namespace prefix length in bytes",
+                limit: self.limits.max_prefix_bytes,
+                offset: at,
+            });
+        }
+        Ok(())
+    }
+}
