@@ -162,7 +162,8 @@ mod hostile_shapes {
     include!("data/hostile_shapes.rs");
 }
 use hostile_shapes::{
-    many_attributes, many_namespaces_in_scope, prefix_list_response, PrefixList, SignedAt,
+    filled_response, many_attributes, many_namespaces_in_scope, prefix_list_response, Filler,
+    PrefixList, SignedAt,
 };
 
 /// Parsing cost per byte: the legitimate 256 KiB response against a hostile document of the same
@@ -205,6 +206,30 @@ fn hostile_validation(c: &mut Criterion) {
             many_namespaces_in_scope(LARGE_XML.len()),
         ),
         ("many_attributes", many_attributes(LARGE_XML.len())),
+        (
+            "deep_nesting",
+            filled_response(Filler::Deep, LARGE_XML.len()),
+        ),
+        (
+            "long_text",
+            filled_response(Filler::LongText, LARGE_XML.len()),
+        ),
+        (
+            "many_references",
+            filled_response(Filler::References, LARGE_XML.len()),
+        ),
+        (
+            "many_small_elements",
+            filled_response(Filler::SmallElements, LARGE_XML.len()),
+        ),
+        (
+            "many_comments",
+            filled_response(Filler::Comments, LARGE_XML.len()),
+        ),
+        (
+            "many_processing_instructions",
+            filled_response(Filler::ProcessingInstructions, LARGE_XML.len()),
+        ),
     ];
     let mut g = c.benchmark_group("hostile_validation");
     g.throughput(Throughput::Bytes(LARGE_XML.len() as u64));

@@ -94,3 +94,49 @@ pub fn many_attributes(target: usize) -> String {
     s.push_str("</r>");
     s
 }
+
+/// Filler kinds for [`filled_response`]: each made to stress one part of the parser and the
+/// canonicalizer inside a signed Response (refused at the digest, after all the work).
+#[derive(Clone, Copy, Debug)]
+pub enum Filler {
+    /// Chains of 56 nested elements (the depth limit is 64).
+    Deep,
+    /// One text node as long as the document allows.
+    LongText,
+    /// Text made of character and entity references (decoded into the text, merged).
+    References,
+    /// Empty elements, up to the node limit.
+    SmallElements,
+    /// Comments (dropped while parsing: no node limit applies).
+    Comments,
+    /// Processing instructions, up to the node limit.
+    ProcessingInstructions,
+}
+
+/// A Response signed at the Response (exclusive C14N, a wrong digest) whose Assertion holds
+/// `filler` up to about `target` bytes, within the default limits.
+pub fn filled_response(filler: Filler, target: usize) -> String {
+    let head = format!(
+        "<samlp:Response xmlns:samlp=\"{SAMLP}\" ID=\"_r\" Version=\"2.0\" \
+         IssueInstant=\"2026-01-15T10:00:00Z\" Destination=\"https://sp.example.com/saml/acs\">\
+         {}<samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></samlp:Status>\
+         <saml:Assertion xmlns:saml=\"{SAML}\" ID=\"_a\" Version=\"2.0\" IssueInstant=\"2026-01-15T10:00:00Z\">\
+         <saml:Issuer>http://www.okta.com/exkTEST</saml:Issuer>",
+        hostile_signature("#_r", PrefixList::Repeated(0))
+    );
+    let tail = "</saml:Assertion></samlp:Response>";
+    let room = target.saturating_sub(head.len() + tail.len() + 16);
+    let body = match filler {
+        Filler::Deep => {
+            let chain = format!("{}{}", "<d>".repeat(56), "</d>".repeat(56));
+            // 56 nodes per chain, under the 20 000-node limit.
+            chain.repeat((room / chain.len()).min(19_000 / 56))
+        }
+        Filler::LongText => format!("<t>{}</t>", "x".repeat(room.saturating_sub(7))),
+        Filler::References => format!("<t>{}</t>", "a&amp;&#x42;".repeat(room / 12)),
+        Filler::SmallElements => "<c/>".repeat((room / 4).min(19_000)),
+        Filler::Comments => "<!--c-->".repeat(room / 8),
+        Filler::ProcessingInstructions => "<?p d?>".repeat((room / 7).min(19_000)),
+    };
+    format!("{head}{body}{tail}")
+}

@@ -16,7 +16,8 @@ mod hostile_shapes {
     include!("../../benches/data/hostile_shapes.rs");
 }
 use hostile_shapes::{
-    many_attributes, many_namespaces_in_scope, prefix_list_response, PrefixList, SignedAt,
+    filled_response, many_attributes, many_namespaces_in_scope, prefix_list_response, Filler,
+    PrefixList, SignedAt,
 };
 
 const CERT: &str = include_str!("../../tests/vectors/generated/idp-cert.pem");
@@ -86,6 +87,19 @@ fn hostile_shapes_cost_at_most_four_times_a_real_response_per_byte() {
         many_namespaces_in_scope(OKTA_256K.len()),
     ));
     shapes.push(("many attributes".into(), many_attributes(OKTA_256K.len())));
+    for filler in [
+        Filler::Deep,
+        Filler::LongText,
+        Filler::References,
+        Filler::SmallElements,
+        Filler::Comments,
+        Filler::ProcessingInstructions,
+    ] {
+        shapes.push((
+            format!("{filler:?}"),
+            filled_response(filler, OKTA_256K.len()),
+        ));
+    }
 
     for (name, doc) in &shapes {
         assert!(doc.len() <= 256 * 1024, "{name}: {} bytes", doc.len());
