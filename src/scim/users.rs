@@ -16,7 +16,7 @@ use crate::domain::email_domain;
 use crate::resource::{check_types, ENTERPRISE_USER, USER, USER_SCHEMA};
 use crate::store::{
     email_key, user_name_key, Account, AccountId, AccountLink, Conflict, OrgId, Organization,
-    ScimStore, ScimUser,
+    ScimStore, ScimUser, UserPage,
 };
 use crate::time::Timestamp;
 
@@ -60,21 +60,25 @@ impl<S: ScimStore> ScimService<S> {
         Ok(resource_response(status, &body, u.version, location))
     }
 
+    /// The page of users `params` asks for (its filter checked against the User schemas).
+    async fn user_page(&self, org: &OrgId, params: &ListParams) -> Result<UserPage, Fail<S>> {
+        if let Some(f) = &params.filter {
+            check_types(f, &USER, &[&ENTERPRISE_USER]).map_err(ScimError::from)?;
+        }
+        self.store
+            .query_users(org, &params.store_query(self.scan_work))
+            .await
+            .map_err(store_failure)?
+            .map_err(|e| too_many(e, self.scan_work).into())
+    }
+
     /// A page of users' representations and the total.
     pub(super) async fn user_resources(
         &self,
         org: &OrgId,
         params: &ListParams,
     ) -> Result<(Vec<Value>, usize), Fail<S>> {
-        if let Some(f) = &params.filter {
-            check_types(f, &USER, &[&ENTERPRISE_USER]).map_err(ScimError::from)?;
-        }
-        let page = self
-            .store
-            .query_users(org, &params.store_query(self.scan_work))
-            .await
-            .map_err(store_failure)?
-            .map_err(|e| too_many(e, self.scan_work))?;
+        let page = self.user_page(org, params).await?;
         let mut out = Vec::with_capacity(page.users.len());
         for u in &page.users {
             out.push(self.user_resource(u, &params.projection).await?);
@@ -92,15 +96,7 @@ impl<S: ScimStore> ScimService<S> {
             return Ok(list_response(resources, total, params.start_index));
         }
         // Without a projection (Okta's lookups), the resources are written straight to bytes.
-        if let Some(f) = &params.filter {
-            check_types(f, &USER, &[&ENTERPRISE_USER]).map_err(ScimError::from)?;
-        }
-        let page = self
-            .store
-            .query_users(org, &params.store_query(self.scan_work))
-            .await
-            .map_err(store_failure)?
-            .map_err(|e| too_many(e, self.scan_work))?;
+        let page = self.user_page(org, params).await?;
         let mut resources = Vec::with_capacity(page.users.len() * 640);
         for (i, u) in page.users.iter().enumerate() {
             let groups = self
