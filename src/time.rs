@@ -259,30 +259,70 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (y, m, d)
 }
 
+/// A [`Timestamp`] in RFC 3339, on the stack: at most `2026-01-15T10:00:30.123456789Z`.
+#[derive(Clone, Copy)]
+pub(crate) struct Rfc3339 {
+    buf: [u8; 30],
+    len: usize,
+}
+
+impl Rfc3339 {
+    /// The text (ASCII digits, `-`, `:`, `.`, `T` and `Z`).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// Writes the last `width` decimal digits of `n` (not negative) at `buf[at..at + width]`.
+fn put_digits(buf: &mut [u8], at: usize, width: usize, mut n: u64) {
+    for i in (at..at + width).rev() {
+        if let Some(b) = buf.get_mut(i) {
+            *b = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+    }
+}
+
+impl Timestamp {
+    /// RFC 3339 in UTC, as [`Display`](fmt::Display) writes it, without the formatting
+    /// machinery (the SCIM writer puts two in every user it answers).
+    pub(crate) fn rfc3339(&self) -> Rfc3339 {
+        let days = self.secs.div_euclid(86_400);
+        let rem = self.secs.rem_euclid(86_400) as u64;
+        let (y, m, d) = civil_from_days(days);
+        let mut buf = *b"0000-00-00T00:00:00.000000000Z";
+        // The range is years 1 to 9999: four digits, never negative.
+        put_digits(&mut buf, 0, 4, y.clamp(0, 9999) as u64);
+        put_digits(&mut buf, 5, 2, m as u64);
+        put_digits(&mut buf, 8, 2, d as u64);
+        put_digits(&mut buf, 11, 2, rem / 3600);
+        put_digits(&mut buf, 14, 2, rem % 3600 / 60);
+        put_digits(&mut buf, 17, 2, rem % 60);
+        let fraction = if self.nanos == 0 {
+            0
+        } else if self.nanos % 1_000_000 == 0 {
+            put_digits(&mut buf, 20, 3, u64::from(self.nanos / 1_000_000));
+            4
+        } else if self.nanos % 1_000 == 0 {
+            put_digits(&mut buf, 20, 6, u64::from(self.nanos / 1_000));
+            7
+        } else {
+            put_digits(&mut buf, 20, 9, u64::from(self.nanos));
+            10
+        };
+        let len = 19 + fraction + 1;
+        buf[len - 1] = b'Z';
+        Rfc3339 { buf, len }
+    }
+}
+
 impl fmt::Display for Timestamp {
     /// RFC 3339 in UTC: `2026-01-15T10:00:30Z`, with a fraction only when it is not zero
     /// (milliseconds, or more digits when needed).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let days = self.secs.div_euclid(86_400);
-        let rem = self.secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        write!(
-            f,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
-        )?;
-        if self.nanos != 0 {
-            if self.nanos % 1_000_000 == 0 {
-                write!(f, ".{:03}", self.nanos / 1_000_000)?;
-            } else if self.nanos % 1_000 == 0 {
-                write!(f, ".{:06}", self.nanos / 1_000)?;
-            } else {
-                write!(f, ".{:09}", self.nanos)?;
-            }
-        }
-        f.write_str("Z")
+        let text = self.rfc3339();
+        // ASCII by construction.
+        f.write_str(std::str::from_utf8(text.as_bytes()).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -316,6 +356,51 @@ impl std::str::FromStr for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The text as `format!` wrote it before `rfc3339` existed.
+    fn formatted(t: &Timestamp) -> String {
+        let days = t.secs.div_euclid(86_400);
+        let rem = t.secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        let mut s = format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        );
+        if t.nanos != 0 {
+            if t.nanos % 1_000_000 == 0 {
+                s += &format!(".{:03}", t.nanos / 1_000_000);
+            } else if t.nanos % 1_000 == 0 {
+                s += &format!(".{:06}", t.nanos / 1_000);
+            } else {
+                s += &format!(".{:09}", t.nanos);
+            }
+        }
+        s + "Z"
+    }
+
+    #[test]
+    fn rfc3339_writes_what_format_wrote() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut cases = vec![Timestamp::MIN, Timestamp::MAX];
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let secs = MIN_SECS + (x % (MAX_SECS - MIN_SECS + 1) as u64) as i64;
+            let nanos = match x % 4 {
+                0 => 0,
+                1 => (x >> 32) as u32 % 1_000 * 1_000_000,
+                2 => (x >> 32) as u32 % 1_000_000 * 1_000,
+                _ => (x >> 32) as u32 % 1_000_000_000,
+            };
+            cases.push(Timestamp { secs, nanos });
+        }
+        for t in cases {
+            assert_eq!(t.to_string(), formatted(&t), "{t:?}");
+        }
+    }
 
     #[test]
     fn parses_saml_forms() {

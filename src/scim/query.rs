@@ -144,21 +144,22 @@ impl ListParams {
                 .map_err(|_| ScimError::invalid_value(format!("{k} must be an integer, got {v:?}")))
         };
         for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
-            match k.to_ascii_lowercase().as_str() {
-                "filter" => out.filter = Some(parse_filter(&v)?),
-                "startindex" => start = number("startIndex", &v)?,
-                "count" => count = number("count", &v)?,
-                "sortby" => by = Some(sort_by(&v)?),
-                "sortorder" => descending = sort_order(&v)?,
-                "attributes" => {
-                    out.projection.attributes =
-                        named_list(v.split(',').map(str::to_owned), extensions)?
-                }
-                "excludedattributes" => {
-                    out.projection.excluded =
-                        named_list(v.split(',').map(str::to_owned), extensions)?
-                }
-                _ => {}
+            let is = |name: &str| k.eq_ignore_ascii_case(name);
+            if is("filter") {
+                out.filter = Some(parse_filter(&v)?);
+            } else if is("startIndex") {
+                start = number("startIndex", &v)?;
+            } else if is("count") {
+                count = number("count", &v)?;
+            } else if is("sortBy") {
+                by = Some(sort_by(&v)?);
+            } else if is("sortOrder") {
+                descending = sort_order(&v)?;
+            } else if is("attributes") {
+                out.projection.attributes =
+                    named_list(v.split(',').map(str::to_owned), extensions)?;
+            } else if is("excludedAttributes") {
+                out.projection.excluded = named_list(v.split(',').map(str::to_owned), extensions)?;
             }
         }
         (out.start_index, out.count) = clamp(start, count);

@@ -1,5 +1,7 @@
 //! Routing: which endpoint a request names, and the methods each one allows.
 
+use std::borrow::Cow;
+
 use super::error::{ScimError, ScimErrorKind};
 use super::query::ListParams;
 use super::schema;
@@ -8,7 +10,10 @@ use crate::resource::ENTERPRISE_SCHEMA;
 use crate::store::{OrgId, ScimStore};
 use crate::time::Timestamp;
 
-fn percent_decode(s: &str) -> String {
+fn percent_decode(s: &str) -> Cow<'_, str> {
+    if !s.contains('%') {
+        return Cow::Borrowed(s);
+    }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -26,7 +31,7 @@ fn percent_decode(s: &str) -> String {
         out.push(b[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// 405 with the methods the endpoint allows (sent as `Allow`, RFC 9110 section 15.5.6).
@@ -72,13 +77,17 @@ impl<S: ScimStore> ScimService<S> {
     ) -> Result<ScimResponse, Fail<S>> {
         let path = req.path.split('?').next().unwrap_or("");
         let rest = self.endpoint_path(req)?;
-        let segments: Vec<String> = rest
+        let segments: Vec<Cow<'_, str>> = rest
             .split('/')
             .filter(|s| !s.is_empty())
             .map(percent_decode)
             .collect();
-        let method = req.method.to_ascii_uppercase();
-        let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let method = if req.method.bytes().any(|b| b.is_ascii_lowercase()) {
+            Cow::Owned(req.method.to_ascii_uppercase())
+        } else {
+            Cow::Borrowed(req.method)
+        };
+        let seg: Vec<&str> = segments.iter().map(|s| s.as_ref()).collect();
         let is = |s: &str, name: &str| s.eq_ignore_ascii_case(name);
         let users = |s: &str| is(s, "Users");
         let groups = |s: &str| is(s, "Groups");
@@ -88,7 +97,7 @@ impl<S: ScimStore> ScimService<S> {
         if discovery && method == "GET" {
             refuse_filter(req)?;
         }
-        match (seg.as_slice(), method.as_str()) {
+        match (seg.as_slice(), method.as_ref()) {
             // Users
             ([u], "GET") if users(u) => {
                 self.list_users(

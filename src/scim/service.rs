@@ -336,8 +336,9 @@ impl<S: ScimStore> ScimService<S> {
     /// body; nothing was changed) also the store's own error, typed, for the host's logs and
     /// alerts.
     pub async fn respond(&self, req: &ScimRequest<'_>, now: Timestamp) -> Served<S::Error> {
-        match self.authorize(req).await {
-            Ok(who) => self.respond_authorized(&who, req, now).await,
+        match self.authorized_org(req).await {
+            // Authorized on this very request: no header to compare again.
+            Ok(org) => self.respond_to(&org, req, now).await,
             Err(refused) => refused,
         }
     }
@@ -349,16 +350,19 @@ impl<S: ScimStore> ScimService<S> {
     /// [`MAX_BODY_BYTES`] of the body: past that, answer [`ScimService::body_too_large`]; else
     /// call [`respond_authorized`](ScimService::respond_authorized) with the whole request.
     pub async fn authorize(&self, req: &ScimRequest<'_>) -> Result<Authorized, Served<S::Error>> {
+        self.authorized_org(req).await.map(|org| Authorized {
+            org,
+            header_digest: header_digest(req),
+        })
+    }
+
+    /// The organization `req`'s path and bearer token act for, or the answer to give at once.
+    async fn authorized_org(&self, req: &ScimRequest<'_>) -> Result<OrgId, Served<S::Error>> {
         let r = async {
             self.endpoint_path(req)?;
             self.authenticate(req).await
         };
-        r.await
-            .map(|org| Authorized {
-                org,
-                header_digest: header_digest(req),
-            })
-            .map_err(|e| self.served(Err(e)))
+        r.await.map_err(|e| self.served(Err(e)))
     }
 
     /// The second half of [`respond`](ScimService::respond): answers `req` for the organization
@@ -374,6 +378,16 @@ impl<S: ScimStore> ScimService<S> {
                 "this request's Authorization header is not the one that was authorized",
             ))));
         }
+        self.respond_to(&who.org, req, now).await
+    }
+
+    /// Answers `req`, already authenticated as acting for `org`.
+    async fn respond_to(
+        &self,
+        org: &OrgId,
+        req: &ScimRequest<'_>,
+        now: Timestamp,
+    ) -> Served<S::Error> {
         if req.body.len() > MAX_BODY_BYTES {
             return Served {
                 response: self.body_too_large(),
@@ -386,11 +400,11 @@ impl<S: ScimStore> ScimService<S> {
                 method: "GET",
                 ..*req
             };
-            let mut served = self.served(self.dispatch(&who.org, &get, now).await);
+            let mut served = self.served(self.dispatch(org, &get, now).await);
             served.response.body.clear();
             return served;
         }
-        self.served(self.dispatch(&who.org, req, now).await)
+        self.served(self.dispatch(org, req, now).await)
     }
 
     /// The answer to a request whose body is over [`MAX_BODY_BYTES`]: 413 with a SCIM error.

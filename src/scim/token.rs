@@ -6,6 +6,7 @@
 //! SHA-256(secret). Tokens created elsewhere can be imported; their record id is then derived
 //! from the token's hash.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -87,25 +88,28 @@ pub(crate) fn generate(
 }
 
 /// The record id and the secret part of a presented token.
-pub(crate) fn split(token: &str) -> (String, &str) {
+pub(crate) fn split(token: &str) -> (Cow<'_, str>, &str) {
     if let Some(rest) = token.strip_prefix(PREFIX) {
         if let Some((id, secret)) = rest.split_once('.') {
             if id.len() == 22 && !secret.is_empty() {
-                return (id.to_owned(), secret);
+                return (Cow::Borrowed(id), secret);
             }
         }
     }
     // An imported token: its id is derived from the whole token.
     let mut h = sha256(format!("sso-scim imported token id\0{token}").as_bytes()).to_vec();
     h.truncate(16);
-    (format!("imported-{}", URL_SAFE_NO_PAD.encode(h)), token)
+    (
+        Cow::Owned(format!("imported-{}", URL_SAFE_NO_PAD.encode(h))),
+        token,
+    )
 }
 
 /// A record for a token made elsewhere (e.g. a token an admin already configured in Okta).
 pub(crate) fn import(org: &OrgId, token: &str, label: &str, now: Timestamp) -> TokenRecord {
     let (id, secret) = split(token);
     TokenRecord {
-        id,
+        id: id.into_owned(),
         org: org.clone(),
         secret_hash: sha256(secret.as_bytes()),
         label: label.to_owned(),

@@ -3,14 +3,25 @@
 //! so the keys are written in that order here), without building a `Value` tree. The lookup Okta
 //! makes before every provisioning call answers this way.
 
-use std::io::Write as _;
-
 use crate::resource::ScimUser;
 use crate::resource::{ENTERPRISE_SCHEMA, USER_SCHEMA};
 use crate::scim::urn::LIST_SCHEMA;
 
 /// Writes `s` as a JSON string, escaped as serde_json escapes it.
 fn string(out: &mut Vec<u8>, s: &str) {
+    // serde_json escapes '"', '\\' and the control characters below U+0020, nothing else: a
+    // string without them is written as it is.
+    // (Without short-circuit, so that the compiler checks many bytes at once.)
+    let needs_escape = s.bytes().fold(false, |acc, b| {
+        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if !needs_escape {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     // Writing to a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, s);
 }
@@ -89,10 +100,12 @@ pub(crate) fn write_user(out: &mut Vec<u8>, u: &ScimUser, base: &str, groups: &[
         let g = &mut true;
         out.push(b'{');
         // Timestamps are digits, '-', ':', '.', 'T' and 'Z': nothing to escape.
-        key(out, g, "created");
-        let _ = write!(out, "\"{}\"", u.created);
-        key(out, g, "lastModified");
-        let _ = write!(out, "\"{}\"", u.last_modified);
+        for (k, t) in [("created", u.created), ("lastModified", u.last_modified)] {
+            key(out, g, k);
+            out.push(b'"');
+            out.extend_from_slice(t.rfc3339().as_bytes());
+            out.push(b'"');
+        }
         key(out, g, "location");
         if base.is_empty() {
             string(out, "");
@@ -109,7 +122,9 @@ pub(crate) fn write_user(out: &mut Vec<u8>, u: &ScimUser, base: &str, groups: &[
         string(out, "User");
         // `W/"7"`, as `etag` writes it, escaped.
         key(out, g, "version");
-        let _ = write!(out, "\"W/\\\"{}\\\"\"", u.version);
+        out.extend_from_slice(b"\"W/\\\"");
+        number(out, u.version);
+        out.extend_from_slice(b"\\\"\"");
         out.push(b'}');
     }
     if u.given_name.is_some() || u.family_name.is_some() || u.formatted_name.is_some() {
@@ -154,21 +169,59 @@ pub(crate) fn write_user(out: &mut Vec<u8>, u: &ScimUser, base: &str, groups: &[
     out.push(b'}');
 }
 
-/// A ListResponse whose `Resources` are already written (comma-separated in `resources`).
-pub(crate) fn write_list(resources: &[u8], count: usize, total: usize, start: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(resources.len() + 160);
-    out.extend_from_slice(b"{\"Resources\":[");
-    out.extend_from_slice(resources);
-    out.extend_from_slice(b"],\"itemsPerPage\":");
-    out.extend_from_slice(count.to_string().as_bytes());
-    out.extend_from_slice(b",\"schemas\":[");
-    string(&mut out, LIST_SCHEMA);
-    out.extend_from_slice(b"],\"startIndex\":");
-    out.extend_from_slice(start.to_string().as_bytes());
-    out.extend_from_slice(b",\"totalResults\":");
-    out.extend_from_slice(total.to_string().as_bytes());
-    out.push(b'}');
-    out
+/// A ListResponse written in one buffer: [`ListWriter::item`] before each resource written into
+/// [`ListWriter::buffer`], then [`ListWriter::finish`].
+pub(crate) struct ListWriter {
+    out: Vec<u8>,
+    items: usize,
+}
+
+impl ListWriter {
+    /// An empty list with room for `capacity` bytes of resources.
+    pub fn new(capacity: usize) -> ListWriter {
+        let mut out = Vec::with_capacity(capacity + 160);
+        out.extend_from_slice(b"{\"Resources\":[");
+        ListWriter { out, items: 0 }
+    }
+
+    /// Starts the next resource: write it into the buffer returned.
+    pub fn item(&mut self) -> &mut Vec<u8> {
+        if self.items > 0 {
+            self.out.push(b',');
+        }
+        self.items += 1;
+        &mut self.out
+    }
+
+    /// The whole ListResponse: `total` matches, from `start` (1-based).
+    pub fn finish(mut self, total: usize, start: usize) -> Vec<u8> {
+        let out = &mut self.out;
+        out.extend_from_slice(b"],\"itemsPerPage\":");
+        number(out, self.items as u64);
+        out.extend_from_slice(b",\"schemas\":[");
+        string(out, LIST_SCHEMA);
+        out.extend_from_slice(b"],\"startIndex\":");
+        number(out, start as u64);
+        out.extend_from_slice(b",\"totalResults\":");
+        number(out, total as u64);
+        out.push(b'}');
+        self.out
+    }
+}
+
+/// `n` in decimal, without an intermediate string.
+fn number(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 #[cfg(test)]
@@ -243,10 +296,18 @@ mod tests {
         u.given_name = None;
         u.formatted_name = None;
         same(&u, "https://x.example/s\"q", &[]);
+        // Control characters, DEL and non-ASCII, escaped (or not) as serde_json does.
+        u.display_name = Some("Zo\u{eb} \u{1}\u{1f}\t\n\r\u{8}\u{c}\u{7f}\u{2028}".into());
+        u.locale = Some("plain".into());
+        same(
+            &u,
+            "https://x.example/",
+            &[("\u{0}".to_owned(), "\\".to_owned())],
+        );
 
-        let mut resources = Vec::new();
-        write_user(&mut resources, &u, "", &[]);
-        let list = write_list(&resources, 1, 5, 2);
+        let mut list = ListWriter::new(0);
+        write_user(list.item(), &u, "", &[]);
+        let list = list.finish(5, 2);
         let expected = json!({
             "schemas": [LIST_SCHEMA],
             "totalResults": 5,
@@ -255,5 +316,34 @@ mod tests {
             "Resources": [super::super::model::user_json(&u, "", &[])],
         });
         assert_eq!(list, serde_json::to_vec(&expected).unwrap());
+
+        let mut two = ListWriter::new(0);
+        write_user(two.item(), &u, "", &[]);
+        write_user(two.item(), &u, "", &[]);
+        let expected = json!({
+            "schemas": [LIST_SCHEMA],
+            "totalResults": 12_345_678_901usize,
+            "startIndex": 10,
+            "itemsPerPage": 2,
+            "Resources": [
+                super::super::model::user_json(&u, "", &[]),
+                super::super::model::user_json(&u, "", &[]),
+            ],
+        });
+        assert_eq!(
+            two.finish(12_345_678_901, 10),
+            serde_json::to_vec(&expected).unwrap()
+        );
+        let empty = json!({
+            "schemas": [LIST_SCHEMA],
+            "totalResults": 0,
+            "startIndex": 1,
+            "itemsPerPage": 0,
+            "Resources": [],
+        });
+        assert_eq!(
+            ListWriter::new(0).finish(0, 1),
+            serde_json::to_vec(&empty).unwrap()
+        );
     }
 }

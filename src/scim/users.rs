@@ -11,7 +11,7 @@ use super::service::{
     store_failure, too_many, uuid, Fail, Failure, ScimEvent, ScimRequest, ScimResponse,
     ScimService, USER_SHAPE,
 };
-use super::user_writer::{write_list, write_user};
+use super::user_writer::{write_user, ListWriter};
 use crate::domain::email_domain;
 use crate::resource::{check_types, ENTERPRISE_USER, USER, USER_SCHEMA};
 use crate::store::{
@@ -97,19 +97,16 @@ impl<S: ScimStore> ScimService<S> {
         }
         // Without a projection (Okta's lookups), the resources are written straight to bytes.
         let page = self.user_page(org, params).await?;
-        let mut resources = Vec::with_capacity(page.users.len() * 640);
-        for (i, u) in page.users.iter().enumerate() {
+        let mut list = ListWriter::new(page.users.len() * 640);
+        for u in &page.users {
             let groups = self
                 .store
                 .groups_of_user(&u.org, &u.id)
                 .await
                 .map_err(store_failure)?;
-            if i > 0 {
-                resources.push(b',');
-            }
-            write_user(&mut resources, u, &self.base_url, &groups);
+            write_user(list.item(), u, &self.base_url, &groups);
         }
-        let body = write_list(&resources, page.users.len(), page.total, params.start_index);
+        let body = list.finish(page.total, params.start_index);
         Ok(ScimResponse::json_bytes(200, body))
     }
 

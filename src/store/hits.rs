@@ -50,6 +50,16 @@ impl<'q, T> Hits<'q, T> {
         }
     }
 
+    /// Adds `r` to the kept records. The first one gets room for itself alone: a lookup (the
+    /// most common query) keeps one record, and a record is large enough that the usual first
+    /// growth (to four) would make it an allocation of kilobytes per request.
+    fn keep(&mut self, r: T) {
+        if self.kept.capacity() == 0 {
+            self.kept.reserve_exact(1);
+        }
+        self.kept.push(r);
+    }
+
     /// Records the next match.
     pub fn add(&mut self, r: T) {
         let q = self.q;
@@ -57,11 +67,11 @@ impl<'q, T> Hits<'q, T> {
         if q.sort.is_none() {
             let index = self.total - 1;
             if index >= q.start && index - q.start < q.count {
-                self.kept.push(r);
+                self.keep(r);
             }
             return;
         }
-        self.kept.push(r);
+        self.keep(r);
         let needed = q.start.saturating_add(q.count);
         if self.kept.len() >= needed.saturating_mul(2).max(1024) {
             self.sorted();
