@@ -321,6 +321,17 @@ pub enum SignatureError {
         /// The largest configured key size in bits.
         bits: usize,
     },
+    /// The SignatureMethod needs another kind of key than every configured certificate holds
+    /// (an ECDSA signature with RSA certificates, or the other way round).
+    #[error("the {part} signature uses {algorithm}, which no configured certificate can verify (they hold {keys})")]
+    KeyMismatch {
+        /// The signed element.
+        part: SignedPart,
+        /// The SignatureMethod URI.
+        algorithm: String,
+        /// The configured keys, e.g. `RSA 2048-bit`.
+        keys: String,
+    },
     /// The signed content does not match its digest: it was changed after signing.
     #[error("the {part} was changed after it was signed (digest mismatch)")]
     DigestMismatch {
@@ -718,11 +729,17 @@ pub enum CertificateError {
         /// What the parser said.
         reason: String,
     },
-    /// The key is not RSA.
-    #[error("the certificate's key is {algorithm}; only RSA keys are supported")]
+    /// The key is neither RSA nor ECDSA (the name is older than ECDSA support).
+    #[error("the certificate's key is {algorithm}; only RSA and ECDSA (P-256, P-384) keys are supported")]
     NotRsa {
         /// The key algorithm OID.
         algorithm: String,
+    },
+    /// An ECDSA key on a curve other than P-256 and P-384.
+    #[error("the certificate's ECDSA key is on curve {curve}; only P-256 and P-384 are supported")]
+    UnsupportedCurve {
+        /// The curve's OID.
+        curve: String,
     },
     /// Too large to be a certificate.
     #[error("the certificate is {actual} bytes; at most {limit} are accepted")]

@@ -105,9 +105,9 @@ pub use error::{
 };
 pub use saml::{
     AssertionOverview, AssertionValidator, AuthnRequestStore, ConfigWarning, IdpCertificate,
-    MemoryAuthnRequests, MemoryReplayCache, MemoryReplayError, PendingLogin, ReplayCache,
-    ReplayKey, RequestId, RequestState, ResponseOverview, SignatureOverview, SsoConfig,
-    SsoConfigBuilder, VerifiedAssertion,
+    KeyAlgorithm, MemoryAuthnRequests, MemoryReplayCache, MemoryReplayError, PendingLogin,
+    ReplayCache, ReplayKey, RequestId, RequestState, ResponseOverview, SignatureOverview,
+    SsoConfig, SsoConfigBuilder, VerifiedAssertion,
 };
 pub use time::{Timestamp, TimestampError};
 

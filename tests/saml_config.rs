@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use sso_scim::{
-    CertificateError, ConfigField, ConfigWarning, IdpCertificate, SsoConfig, SsoConfigBuilder,
-    Timestamp,
+    CertificateError, ConfigField, ConfigWarning, IdpCertificate, KeyAlgorithm, SsoConfig,
+    SsoConfigBuilder, Timestamp,
 };
 
 const PEM: &str = include_str!("vectors/generated/idp-cert.pem");
@@ -14,6 +14,9 @@ const ATTACKER_PEM: &str = include_str!("vectors/generated/attacker-cert.pem");
 const LEGACY_PEM: &str = include_str!("vectors/external/python3-saml/idp_cert.pem");
 const DER: &[u8] = include_bytes!("data/idp-cert.der");
 const EC_PEM: &str = include_str!("data/ec-cert.pem");
+const ED25519_PEM: &str = include_str!("data/ed25519-cert.pem");
+const P521_PEM: &str = include_str!("data/ec-p521-cert.pem");
+const SECP256K1_PEM: &str = include_str!("data/ec-secp256k1-cert.pem");
 
 fn base() -> SsoConfigBuilder {
     SsoConfig::builder()
@@ -113,9 +116,18 @@ fn bad_certificates_name_the_field_and_the_okta_setting() {
         (DER[..DER.len() - 10].to_vec(), |e| {
             matches!(e, CertificateError::X509 { .. })
         }),
-        (EC_PEM.as_bytes().to_vec(), |e| {
-            matches!(e, CertificateError::NotRsa { .. })
-        }),
+        (
+            ED25519_PEM.as_bytes().to_vec(),
+            |e| matches!(e, CertificateError::NotRsa { algorithm } if algorithm == "1.3.101.112"),
+        ),
+        (
+            P521_PEM.as_bytes().to_vec(),
+            |e| matches!(e, CertificateError::UnsupportedCurve { curve } if curve == "1.3.132.0.35"),
+        ),
+        (
+            SECP256K1_PEM.as_bytes().to_vec(),
+            |e| matches!(e, CertificateError::UnsupportedCurve { curve } if curve == "1.3.132.0.10"),
+        ),
         (vec![0x30; 2_000_000], |e| {
             matches!(e, CertificateError::TooLarge { .. })
         }),
@@ -393,4 +405,27 @@ fn names_xml_cannot_carry_are_refused() {
         .sp_entity_id("urn:sp:\u{FFFD}\u{10FFFF}")
         .build()
         .is_ok());
+}
+
+#[test]
+fn ecdsa_certificates_are_accepted_on_p256_and_p384() {
+    let p256 = IdpCertificate::parse(EC_PEM.as_bytes()).unwrap();
+    assert_eq!(p256.key_algorithm(), KeyAlgorithm::EcdsaP256);
+    assert_eq!(p256.key_bits(), 256);
+    let p384 = IdpCertificate::parse(include_bytes!("vectors-extra/ec-p384-cert.pem")).unwrap();
+    assert_eq!(p384.key_algorithm(), KeyAlgorithm::EcdsaP384);
+    assert_eq!(p384.key_algorithm().to_string(), "ECDSA P-384");
+    let rsa = IdpCertificate::parse(PEM.as_bytes()).unwrap();
+    assert_eq!(rsa.key_algorithm(), KeyAlgorithm::Rsa { bits: 2048 });
+    // An ECDSA key is not "weak" for being 256 bits: no warning.
+    let config = base().idp_certificate(EC_PEM).build().unwrap();
+    let now = Timestamp::parse("2026-01-15T10:00:00Z").unwrap();
+    assert!(
+        !config
+            .warnings(now)
+            .iter()
+            .any(|w| matches!(w, ConfigWarning::WeakKey { .. })),
+        "{:?}",
+        config.warnings(now)
+    );
 }

@@ -4,8 +4,9 @@
 //! - `ds:Signature` children: `SignedInfo`, `SignatureValue`, optional `KeyInfo` (ignored: the key
 //!   is always a configured certificate); no `ds:Object`, nothing else;
 //! - `SignedInfo`: one `CanonicalizationMethod` (exclusive C14N, or inclusive C14N 1.0/1.1, all
-//!   without comments), one `SignatureMethod` (RSA PKCS#1 v1.5 with SHA-256/384/512), exactly one
-//!   `Reference`;
+//!   without comments), one `SignatureMethod` (RSA PKCS#1 v1.5 with SHA-256/384/512, or ECDSA
+//!   with SHA-256/384 on P-256 and P-384, its value the raw `r || s` of XML-DSig 1.1), exactly
+//!   one `Reference`;
 //! - the `Reference` URI is `#` + the ID of the Signature's parent (or `""` when that parent is the
 //!   document root), its transforms are exactly enveloped-signature then one canonicalization, its
 //!   digest SHA-256/384/512;
@@ -22,7 +23,8 @@ pub use libxmlsec::libxmlsec_verifies;
 use ring::digest;
 use ring::signature::{self as sig, UnparsedPublicKey};
 
-pub(crate) use key::{certificate_facts, RsaKey};
+pub use key::KeyAlgorithm;
+pub(crate) use key::{certificate_facts, IdpKey};
 pub(crate) use signed::Signed;
 
 use crate::error::{SignatureError, SignedPart};
@@ -70,6 +72,8 @@ pub(crate) enum SignatureAlg {
     RsaSha256,
     RsaSha384,
     RsaSha512,
+    EcdsaSha256,
+    EcdsaSha384,
 }
 
 impl SignatureAlg {
@@ -79,12 +83,55 @@ impl SignatureAlg {
             "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" => SignatureAlg::RsaSha256,
             "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384" => SignatureAlg::RsaSha384,
             "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512" => SignatureAlg::RsaSha512,
+            "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256" => SignatureAlg::EcdsaSha256,
+            "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384" => SignatureAlg::EcdsaSha384,
             _ => return None,
         })
     }
 
-    /// ring's verification parameters for this algorithm and a key of `bits` bits, if any.
-    fn params(self, bits: usize) -> Option<&'static sig::RsaParameters> {
+    /// The URI, for messages.
+    fn uri(self) -> &'static str {
+        match self {
+            SignatureAlg::RsaSha1 => "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+            SignatureAlg::RsaSha256 => "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+            SignatureAlg::RsaSha384 => "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+            SignatureAlg::RsaSha512 => "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+            SignatureAlg::EcdsaSha256 => "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+            SignatureAlg::EcdsaSha384 => "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
+        }
+    }
+
+    fn is_rsa(self) -> bool {
+        !matches!(self, SignatureAlg::EcdsaSha256 | SignatureAlg::EcdsaSha384)
+    }
+
+    /// ring's verification algorithm for this SignatureMethod and `key`, if they fit together
+    /// (the size rule for RSA keys is [`usable`]'s).
+    fn verification(self, key: &IdpKey) -> Option<&'static dyn sig::VerificationAlgorithm> {
+        match (self, key.algorithm()) {
+            (SignatureAlg::EcdsaSha256, KeyAlgorithm::EcdsaP256) => {
+                Some(&sig::ECDSA_P256_SHA256_FIXED)
+            }
+            // ring has these two pairs for ASN.1 signatures only: the raw value is re-encoded
+            // for them (in `Prepared::finish`).
+            (SignatureAlg::EcdsaSha384, KeyAlgorithm::EcdsaP256) => {
+                Some(&sig::ECDSA_P256_SHA384_ASN1)
+            }
+            (SignatureAlg::EcdsaSha256, KeyAlgorithm::EcdsaP384) => {
+                Some(&sig::ECDSA_P384_SHA256_ASN1)
+            }
+            (SignatureAlg::EcdsaSha384, KeyAlgorithm::EcdsaP384) => {
+                Some(&sig::ECDSA_P384_SHA384_FIXED)
+            }
+            (alg, KeyAlgorithm::Rsa { bits }) if alg.is_rsa() => alg
+                .rsa_params(bits)
+                .map(|p| p as &dyn sig::VerificationAlgorithm),
+            _ => None,
+        }
+    }
+
+    /// ring's verification parameters for this RSA algorithm and a key of `bits` bits, if any.
+    fn rsa_params(self, bits: usize) -> Option<&'static sig::RsaParameters> {
         let strong = bits >= 2048;
         Some(match (self, strong) {
             (SignatureAlg::RsaSha1, true) => &sig::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
@@ -99,6 +146,7 @@ impl SignatureAlg {
             (SignatureAlg::RsaSha512, false) => {
                 &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY
             }
+            (SignatureAlg::EcdsaSha256 | SignatureAlg::EcdsaSha384, _) => return None,
         })
     }
 }
@@ -439,7 +487,7 @@ pub(crate) struct Prepared<'d, 'k> {
     target: Element<'d>,
     /// `URI="#id"` (else `URI=""`, the whole document).
     by_id: bool,
-    keys: &'k [RsaKey],
+    keys: &'k [IdpKey],
     policy: Policy,
 }
 
@@ -449,13 +497,23 @@ pub(crate) fn prepare<'d, 'k>(
     s: ParsedSignature<'d>,
     part: SignedPart,
     target: Element<'d>,
-    keys: &'k [RsaKey],
+    keys: &'k [IdpKey],
     policy: Policy,
 ) -> Result<Prepared<'d, 'k>, SignatureError> {
     s.check_algorithms(part, policy)?;
     if usable(keys, &s, policy).next().is_none() {
-        return Err(SignatureError::WeakKey {
-            bits: keys.iter().map(RsaKey::bits).max().unwrap_or(0),
+        let rsa = |k: &&IdpKey| matches!(k.algorithm(), KeyAlgorithm::Rsa { .. });
+        if s.signature_alg.is_rsa() && keys.iter().any(|k| rsa(&k)) {
+            return Err(SignatureError::WeakKey {
+                bits: keys.iter().filter(rsa).map(IdpKey::bits).max().unwrap_or(0),
+            });
+        }
+        let mut held: Vec<String> = keys.iter().map(|k| k.algorithm().to_string()).collect();
+        held.dedup();
+        return Err(SignatureError::KeyMismatch {
+            part,
+            algorithm: s.signature_alg.uri().to_owned(),
+            keys: held.join(", "),
         });
     }
 
@@ -493,19 +551,51 @@ pub(crate) fn prepare<'d, 'k>(
     })
 }
 
-/// The configured keys `s` may be verified with, and their parameters.
+/// The configured keys `s` may be verified with, and ring's algorithm for each: keys of the
+/// SignatureMethod's kind, RSA ones of at least 2048 bits unless the policy admits legacy keys.
 fn usable<'k>(
-    keys: &'k [RsaKey],
+    keys: &'k [IdpKey],
     s: &ParsedSignature<'_>,
     policy: Policy,
-) -> impl Iterator<Item = (&'k RsaKey, &'static sig::RsaParameters)> + 'k {
+) -> impl Iterator<Item = (&'k IdpKey, &'static dyn sig::VerificationAlgorithm)> + 'k {
     let alg = s.signature_alg;
     keys.iter().filter_map(move |k| {
-        if k.bits() < 2048 && !policy.insecure_allow_sha1 {
+        if k.algorithm().is_weak() && !policy.insecure_allow_sha1 {
             return None;
         }
-        alg.params(k.bits()).map(|p| (k, p))
+        alg.verification(k).map(|p| (k, p))
     })
+}
+
+/// XML-DSig's raw ECDSA value `r || s` (each `coordinate` bytes) as the DER `ECDSA-Sig-Value`
+/// ring's ASN.1 algorithms take; `None` when the value has another length.
+fn ecdsa_fixed_to_der(raw: &[u8], coordinate: usize) -> Option<Vec<u8>> {
+    if raw.len() != 2 * coordinate {
+        return None;
+    }
+    let (r, s) = raw.split_at(coordinate);
+    let integer = |out: &mut Vec<u8>, v: &[u8]| {
+        let v = match v.iter().position(|&b| b != 0) {
+            Some(i) => &v[i..],
+            None => &[0u8][..],
+        };
+        let pad = v.first().is_some_and(|&b| b & 0x80 != 0);
+        out.push(0x02);
+        out.push((v.len() + usize::from(pad)) as u8);
+        if pad {
+            out.push(0);
+        }
+        out.extend_from_slice(v);
+    };
+    let mut body = Vec::with_capacity(2 * coordinate + 6);
+    integer(&mut body, r);
+    integer(&mut body, s);
+    // At most 2 * (2 + 1 + 48) = 102 bytes: a one-byte length.
+    let mut der = Vec::with_capacity(body.len() + 2);
+    der.push(0x30);
+    der.push(body.len() as u8);
+    der.extend_from_slice(&body);
+    Some(der)
 }
 
 impl Sink for digest::Context {
@@ -583,9 +673,25 @@ impl<'d> Prepared<'d, '_> {
             buffers,
         )
         .map_err(|e| profile(part, e.to_string()))?;
+        let alg = s.signature_alg;
+        let value = s.signature_value.as_slice();
         let verified = usable(self.keys, s, self.policy).any(|(key, params)| {
-            UnparsedPublicKey::new(params, key.pkcs1_der())
-                .verify(&signed_info, s.signature_value.as_slice())
+            let der;
+            let value = match (alg, key.algorithm()) {
+                (SignatureAlg::EcdsaSha384, KeyAlgorithm::EcdsaP256)
+                | (SignatureAlg::EcdsaSha256, KeyAlgorithm::EcdsaP384) => {
+                    match ecdsa_fixed_to_der(value, key.bits() / 8) {
+                        Some(d) => {
+                            der = d;
+                            der.as_slice()
+                        }
+                        None => return false,
+                    }
+                }
+                _ => value,
+            };
+            UnparsedPublicKey::new(params, key.public_key_bytes())
+                .verify(&signed_info, value)
                 .is_ok()
         });
         buffers.put_stream(signed_info);

@@ -2,22 +2,23 @@
 
 use std::fmt;
 
-use crate::dsig::RsaKey;
+use crate::dsig::{IdpKey, KeyAlgorithm};
 use crate::error::CertificateError;
 use crate::time::Timestamp;
 
 /// Largest certificate input accepted (PEM text, base64 or DER), per certificate field value.
 pub(crate) const MAX_CERTIFICATE_INPUT: usize = 64 * 1024;
 
-/// The IdP's X.509 signing certificate, parsed once; its RSA key is what signatures are checked
-/// against (a certificate inside a response's KeyInfo is never used).
+/// The IdP's X.509 signing certificate, parsed once; its key (RSA, or ECDSA on P-256 or P-384)
+/// is what signatures are checked against (a certificate inside a response's KeyInfo is never
+/// used).
 ///
 /// The certificate's own signature, issuer and dates are not judged when verifying responses
 /// (the key is pinned, as Okta's setup intends); [`SsoConfig::warnings`](crate::SsoConfig::warnings) reports the dates.
 #[derive(Clone)]
 pub struct IdpCertificate {
     der: Vec<u8>,
-    key: RsaKey,
+    key: IdpKey,
     not_before: Timestamp,
     not_after: Timestamp,
     subject: String,
@@ -170,9 +171,14 @@ impl IdpCertificate {
         self.not_after
     }
 
-    /// RSA modulus size in bits.
+    /// The key size in bits: the RSA modulus, or the ECDSA curve's (256, 384).
     pub fn key_bits(&self) -> usize {
         self.key.bits()
+    }
+
+    /// The kind of key, which decides the `SignatureMethod`s it verifies.
+    pub fn key_algorithm(&self) -> KeyAlgorithm {
+        self.key.algorithm()
     }
 
     /// SHA-256 fingerprint of the DER, as colon-separated uppercase hex (as Okta shows it).
@@ -187,7 +193,7 @@ impl IdpCertificate {
         s
     }
 
-    pub(crate) fn key(&self) -> &RsaKey {
+    pub(crate) fn key(&self) -> &IdpKey {
         &self.key
     }
 }

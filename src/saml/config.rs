@@ -6,7 +6,7 @@ use url::Url;
 
 pub use super::certificate::IdpCertificate;
 pub use super::warning::ConfigWarning;
-use crate::dsig::RsaKey;
+use crate::dsig::IdpKey;
 use crate::error::{CertificateError, ConfigError, ConfigField};
 use crate::time::Timestamp;
 
@@ -409,7 +409,7 @@ impl SsoConfig {
         super::url_match::same_url(&self.acs_url, value)
     }
 
-    pub(crate) fn keys(&self) -> Vec<RsaKey> {
+    pub(crate) fn keys(&self) -> Vec<IdpKey> {
         self.certificates.iter().map(|c| c.key().clone()).collect()
     }
 
@@ -437,7 +437,7 @@ impl SsoConfig {
                     not_before: c.not_before(),
                 });
             }
-            if c.key_bits() < 2048 {
+            if c.key_algorithm().is_weak() {
                 w.push(ConfigWarning::WeakKey {
                     subject,
                     bits: c.key_bits(),

@@ -22,6 +22,7 @@ mod warning;
 #[cfg(test)]
 mod work_bound;
 
+pub use crate::dsig::KeyAlgorithm;
 pub use assertion::{PendingLogin, VerifiedAssertion};
 pub use attributes::{AttributeValues, Attributes};
 pub use authn_request::{

@@ -98,7 +98,7 @@ impl SpSigningKey {
             return Err(SpKeyError::WeakKey { bits });
         }
         let certificate = IdpCertificate::parse(certificate.as_bytes())?;
-        if certificate.key().pkcs1_der() != key.public().as_ref() {
+        if certificate.key().public_key_bytes() != key.public().as_ref() {
             return Err(SpKeyError::Mismatch);
         }
         Ok(SpSigningKey {

@@ -55,6 +55,8 @@ XPATH = "http://www.w3.org/TR/1999/REC-xpath-19991116"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 RSA_SHA384 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384"
+ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+ECDSA_SHA384 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384"
 HMAC_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"
 DIG_SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
 DIG_SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
@@ -85,6 +87,10 @@ IDP_CERT_REL = "../vectors/generated/idp-cert.pem"
 OWN_KEYS = {  # name: (key file, cert file, bits, serial, CN)
     "rsa4096": ("rsa4096-key.pem", "rsa4096-cert.pem", 4096, 0x1D1D4096, "test-idp-4096.example.com"),
     "rsa1024": ("rsa1024-key.pem", "rsa1024-cert.pem", 1024, 0x1D1D1024, "test-idp-1024.example.com"),
+    # ECDSA keys: the curve name instead of a size. Their certificates carry an ECDSA signature,
+    # which is randomized: they are made once, when missing, and committed.
+    "p256": ("ec-p256-key.pem", "ec-p256-cert.pem", "P-256", 0x1D1DEC256, "test-idp-p256.example.com"),
+    "p384": ("ec-p384-key.pem", "ec-p384-cert.pem", "P-384", 0x1D1DEC384, "test-idp-p384.example.com"),
 }
 KEY_PREAMBLE = (
     "TEST-ONLY private key for the SAML test vectors in this directory.\n"
@@ -157,12 +163,15 @@ def der_name(rdns):
     return der_seq(*sets)
 
 
-def make_cert(key_path, cert_path, serial, cn):
+def make_cert(key_path, cert_path, serial, cn, ec=False):
     """Self-signed v3 cert (no extensions, like Okta's), validity 2025-01-01..2045-01-01."""
     spki = run(["openssl", "pkey", "-in", key_path, "-pubout", "-outform", "DER"])
     if spki.returncode:
         die("openssl pkey failed: " + spki.stderr.decode())
-    alg = der_seq(der_oid("1.2.840.113549.1.1.11"), b"\x05\x00")  # sha256WithRSA
+    if ec:
+        alg = der_seq(der_oid("1.2.840.10045.4.3.2"))  # ecdsa-with-SHA256 (no parameters)
+    else:
+        alg = der_seq(der_oid("1.2.840.113549.1.1.11"), b"\x05\x00")  # sha256WithRSA
     name = der_name([("C", "US"), ("ST", "California"), ("L", "San Francisco"),
                      ("O", "Example Test IdP (TEST ONLY)"), ("OU", "SSOProvider"),
                      ("CN", cn)])
@@ -190,14 +199,21 @@ def ensure_keys():
             die("missing %s (the shared IdP key pair in ../vectors/generated)" % f)
     for key, cert, bits, serial, cn in OWN_KEYS.values():
         kp, cp = os.path.join(HERE, key), os.path.join(HERE, cert)
+        ec = isinstance(bits, str)
         if not os.path.exists(kp):
-            r = run(["openssl", "genpkey", "-algorithm", "RSA",
-                     "-pkeyopt", "rsa_keygen_bits:%d" % bits])
+            if ec:
+                r = run(["openssl", "genpkey", "-algorithm", "EC",
+                         "-pkeyopt", "ec_paramgen_curve:%s" % bits,
+                         "-pkeyopt", "ec_param_enc:named_curve"])
+            else:
+                r = run(["openssl", "genpkey", "-algorithm", "RSA",
+                         "-pkeyopt", "rsa_keygen_bits:%d" % bits])
             if r.returncode:
                 die("openssl genpkey failed: " + r.stderr.decode())
             with open(kp, "w") as f:
                 f.write(KEY_PREAMBLE + r.stdout.decode())
-        make_cert(kp, cp, serial, cn)
+        if not ec or not os.path.exists(cp):
+            make_cert(kp, cp, serial, cn, ec)
         chk = run(["openssl", "x509", "-in", cp, "-noout", "-pubkey"])
         pub = run(["openssl", "pkey", "-in", kp, "-pubout"])
         if chk.returncode or chk.stdout != pub.stdout:
@@ -608,6 +624,28 @@ CASES = [
          why="both signed with RSA-SHA384 and SHA-384 digests (xmldsig-more URIs)"),
     dict(name="valid-rsa4096", sign="both", spec=dict(key="rsa4096"), cert="rsa4096", expect="valid",
          why="both signed (RSA-SHA256) by a 4096-bit key; idp_cert is that key's certificate"),
+    dict(name="valid-ecdsa-p256-sha256", sign="both", spec=dict(key="p256", alg=ECDSA_SHA256), cert="p256",
+         expect="valid", why="both signed with ECDSA-SHA256 by a P-256 key (raw r||s SignatureValue, as "
+                             "XML-DSig 1.1 specifies); idp_cert is that key's certificate"),
+    dict(name="valid-ecdsa-p384-sha384", sign="both", spec=dict(key="p384", alg=ECDSA_SHA384, dig=DIG_SHA384),
+         cert="p384", expect="valid", why="both signed with ECDSA-SHA384 by a P-384 key, SHA-384 digests"),
+    dict(name="valid-ecdsa-p256-sha384", sign="both", spec=dict(key="p256", alg=ECDSA_SHA384), cert="p256",
+         expect="valid", why="both signed with ECDSA-SHA384 by a P-256 key (a hash longer than the curve)"),
+    dict(name="valid-ecdsa-p384-sha256", sign="assertion", spec=dict(key="p384", alg=ECDSA_SHA256), cert="p384",
+         expect="valid", why="the Assertion alone signed with ECDSA-SHA256 by a P-384 key"),
+    dict(name="invalid-ecdsa-with-rsa-cert", sign="both", spec=dict(key="p256", alg=ECDSA_SHA256),
+         expect="invalid", reject=["signature"],
+         why="signed with ECDSA by a P-256 key, but idp_cert is the shared RSA certificate: no configured key "
+             "can verify it"),
+    dict(name="invalid-ecdsa-other-p256-key", sign="both", spec=dict(key="p256", alg=ECDSA_SHA256), cert="p384",
+         expect="invalid", reject=["signature"],
+         why="signed by the P-256 key, idp_cert is the P-384 certificate: no configured key fits"),
+    dict(name="invalid-rsa-with-ecdsa-cert", sign="both", cert="p256", expect="invalid", reject=["signature"],
+         why="signed with RSA-SHA256 by the shared IdP key, but idp_cert is an ECDSA P-256 certificate"),
+    dict(name="invalid-ecdsa-tampered", sign="assertion", spec=dict(key="p256", alg=ECDSA_SHA256), cert="p256",
+         expect="invalid", reject=["signature"],
+         tamper_assertion=(b">jane.doe@example.com</saml2:NameID>", b">admin@example.com</saml2:NameID>"),
+         why="ECDSA-signed Assertion whose NameID was changed after signing"),
     dict(name="legacy-rsa1024", sign="both", spec=dict(key="rsa1024"), cert="rsa1024", expect="invalid",
          reject=["legacy_algorithm"], needs="legacy-sha1",
          why="both signed with RSA-SHA256/SHA-256 but by a 1024-bit key: refused unless the legacy opt-in "

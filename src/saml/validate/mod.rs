@@ -17,7 +17,7 @@ use super::assertion::{Packed, PendingLogin, SignedParts, TextFields, VerifiedAs
 use super::config::SsoConfig;
 use super::request_state::{Mode, RequestState};
 use super::requests::RequestId;
-use crate::dsig::RsaKey;
+use crate::dsig::IdpKey;
 use crate::error::{SamlError, UsageError};
 use crate::time::Timestamp;
 use crate::xml::{Document, Limits};
@@ -38,7 +38,7 @@ use conditions::ResponseInResponseTo;
 #[derive(Clone, Debug)]
 pub struct AssertionValidator {
     config: SsoConfig,
-    keys: Vec<RsaKey>,
+    keys: Vec<IdpKey>,
     limits: Limits,
 }
 
