@@ -6,6 +6,9 @@
 //! Errors carry what was compared (expected and got), never secrets. Mistakes of the host program
 //! (caller misuse) are kept apart in [`UsageError`].
 
+mod encryption;
+pub use encryption::EncryptionError;
+
 use std::fmt;
 use std::time::Duration;
 
@@ -19,7 +22,9 @@ pub(crate) mod okta {
     pub const AUDIENCE: &str = "Okta: Applications > your app > General > SAML Settings > \"Audience URI (SP Entity ID)\" must equal this organization's SP entity id exactly";
     pub const ACS: &str = "Okta: Applications > your app > General > SAML Settings > \"Single sign-on URL\" (with \"Use this for Recipient URL and Destination URL\" checked) must equal this organization's postback (ACS) URL exactly";
     pub const ALGORITHMS: &str = "Okta: Applications > your app > General > SAML Settings > Show Advanced Settings: set \"Signature Algorithm\" to RSA-SHA256 and \"Digest Algorithm\" to SHA256 (and use a 2048-bit certificate)";
-    pub const ENCRYPTION: &str = "Okta: Applications > your app > General > SAML Settings > Show Advanced Settings: set \"Assertion Encryption\" to Unencrypted (encrypted assertions are not supported yet)";
+    pub const ENCRYPTION: &str = "Okta: Applications > your app > General > SAML Settings > Show Advanced Settings > \"Assertion Encryption\": either set it to Unencrypted, or upload the SP's encryption certificate there and configure its private key in the SSO settings (builds with the encrypted-assertions feature)";
+    pub const ENCRYPTION_ALGORITHMS: &str = "Okta: Applications > your app > General > SAML Settings > Show Advanced Settings: \"Encryption Algorithm\" AES256-CBC, AES128-CBC, AES256-GCM or AES128-GCM, and \"Key Transport Algorithm\" RSA-OAEP (RSA 1.5 is refused: it allows Bleichenbacher's attack)";
+    pub const DECRYPTION: &str = "The assertion was not encrypted for the configured SP decryption key, or was changed on the way. Check that the \"Encryption Certificate\" uploaded in Okta (General > SAML Settings > Show Advanced Settings) is the certificate of the private key configured here; during a rotation, configure both keys.";
     pub const EMAIL_ATTRIBUTE: &str = "Okta: Applications > your app > General > SAML Settings > Attribute Statements: add Name \"email\", Name format Unspecified, Value user.email";
 }
 
@@ -229,9 +234,10 @@ pub enum StructureError {
     /// The single Assertion is not a direct child of the Response.
     #[error("the Assertion is not a direct child of the Response")]
     MisplacedAssertion,
-    /// An EncryptedAssertion (not supported yet).
+    /// An EncryptedAssertion, and no SP decryption key to read it with (or a build without the
+    /// `encrypted-assertions` feature).
     #[error(
-        "the Response contains an EncryptedAssertion; encrypted assertions are not supported yet"
+        "the Response contains an EncryptedAssertion, and no SP decryption key is configured (feature encrypted-assertions)"
     )]
     EncryptedAssertion,
     /// An encrypted NameID (not supported yet).
@@ -522,6 +528,9 @@ pub enum SamlError {
     /// The host program misused the API.
     #[error(transparent)]
     Usage(#[from] UsageError),
+    /// An EncryptedAssertion could not be decrypted, or is outside the profile.
+    #[error(transparent)]
+    Encryption(#[from] EncryptionError),
 }
 
 impl SamlError {
@@ -541,6 +550,8 @@ impl SamlError {
     /// | `unknown_condition` | Conditions holds a condition we do not understand (SAML core §2.5.1) |
     /// | `missing_name_id`, `missing_email`, `ambiguous_email`, `invalid_email` | claims |
     /// | `request_state` | caller misuse: no request state while IdP-initiated logins are disabled |
+    /// | `unsupported_algorithm` | an EncryptedAssertion's algorithm is not implemented or refused |
+    /// | `decryption` | an EncryptedAssertion did not decrypt and verify with the SP's keys |
     pub fn code(&self) -> &'static str {
         match self {
             SamlError::Encoding(_) => "encoding",
@@ -583,6 +594,11 @@ impl SamlError {
                 ClaimError::InvalidEmail { .. } => "invalid_email",
             },
             SamlError::Usage(_) => "request_state",
+            SamlError::Encryption(e) => match e {
+                EncryptionError::UnsupportedAlgorithm { .. } => "unsupported_algorithm",
+                EncryptionError::Decryption => "decryption",
+                _ => "encrypted_assertion",
+            },
         }
     }
 
@@ -593,6 +609,8 @@ impl SamlError {
             "malformed_xml" | "limit_exceeded" | "doctype" | "not_a_response" | "missing_element" | "malformed_saml" => "The posted document is not a SAML 2.0 Response as Okta sends it. Make sure the ACS URL receives only Okta's SAML POST; if it does, the response was altered on the way.",
             "multiple_assertions" | "duplicate_id" | "missing_assertion" => "The response has the shape of a signature-wrapping attack or carries no assertion. Okta sends exactly one Assertion; if this is not an attack, check that the user is assigned to the app in Okta.",
             "encrypted_assertion" => okta::ENCRYPTION,
+            "unsupported_algorithm" => okta::ENCRYPTION_ALGORITHMS,
+            "decryption" => okta::DECRYPTION,
             "signature" => "The signature does not verify with the configured IdP certificate. Re-download the active certificate (Okta: Applications > your app > Sign On > SAML Signing Certificates > Download certificate) and paste it into the SSO settings; after a certificate rotation, configure both certificates until the old one is retired. Okta should sign the Response and/or the Assertion (General > SAML Settings > Show Advanced Settings).",
             "legacy_algorithm" => okta::ALGORITHMS,
             "issuer" => okta::ISSUER,

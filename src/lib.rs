@@ -101,7 +101,8 @@ pub mod xml;
 
 pub use error::{
     CertificateError, ClaimError, ConditionError, ConfigError, ConfigField, EncodingError,
-    ReplayError, SamlError, SignatureError, SignedPart, StructureError, UsageError, XmlError,
+    EncryptionError, ReplayError, SamlError, SignatureError, SignedPart, StructureError,
+    UsageError, XmlError,
 };
 pub use saml::{
     AssertionOverview, AssertionValidator, AuthnRequestStore, ConfigWarning, IdpCertificate,

@@ -98,4 +98,19 @@ impl<'d> Signed<'d> {
             ..*self
         })
     }
+
+    /// The Assertion decrypted from `self`, an `EncryptedAssertion` inside the subtree a
+    /// verified signature covers (reached through [`child`](Self::child)): its ciphertext is
+    /// signed, so the plaintext only the SP's key yields is covered too. `assertion` is the
+    /// element that decryption produced (in the document rebuilt around it), and nothing else:
+    /// the one caller is the validator's decryption stage.
+    #[cfg(feature = "encrypted-assertions")]
+    pub(crate) fn decrypted<'s>(&self, assertion: Element<'s>) -> Signed<'s> {
+        Signed {
+            element: assertion,
+            // It carries no enveloped signature: nothing of it is left out.
+            excluded: assertion.id(),
+            by: self.by,
+        }
+    }
 }

@@ -7,6 +7,8 @@ mod authn_request;
 mod certificate;
 mod config;
 mod decode;
+#[cfg(feature = "encrypted-assertions")]
+mod encrypted;
 mod metadata;
 mod overview;
 mod read;
@@ -31,6 +33,8 @@ pub use authn_request::{
 pub use config::{
     ConfigWarning, IdpCertificate, SsoConfig, SsoConfigBuilder, DEFAULT_EXPIRY_WARNING,
 };
+#[cfg(feature = "encrypted-assertions")]
+pub use encrypted::SpDecryptionKey;
 pub use metadata::{
     import_idp_metadata, sp_metadata, MetadataError, MAX_METADATA_BYTES, MAX_SIGNING_CERTIFICATES,
     MD_NS,

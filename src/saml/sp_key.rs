@@ -60,7 +60,7 @@ impl PartialEq for SpSigningKey {
 impl Eq for SpSigningKey {}
 
 /// The DER bodies of every PEM block labelled `label` in `text`.
-fn pem_bodies(text: &str, label: &str) -> Result<Vec<Vec<u8>>, String> {
+pub(super) fn pem_bodies(text: &str, label: &str) -> Result<Vec<Vec<u8>>, String> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
     let mut out = Vec::new();

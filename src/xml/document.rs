@@ -68,6 +68,8 @@ pub(super) struct ElemData {
     pub(super) attrs: (u32, u32),
     pub(super) decls: (u32, u32),
     pub(super) depth: u32,
+    /// The source offset just past the element's end tag (or empty-element tag).
+    pub(super) end: u32,
 }
 
 #[derive(Debug)]
@@ -288,6 +290,14 @@ impl<'d> Element<'d> {
     /// This element's id, to find it again or to canonicalize it.
     pub fn id(&self) -> NodeId {
         NodeId(self.id)
+    }
+
+    /// Where the element is written in [`Document::source`]: from its `<` to just past its end
+    /// tag.
+    #[cfg_attr(not(feature = "encrypted-assertions"), allow(dead_code))]
+    pub(crate) fn source_span(&self) -> std::ops::Range<usize> {
+        let d = self.data();
+        (d.qname.start as usize).saturating_sub(1)..d.end as usize
     }
 
     /// The document this element belongs to.

@@ -9,6 +9,8 @@
 
 mod claims;
 mod conditions;
+#[cfg(feature = "encrypted-assertions")]
+mod decryption;
 mod shape;
 mod signed_read;
 mod verification;
@@ -40,6 +42,8 @@ pub struct AssertionValidator {
     config: SsoConfig,
     keys: Vec<IdpKey>,
     limits: Limits,
+    #[cfg(feature = "encrypted-assertions")]
+    decryption: decryption::Decryption,
 }
 
 impl AssertionValidator {
@@ -51,6 +55,43 @@ impl AssertionValidator {
             config,
             keys,
             limits,
+            #[cfg(feature = "encrypted-assertions")]
+            decryption: decryption::Decryption::default(),
+        }
+    }
+
+    /// Decrypts `EncryptedAssertion`s with `keys` (the SP's decryption key pairs, tried in
+    /// order: two during a rotation). Without keys an encrypted assertion is refused
+    /// (`encrypted_assertion`). Key transport RSA-OAEP (`xmlenc#rsa-oaep-mgf1p`, or
+    /// `xmlenc11#rsa-oaep` with the same digest and MGF1 digest), data encryption AES-128/256 in
+    /// CBC or GCM mode.
+    #[cfg(feature = "encrypted-assertions")]
+    pub fn with_decryption_keys(
+        mut self,
+        keys: impl IntoIterator<Item = super::SpDecryptionKey>,
+    ) -> AssertionValidator {
+        self.decryption.keys = keys.into_iter().collect();
+        self
+    }
+
+    /// **Insecure**: also accept RSA PKCS#1 v1.5 key transport (`xmlenc#rsa-1_5`), which admits
+    /// Bleichenbacher's attack on the SP's key wherever an attacker can observe decryption
+    /// outcomes. Refused by default; enable only for an IdP that cannot send RSA-OAEP.
+    #[cfg(feature = "encrypted-assertions")]
+    pub fn insecure_allow_rsa1_5_key_transport(mut self, allow: bool) -> AssertionValidator {
+        self.decryption.insecure_allow_rsa1_5 = allow;
+        self
+    }
+
+    /// Whether an EncryptedAssertion can be read (keys are configured).
+    fn accepts_encrypted(&self) -> bool {
+        #[cfg(feature = "encrypted-assertions")]
+        {
+            !self.decryption.keys.is_empty()
+        }
+        #[cfg(not(feature = "encrypted-assertions"))]
+        {
+            false
         }
     }
 
@@ -94,8 +135,18 @@ impl AssertionValidator {
         if matches!(requests.mode, Mode::Stateless) && !cfg.allows_idp_initiated() {
             return Err(UsageError::NoRequestState.into());
         }
-        let shape = shape::shape(doc)?;
-        let verified = self.verify(doc, &shape)?;
+        let shape = shape::shape(doc, self.accepts_encrypted())?;
+        #[cfg(feature = "encrypted-assertions")]
+        let decrypted;
+        let verified = match shape.encrypted {
+            #[cfg(feature = "encrypted-assertions")]
+            Some(encrypted) => {
+                decrypted = self.decrypt(doc, &shape, encrypted)?;
+                let covered = decrypted.response.and_then(|r| r.child(encrypted));
+                self.verify_decrypted(&decrypted.rebuilt, decrypted.response, covered)?
+            }
+            _ => self.verify(doc, &shape)?,
+        };
         let assertion = verified.assertion;
 
         self.check_issuers_and_destination(shape.root, &verified)?;

@@ -21,10 +21,14 @@ pub(super) struct Shape<'d> {
     pub response_signature: Option<Element<'d>>,
     /// The `ds:Signature` child of the Assertion (when the Assertion is a child of the Response).
     pub assertion_signature: Option<Element<'d>>,
+    /// The one `saml:EncryptedAssertion` (only when encrypted assertions are accepted; then it
+    /// is instead of an Assertion).
+    pub encrypted: Option<Element<'d>>,
 }
 
-/// Reads the shape of `doc`, refusing anything but one Response with at most one plain Assertion.
-pub(super) fn shape(doc: &Document) -> Result<Shape<'_>, SamlError> {
+/// Reads the shape of `doc`, refusing anything but one Response with at most one Assertion,
+/// plain or (when `accept_encrypted`) encrypted.
+pub(super) fn shape(doc: &Document, accept_encrypted: bool) -> Result<Shape<'_>, SamlError> {
     let root = doc.root();
     if !root.is(ns::SAMLP, "Response") {
         return Err(StructureError::NotAResponse {
@@ -36,12 +40,17 @@ pub(super) fn shape(doc: &Document) -> Result<Shape<'_>, SamlError> {
     check_unique_ids(doc)?;
 
     let mut assertion = None;
+    let mut encrypted = None;
     let mut assertions = 0;
     for e in doc.elements() {
         if e.namespace() == ns::SAML {
             match e.local_name() {
                 "Assertion" => {
                     assertion = assertion.or(Some(e));
+                    assertions += 1;
+                }
+                "EncryptedAssertion" if accept_encrypted => {
+                    encrypted = encrypted.or(Some(e));
                     assertions += 1;
                 }
                 "EncryptedAssertion" => return Err(StructureError::EncryptedAssertion.into()),
@@ -82,6 +91,7 @@ pub(super) fn shape(doc: &Document) -> Result<Shape<'_>, SamlError> {
         assertion,
         response_signature,
         assertion_signature,
+        encrypted,
     })
 }
 

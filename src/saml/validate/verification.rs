@@ -99,7 +99,11 @@ impl AssertionValidator {
 
     /// With the `xmlsec` feature: libxmlsec1 must accept the signature we just verified.
     #[cfg(feature = "xmlsec")]
-    fn cross_check(&self, doc: &Document, part: SignedPart) -> Result<(), SignatureError> {
+    pub(super) fn cross_check(
+        &self,
+        doc: &Document,
+        part: SignedPart,
+    ) -> Result<(), SignatureError> {
         let pems: Vec<String> = self
             .config
             .idp_certificates()
@@ -117,7 +121,11 @@ impl AssertionValidator {
     }
 
     #[cfg(not(feature = "xmlsec"))]
-    fn cross_check(&self, _doc: &Document, _part: SignedPart) -> Result<(), SignatureError> {
+    pub(super) fn cross_check(
+        &self,
+        _doc: &Document,
+        _part: SignedPart,
+    ) -> Result<(), SignatureError> {
         Ok(())
     }
 }

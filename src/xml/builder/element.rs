@@ -205,6 +205,7 @@ impl<'a> Builder<'a> {
                 attrs,
                 decls,
                 depth: depth as u32,
+                end: NONE,
             }),
             pos,
         )?;

@@ -328,9 +328,14 @@ impl<'a> Builder<'a> {
                 }
                 Event::Comment(_) => {}
                 Event::Start(e) => self.start(&e, pos, false)?,
-                Event::Empty(e) => self.start(&e, pos, true)?,
+                Event::Empty(e) => {
+                    self.start(&e, pos, true)?;
+                    let last = self.nodes.len() - 1;
+                    self.set_end(last, reader.buffer_position());
+                }
                 Event::End(_) => {
                     if let Some(open) = self.stack.pop() {
+                        self.set_end(open as usize, reader.buffer_position());
                         if let Kind::Element(e) = &self.nodes[open as usize].kind {
                             let decls = e.decls;
                             self.unbind(decls);
@@ -393,6 +398,17 @@ impl<'a> Builder<'a> {
             return Err(syntax(src.len(), "no root element"));
         }
         Ok(())
+    }
+
+    /// Records where element `id` ends in the source (`at`, past its end tag).
+    fn set_end(&mut self, id: usize, at: u64) {
+        if let Some(NodeData {
+            kind: Kind::Element(e),
+            ..
+        }) = self.nodes.get_mut(id)
+        {
+            e.end = u32::try_from(at).unwrap_or(u32::MAX);
+        }
     }
 
     fn add_node(&mut self, kind: Kind, pos: usize) -> Result<u32, XmlError> {

@@ -1,0 +1,293 @@
+//! Encrypted assertions (feature `encrypted-assertions`): every vector of
+//! tests/vectors-encrypted/manifest.json (encrypted by the xmlsec1 or openssl CLIs) gets its
+//! listed outcome, and every change to the ciphertext, the IV, the tag, the wrapped key or the
+//! algorithm URIs is refused with the one `decryption` error, unless a verified Response
+//! signature refuses it first.
+
+mod common;
+
+#[cfg(not(feature = "encrypted-assertions"))]
+#[test]
+fn encrypted_assertions() {
+    common::skipped(
+        "encrypted_assertions",
+        "build with --features encrypted-assertions (aws-lc-rs; needs a C compiler); .ci/run does",
+    );
+}
+
+#[cfg(feature = "encrypted-assertions")]
+mod encrypted {
+    use std::path::{Path, PathBuf};
+
+    use base64::Engine as _;
+    use serde::Deserialize;
+    use sso_scim::{
+        saml::SpDecryptionKey, AssertionValidator, EncryptionError, RequestState, SamlError,
+        SsoConfig, Timestamp,
+    };
+
+    #[derive(Deserialize)]
+    struct Manifest {
+        vectors: Vec<Entry>,
+    }
+
+    #[derive(Deserialize, Clone)]
+    struct Entry {
+        file: String,
+        idp_cert: String,
+        sp_keys: Vec<String>,
+        sp_certs: Vec<String>,
+        sp_entity_id: String,
+        acs_url: String,
+        idp_issuer: String,
+        now: String,
+        expect: String,
+        email: String,
+        #[serde(default)]
+        expect_with_rsa1_5: Option<String>,
+    }
+
+    fn dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors-encrypted")
+    }
+
+    fn manifest() -> Vec<Entry> {
+        let text = std::fs::read_to_string(dir().join("manifest.json")).unwrap();
+        let m: Manifest = serde_json::from_str(&text).unwrap();
+        assert!(m.vectors.len() >= 18, "{} vectors", m.vectors.len());
+        m.vectors
+    }
+
+    fn read(name: &str) -> String {
+        std::fs::read_to_string(dir().join(name)).unwrap()
+    }
+
+    fn keys(e: &Entry) -> Vec<SpDecryptionKey> {
+        e.sp_keys
+            .iter()
+            .zip(&e.sp_certs)
+            .map(|(k, c)| SpDecryptionKey::from_pem(&read(k), &read(c)).unwrap())
+            .collect()
+    }
+
+    fn validator(e: &Entry, rsa1_5: bool) -> AssertionValidator {
+        let config = SsoConfig::builder()
+            .idp_certificate(std::fs::read(dir().join(&e.idp_cert)).unwrap())
+            .idp_sso_url("https://idp.example.invalid/sso/saml")
+            .idp_issuer(&e.idp_issuer)
+            .sp_entity_id(&e.sp_entity_id)
+            .acs_url(&e.acs_url)
+            .allow_idp_initiated(true)
+            .build()
+            .unwrap();
+        AssertionValidator::new(config)
+            .with_decryption_keys(keys(e))
+            .insecure_allow_rsa1_5_key_transport(rsa1_5)
+    }
+
+    fn validate(e: &Entry, xml: &str, rsa1_5: bool) -> Result<String, SamlError> {
+        let now = Timestamp::parse(&e.now).unwrap();
+        let pending =
+            validator(e, rsa1_5).validate_xml(xml.as_bytes(), &RequestState::stateless(), now)?;
+        let replay = sso_scim::MemoryReplayCache::new();
+        let user = crate::common::block_on(pending.consume(&replay)).unwrap();
+        Ok(user.email().unwrap_or("").to_owned())
+    }
+
+    fn check(e: &Entry, expect: &str, rsa1_5: bool) {
+        let xml = read(&e.file);
+        match (expect, validate(e, &xml, rsa1_5)) {
+            ("valid", Ok(email)) => assert_eq!(email, e.email, "{}", e.file),
+            ("valid", Err(err)) => panic!("{}: refused: {err} ({err:?})", e.file),
+            (code, Err(err)) => assert_eq!(err.code(), code, "{}: {err}", e.file),
+            (code, Ok(_)) => panic!("{}: accepted, expected {code}", e.file),
+        }
+    }
+
+    #[test]
+    fn every_vector_has_its_listed_outcome() {
+        for e in manifest() {
+            check(&e, &e.expect, false);
+            if let Some(with) = &e.expect_with_rsa1_5 {
+                check(&e, with, true);
+            }
+        }
+    }
+
+    #[test]
+    fn without_a_decryption_key_an_encrypted_assertion_is_refused_as_before() {
+        let e = manifest().remove(0);
+        let config = validator(&e, false).config().clone();
+        let now = Timestamp::parse(&e.now).unwrap();
+        let err = AssertionValidator::new(config)
+            .validate_xml(read(&e.file).as_bytes(), &RequestState::stateless(), now)
+            .unwrap_err();
+        assert_eq!(err.code(), "encrypted_assertion", "{err}");
+    }
+
+    #[test]
+    fn one_key_of_a_rotation_is_enough_in_either_order() {
+        for e in manifest().into_iter().filter(|e| e.expect == "valid") {
+            let mut reversed = e.clone();
+            reversed.sp_keys.reverse();
+            reversed.sp_certs.reverse();
+            check(&reversed, "valid", false);
+        }
+        // Only the first key: the vector encrypted for the second is the one decryption error.
+        let e = manifest()
+            .into_iter()
+            .find(|e| e.file.contains("second-sp-key"))
+            .unwrap();
+        let mut first_only = e.clone();
+        first_only.sp_keys.truncate(1);
+        first_only.sp_certs.truncate(1);
+        check(&first_only, "decryption", false);
+    }
+
+    /// The base64 text of the `n`-th CipherValue (0: the EncryptedKey's in KeyInfo, for the
+    /// xmlsec1 layout; the data's is the last).
+    fn cipher_values(xml: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some(i) = xml[at..].find("<xenc:CipherValue>") {
+            let start = at + i + "<xenc:CipherValue>".len();
+            let end = start + xml[start..].find("</xenc:CipherValue>").unwrap();
+            out.push((start, end));
+            at = end;
+        }
+        out
+    }
+
+    fn flip(xml: &str, (start, end): (usize, usize), byte: impl Fn(usize) -> usize) -> String {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let text: String = xml[start..end].split_whitespace().collect();
+        let mut raw = b64.decode(text).unwrap();
+        let i = byte(raw.len());
+        raw[i] ^= 0x80;
+        format!("{}{}{}", &xml[..start], b64.encode(raw), &xml[end..])
+    }
+
+    #[test]
+    fn every_change_to_the_ciphertext_is_the_one_decryption_error() {
+        let mut tried = 0;
+        for e in manifest().into_iter().filter(|e| e.expect == "valid") {
+            let xml = read(&e.file);
+            let values = cipher_values(&xml);
+            let (key, data) = (values[0], *values.last().unwrap());
+            let gcm = xml.contains("-gcm\"");
+            let response_signed = matches!(
+                (xml.find("<ds:Signature"), xml.find("<saml2:EncryptedAssertion")),
+                (Some(s), Some(a)) if s < a
+            );
+            let mut changed = vec![
+                ("first IV byte", flip(&xml, data, |_| 0)),
+                (
+                    "last IV byte",
+                    flip(&xml, data, |_| if gcm { 11 } else { 15 }),
+                ),
+                (
+                    "first ciphertext byte",
+                    flip(&xml, data, |_| if gcm { 12 } else { 16 }),
+                ),
+                ("middle ciphertext byte", flip(&xml, data, |n| n / 2)),
+                ("last byte (tag or padding)", flip(&xml, data, |n| n - 1)),
+                ("last ciphertext block", flip(&xml, data, |n| n - 17)),
+                ("wrapped key", flip(&xml, key, |n| n / 2)),
+                ("wrapped key's last byte", flip(&xml, key, |n| n - 1)),
+            ];
+            let swaps: &[(&str, &str)] = &[
+                ("xmlenc#aes256-cbc", "xmlenc#aes128-cbc"),
+                ("xmlenc#aes128-cbc", "xmlenc#aes256-cbc"),
+                ("xmlenc11#aes256-gcm", "xmlenc11#aes128-gcm"),
+                ("xmlenc11#aes128-gcm", "xmlenc11#aes256-gcm"),
+                ("2001/04/xmlenc#aes256-cbc", "2009/xmlenc11#aes256-gcm"),
+                ("2009/xmlenc11#aes256-gcm", "2001/04/xmlenc#aes256-cbc"),
+            ];
+            for (from, to) in swaps {
+                if xml.contains(from) {
+                    changed.push(("algorithm URI swapped", xml.replacen(from, to, 1)));
+                }
+            }
+            for (what, doc) in changed {
+                tried += 1;
+                match validate(&e, &doc, false) {
+                    Ok(_) => panic!("{}: {what}: accepted", e.file),
+                    Err(err) if response_signed => {
+                        // The Response signature covers the ciphertext: it refuses first.
+                        assert_eq!(err.code(), "signature", "{}: {what}: {err}", e.file)
+                    }
+                    Err(err) => assert_eq!(
+                        err,
+                        SamlError::Encryption(EncryptionError::Decryption),
+                        "{}: {what}",
+                        e.file
+                    ),
+                }
+            }
+        }
+        assert!(tried >= 100, "{tried} changes");
+    }
+
+    #[test]
+    fn the_decryption_error_has_one_message() {
+        let e = SamlError::Encryption(EncryptionError::Decryption);
+        assert_eq!(
+            e.to_string(),
+            "the EncryptedAssertion could not be decrypted and verified with the SP decryption keys"
+        );
+        assert_eq!(e.code(), "decryption");
+        assert!(e.hint().contains("Encryption Certificate"), "{}", e.hint());
+    }
+
+    #[test]
+    fn sp_keys_are_checked_like_idp_keys() {
+        let key = read("sp-key.pem");
+        let cert = read("sp-cert.pem");
+        assert!(SpDecryptionKey::from_pem(&key, &cert).is_ok());
+        assert!(matches!(
+            SpDecryptionKey::from_pem(&key, &read("sp2-cert.pem")),
+            Err(sso_scim::saml::SpKeyError::Mismatch)
+        ));
+        let weak = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors-extra/rsa1024-key.pem"),
+        )
+        .unwrap();
+        let weak_cert = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors-extra/rsa1024-cert.pem"),
+        )
+        .unwrap();
+        // ring refuses keys under 2048 bits as it parses them.
+        assert!(matches!(
+            SpDecryptionKey::from_pem(&weak, &weak_cert),
+            Err(sso_scim::saml::SpKeyError::WeakKey { bits: 1024 }
+                | sso_scim::saml::SpKeyError::Key(_))
+        ));
+        // The same key as PKCS#1 (`RSA PRIVATE KEY`) decrypts too.
+        let pkcs1 = std::process::Command::new("openssl")
+            .args(["rsa", "-traditional", "-in"])
+            .arg(dir().join("sp-key.pem"))
+            .output();
+        match pkcs1 {
+            Ok(out) if out.status.success() => {
+                let pem = String::from_utf8(out.stdout).unwrap();
+                assert!(pem.contains("BEGIN RSA PRIVATE KEY"), "{pem}");
+                let k = SpDecryptionKey::from_pem(&pem, &cert).unwrap();
+                let mut e = manifest().remove(0);
+                e.sp_keys.clear();
+                e.sp_certs.clear();
+                let v = validator(&e, false).with_decryption_keys([k]);
+                let now = Timestamp::parse(&e.now).unwrap();
+                let pending = v
+                    .validate_xml(read(&e.file).as_bytes(), &RequestState::stateless(), now)
+                    .unwrap();
+                let replay = sso_scim::MemoryReplayCache::new();
+                let user = crate::common::block_on(pending.consume(&replay)).unwrap();
+                assert_eq!(user.email(), Some(e.email.as_str()));
+            }
+            _ => crate::common::skipped(
+                "sp_keys_are_checked_like_idp_keys (PKCS#1 part)",
+                "the openssl CLI is not installed",
+            ),
+        }
+    }
+}
