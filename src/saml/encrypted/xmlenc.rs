@@ -11,6 +11,8 @@ pub(crate) const XENC_NS: &str = "http://www.w3.org/2001/04/xmlenc#";
 const XENC11_NS: &str = "http://www.w3.org/2009/xmlenc11#";
 const DSIG_NS: &str = crate::dsig::DSIG_NS;
 const TYPE_ELEMENT: &str = "http://www.w3.org/2001/04/xmlenc#Element";
+/// The most EncryptedKeys (and KeyInfo entries) read: each may cost an RSA decryption per SP key.
+const MAX_KEYS: usize = 8;
 const TYPE_ENCRYPTED_KEY: &str = "http://www.w3.org/2001/04/xmlenc#EncryptedKey";
 
 /// How the content key is wrapped.
@@ -237,7 +239,15 @@ pub(crate) fn parse(
     allow_pkcs1: bool,
 ) -> Result<Parts, EncryptionError> {
     let data = required(encrypted, XENC_NS, "EncryptedData")?;
-    let siblings: Vec<Element<'_>> = encrypted.children_named(XENC_NS, "EncryptedKey").collect();
+    // At most MAX_KEYS EncryptedKeys beside the data and MAX_KEYS KeyInfo entries: matching
+    // one list against the other never costs more than MAX_KEYS squared.
+    let siblings: Vec<Element<'_>> = encrypted
+        .children_named(XENC_NS, "EncryptedKey")
+        .take(MAX_KEYS + 1)
+        .collect();
+    if siblings.len() > MAX_KEYS {
+        return Err(structure(format!("more than {MAX_KEYS} EncryptedKeys")));
+    }
     for c in encrypted.child_elements() {
         if !(c.is(XENC_NS, "EncryptedData") || c.is(XENC_NS, "EncryptedKey")) {
             return Err(structure(format!(
@@ -260,6 +270,11 @@ pub(crate) fn parse(
     let cipher = DataCipher::from_uri(uri).ok_or_else(|| unsupported(uri))?;
     let mut keys = Vec::new();
     if let Some(info) = one(data, DSIG_NS, "KeyInfo")? {
+        if info.child_elements().nth(MAX_KEYS).is_some() {
+            return Err(structure(format!(
+                "more than {MAX_KEYS} entries in KeyInfo"
+            )));
+        }
         for k in info.child_elements() {
             if k.is(XENC_NS, "EncryptedKey") {
                 keys.push(wrapped(k, allow_pkcs1)?);
@@ -310,9 +325,9 @@ pub(crate) fn parse(
     if keys.is_empty() {
         return Err(structure("no EncryptedKey holds the content key"));
     }
-    if keys.len() > 8 {
+    if keys.len() > MAX_KEYS {
         return Err(structure(format!(
-            "{} EncryptedKeys (at most 8)",
+            "{} candidate EncryptedKeys (at most {MAX_KEYS})",
             keys.len()
         )));
     }

@@ -80,7 +80,7 @@ impl AssertionValidator {
         let plain = encrypted::decrypt(&parts, &self.decryption.keys);
         let span = encrypted.source_span();
         let src = doc.source().as_bytes();
-        let mut text = Vec::with_capacity(src.len() - span.len() + plain.len());
+        let mut text = Vec::with_capacity(src.len().saturating_sub(span.len()) + plain.len());
         text.extend_from_slice(src.get(..span.start).unwrap_or_default());
         text.extend_from_slice(&plain);
         text.extend_from_slice(src.get(span.end..).unwrap_or_default());

@@ -330,7 +330,7 @@ impl<'a> Builder<'a> {
                 Event::Start(e) => self.start(&e, pos, false)?,
                 Event::Empty(e) => {
                     self.start(&e, pos, true)?;
-                    let last = self.nodes.len() - 1;
+                    let last = self.nodes.len().saturating_sub(1);
                     self.set_end(last, reader.buffer_position());
                 }
                 Event::End(_) => {
