@@ -30,7 +30,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ring::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use sso_scim::xml::{canonicalize, C14nMethod, Document, Element, Limits};
-use sso_scim::{AssertionValidator, IdpCertificate, RequestState, SsoConfig, Timestamp};
+use sso_scim::{AssertionValidator, IdpCertificate, RequestState, Timestamp};
 
 const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 const XML: &[u8] = include_bytes!("../tests/vectors/generated/valid-both-signed.xml");
@@ -97,17 +97,11 @@ fn floor_inputs(xml: &[u8]) -> Floor {
     f
 }
 
+include!("data/okta_config.rs");
+
 /// The SP configuration every vector of the benches was made for, and the instant to validate at.
 fn validator_and_now() -> (AssertionValidator, Timestamp) {
-    let config = SsoConfig::builder()
-        .idp_certificate(CERT)
-        .idp_sso_url("https://dev-123.okta.com/app/x/exkTEST/sso/saml")
-        .idp_issuer("http://www.okta.com/exkTEST")
-        .sp_entity_id("https://sp.example.com/saml/metadata")
-        .acs_url("https://sp.example.com/saml/acs")
-        .allow_idp_initiated(true)
-        .build()
-        .expect("config");
+    let config = okta_test_config(CERT).build().expect("config");
     let now = Timestamp::parse("2026-01-15T10:00:30Z").expect("now");
     (AssertionValidator::new(config), now)
 }

@@ -12,7 +12,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
-use sso_scim::{AssertionValidator, RequestState, SsoConfig, Timestamp};
+use sso_scim::{AssertionValidator, RequestState, Timestamp};
 
 struct Counting;
 
@@ -48,14 +48,10 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
+include!("data/okta_config.rs");
+
 fn validator() -> AssertionValidator {
-    let config = SsoConfig::builder()
-        .idp_certificate(include_str!("../tests/vectors/generated/idp-cert.pem"))
-        .idp_sso_url("https://dev-123.okta.com/app/x/exkTEST/sso/saml")
-        .idp_issuer("http://www.okta.com/exkTEST")
-        .sp_entity_id("https://sp.example.com/saml/metadata")
-        .acs_url("https://sp.example.com/saml/acs")
-        .allow_idp_initiated(true)
+    let config = okta_test_config(include_str!("../tests/vectors/generated/idp-cert.pem"))
         .build()
         .expect("config");
     AssertionValidator::new(config)

@@ -5,7 +5,8 @@
 //! ```text
 //! saml_inspect --idp-cert FILE [--idp-cert FILE2] --idp-issuer URL --sp-entity-id ID --acs-url URL
 //!              [--idp-sso-url URL] [--now RFC3339] [--request-id ID]... [--email-attribute NAME]
-//!              [--no-require-email] [--insecure-allow-sha1] [--json] RESPONSE
+//!              [--no-require-email] [--insecure-allow-sha1] [--sp-key FILE [--sp-cert FILE]]...
+//!              [--json] RESPONSE
 //! ```
 //!
 //! - certificate files are PEM or DER; RESPONSE is a file (or `-` for stdin) holding raw XML or
@@ -14,6 +15,12 @@
 //!   IdP-initiated logins (InResponseTo is not judged); with one or more, InResponseTo must be one
 //!   of them;
 //! - `--now` defaults to the current time;
+//! - an EncryptedAssertion is described without any key (algorithms, where each wrapped key
+//!   sits, the SHA-256 of the certificate the IdP encrypted for); with `--sp-key` (built with
+//!   `--features encrypted-assertions`) the validator decrypts with that SP key (repeat for a
+//!   rotation: tried in order), each wrapped key's certificate is matched against the keys',
+//!   and the decrypted assertion is shown. FILE holds the PEM private key and its certificate,
+//!   or give the certificate as the `--sp-cert` that follows;
 //! - `--json`: exit 0 and `{"valid":true,"name_id":..,"email":..,"attributes":{..},"assertion_id":..}`,
 //!   or exit 1 and `{"valid":false,"error":"<code>","message":..,"hint":..}`;
 //! - exit 2 on usage errors.
@@ -26,7 +33,7 @@ use sso_scim::{
     AssertionValidator, MemoryReplayCache, RequestState, ResponseOverview, SsoConfig, Timestamp,
 };
 
-const USAGE: &str = "usage: saml_inspect --idp-cert FILE [--idp-cert FILE2] --idp-issuer URL --sp-entity-id ID --acs-url URL [--idp-sso-url URL] [--now RFC3339] [--request-id ID]... [--email-attribute NAME] [--no-require-email] [--insecure-allow-sha1] [--json] RESPONSE";
+const USAGE: &str = "usage: saml_inspect --idp-cert FILE [--idp-cert FILE2] --idp-issuer URL --sp-entity-id ID --acs-url URL [--idp-sso-url URL] [--now RFC3339] [--request-id ID]... [--email-attribute NAME] [--no-require-email] [--insecure-allow-sha1] [--sp-key FILE [--sp-cert FILE]]... [--json] RESPONSE";
 
 #[derive(Default)]
 struct Args {
@@ -40,6 +47,8 @@ struct Args {
     email_attribute: Option<String>,
     no_require_email: bool,
     insecure_allow_sha1: bool,
+    /// `--sp-key` files, each with the `--sp-cert` that followed it (if any).
+    sp_keys: Vec<(String, Option<String>)>,
     json: bool,
     response: Option<String>,
 }
@@ -60,6 +69,14 @@ fn parse_args() -> Result<Args, String> {
             "--email-attribute" => a.email_attribute = Some(value("--email-attribute")?),
             "--no-require-email" => a.no_require_email = true,
             "--insecure-allow-sha1" => a.insecure_allow_sha1 = true,
+            "--sp-key" => a.sp_keys.push((value("--sp-key")?, None)),
+            "--sp-cert" => {
+                let cert = value("--sp-cert")?;
+                match a.sp_keys.last_mut() {
+                    Some((_, c @ None)) => *c = Some(cert),
+                    _ => return Err("--sp-cert follows the --sp-key it belongs to".into()),
+                }
+            }
             "--json" => a.json = true,
             "-h" | "--help" => return Err(String::new()),
             "-" => a.response = Some(arg),
@@ -119,6 +136,99 @@ fn show(label: &str, v: &Option<String>) {
     println!("  {label:<22} {}", v.as_deref().unwrap_or("(absent)"));
 }
 
+/// The SP keys given with `--sp-key`, with their certificates' SHA-256 fingerprints.
+#[cfg(feature = "encrypted-assertions")]
+type SpKeys = Vec<sso_scim::saml::SpDecryptionKey>;
+#[cfg(not(feature = "encrypted-assertions"))]
+type SpKeys = Vec<()>;
+
+#[cfg(feature = "encrypted-assertions")]
+fn load_keys(args: &Args) -> Result<SpKeys, String> {
+    args.sp_keys
+        .iter()
+        .map(|(k, c)| {
+            let text = |f: &str| std::fs::read_to_string(f).map_err(|e| format!("{f}: {e}"));
+            let key = text(k)?;
+            let cert = match c {
+                Some(c) => text(c)?,
+                None => key.clone(),
+            };
+            sso_scim::saml::SpDecryptionKey::from_pem(&key, &cert)
+                .map_err(|e| format!("--sp-key {k}: {e}"))
+        })
+        .collect()
+}
+
+#[cfg(not(feature = "encrypted-assertions"))]
+fn load_keys(args: &Args) -> Result<SpKeys, String> {
+    match args.sp_keys.is_empty() {
+        true => Ok(Vec::new()),
+        false => {
+            Err("--sp-key needs saml_inspect built with --features encrypted-assertions".into())
+        }
+    }
+}
+
+/// The fingerprints of the SP keys' certificates, in order.
+fn key_fingerprints(keys: &SpKeys) -> Vec<String> {
+    #[cfg(feature = "encrypted-assertions")]
+    {
+        keys.iter()
+            .map(|k| k.certificate().sha256_fingerprint())
+            .collect()
+    }
+    #[cfg(not(feature = "encrypted-assertions"))]
+    {
+        let _ = keys;
+        Vec::new()
+    }
+}
+
+fn print_encryption(o: &ResponseOverview, keys: &SpKeys) {
+    let prints = key_fingerprints(keys);
+    for (i, e) in o.encryption.iter().enumerate() {
+        println!(
+            "EncryptedAssertion #{} (how it was encrypted; no key used):",
+            i + 1
+        );
+        show("data encryption", &e.data_algorithm);
+        if let Some(n) = e.ciphertext_bytes {
+            println!("  {:<22} {n} bytes", "ciphertext");
+        }
+        if let Some(p) = &e.profile_error {
+            println!("  {:<22} {p}", "outside profile");
+        }
+        for (j, k) in e.keys.iter().enumerate() {
+            println!("  EncryptedKey #{} {}:", j + 1, k.location);
+            show("  key transport", &k.algorithm);
+            if k.digest_algorithm.is_some() || k.mgf_algorithm.is_some() {
+                show("  OAEP digest", &k.digest_algorithm);
+                show("  OAEP MGF", &k.mgf_algorithm);
+            }
+            if let Some(b) = k.wrapped_key_bits {
+                println!(
+                    "    {:<20} {b} bits (the RSA key it was encrypted for)",
+                    "wrapped key"
+                );
+            }
+            match &k.certificate_sha256 {
+                Some(c) => {
+                    let which = match prints.iter().position(|p| p == c) {
+                        Some(n) => format!("= --sp-key #{}", n + 1),
+                        None if prints.is_empty() => "(no --sp-key given)".to_owned(),
+                        None => "matches NO --sp-key: upload the SP encryption certificate to the IdP (Okta: Assertion Encryption, Encryption Certificate)".to_owned(),
+                    };
+                    println!("    {:<20} SHA-256 {c} {which}", "for certificate");
+                }
+                None => println!("    {:<20} (not named)", "for certificate"),
+            }
+        }
+    }
+    if o.decrypted {
+        println!("Decrypted with the --sp-key(s): the Assertion and signatures shown above came out of the EncryptedAssertion (NOT verified).");
+    }
+}
+
 fn print_overview(o: &ResponseOverview) {
     println!("What the response says (NOT verified):");
     println!("  {:<22} {}", "root", o.root);
@@ -166,6 +276,37 @@ fn print_overview(o: &ResponseOverview) {
             println!("  {:<22} {p}", "outside profile");
         }
     }
+}
+
+/// `o`, with the assertion read from the decrypted EncryptedAssertion when `keys` decrypt it
+/// (unchanged otherwise: the verdict then says why).
+fn decrypted_overview(
+    o: ResponseOverview,
+    input: &[u8],
+    raw_xml: bool,
+    keys: &SpKeys,
+) -> ResponseOverview {
+    #[cfg(feature = "encrypted-assertions")]
+    if !keys.is_empty() && o.encrypted_assertion_count > 0 {
+        let xml = if raw_xml {
+            Some(input.to_vec())
+        } else {
+            use base64::Engine as _;
+            let compact: Vec<u8> = input
+                .iter()
+                .copied()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .ok()
+        };
+        if let Some(Ok(d)) = xml.map(|x| ResponseOverview::decrypting(&x, keys)) {
+            return d;
+        }
+    }
+    let _ = (input, raw_xml, keys);
+    o
 }
 
 fn refuse(json: bool, code: &str, message: &str, hint: &str) -> ExitCode {
@@ -222,6 +363,10 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     let raw_xml = is_raw_xml(&input);
+    let keys = match load_keys(&args) {
+        Ok(k) => k,
+        Err(e) => return usage_error(&e),
+    };
 
     if !args.json {
         let overview = if raw_xml {
@@ -229,8 +374,12 @@ fn main() -> ExitCode {
         } else {
             ResponseOverview::from_form_value(&input)
         };
-        match &overview {
-            Ok(o) => print_overview(o),
+        match overview {
+            Ok(o) => {
+                let o = decrypted_overview(o, &input, raw_xml, &keys);
+                print_overview(&o);
+                print_encryption(&o, &keys);
+            }
             Err(e) => println!("The response could not be read: {e}"),
         }
         for w in config.warnings(now) {
@@ -240,6 +389,8 @@ fn main() -> ExitCode {
     }
 
     let validator = AssertionValidator::new(config);
+    #[cfg(feature = "encrypted-assertions")]
+    let validator = validator.with_decryption_keys(keys);
     let requests = if args.request_ids.is_empty() {
         RequestState::stateless()
     } else {

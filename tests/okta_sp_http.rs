@@ -49,13 +49,7 @@ mod demo {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("okta-sp-http");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let exe = std::env::current_exe().unwrap();
-        let bin = exe
-            .parent()
-            .and_then(|p| p.parent())
-            .unwrap()
-            .join("examples")
-            .join("okta_sp");
+        let bin = super::common::admin_cli::binary("okta_sp");
         let mut child = Command::new(bin)
             .args(["--listen", "127.0.0.1:0", "--db"])
             .arg(dir.join("d.sqlite3"))

@@ -54,7 +54,7 @@ mod encrypted {
     fn manifest() -> Vec<Entry> {
         let text = std::fs::read_to_string(dir().join("manifest.json")).unwrap();
         let m: Manifest = serde_json::from_str(&text).unwrap();
-        assert!(m.vectors.len() >= 18, "{} vectors", m.vectors.len());
+        assert!(m.vectors.len() >= 19, "{} vectors", m.vectors.len());
         m.vectors
     }
 
@@ -195,15 +195,7 @@ mod encrypted {
                 ("wrapped key", flip(&xml, key, |n| n / 2)),
                 ("wrapped key's last byte", flip(&xml, key, |n| n - 1)),
             ];
-            let swaps: &[(&str, &str)] = &[
-                ("xmlenc#aes256-cbc", "xmlenc#aes128-cbc"),
-                ("xmlenc#aes128-cbc", "xmlenc#aes256-cbc"),
-                ("xmlenc11#aes256-gcm", "xmlenc11#aes128-gcm"),
-                ("xmlenc11#aes128-gcm", "xmlenc11#aes256-gcm"),
-                ("2001/04/xmlenc#aes256-cbc", "2009/xmlenc11#aes256-gcm"),
-                ("2009/xmlenc11#aes256-gcm", "2001/04/xmlenc#aes256-cbc"),
-            ];
-            for (from, to) in swaps {
+            for (from, to) in crate::common::CIPHER_SWAPS {
                 if xml.contains(from) {
                     changed.push(("algorithm URI swapped", xml.replacen(from, to, 1)));
                 }
@@ -289,5 +281,118 @@ mod encrypted {
                 "the openssl CLI is not installed",
             ),
         }
+    }
+
+    /// Every vector is described without a key; `ResponseOverview::decrypting` reads the
+    /// plaintext only with the right key, and refuses the rest with the one error.
+    #[test]
+    fn the_overview_describes_every_vector_and_decrypts_only_with_its_key() {
+        use sso_scim::ResponseOverview;
+        let sp_cert = sso_scim::IdpCertificate::parse(read("sp-cert.pem").as_bytes()).unwrap();
+        for e in manifest() {
+            let xml = read(&e.file);
+            let o = ResponseOverview::from_xml(xml.as_bytes()).unwrap();
+            assert_eq!(o.encrypted_assertion_count, 1, "{}", e.file);
+            let enc = &o.encryption[0];
+            assert!(
+                enc.data_algorithm.is_some() && !enc.keys.is_empty(),
+                "{}",
+                e.file
+            );
+            assert!(
+                enc.keys.iter().all(|k| k.wrapped_key_bits == Some(2048)),
+                "{}",
+                e.file
+            );
+            assert_eq!(
+                enc.profile_error.is_some(),
+                e.expect == "unsupported_algorithm",
+                "{}: {:?}",
+                e.file,
+                enc.profile_error
+            );
+            assert!(!o.decrypted && o.assertion.is_none(), "{}", e.file);
+            let got = ResponseOverview::decrypting(xml.as_bytes(), &keys(&e));
+            match e.expect.as_str() {
+                "unsupported_algorithm" => assert_eq!(
+                    got.unwrap_err().code(),
+                    "unsupported_algorithm",
+                    "{}",
+                    e.file
+                ),
+                _ if e.file.contains("for-another-key") => {
+                    assert_eq!(got.unwrap_err().code(), "decryption", "{}", e.file)
+                }
+                _ => {
+                    let d = got.unwrap_or_else(|err| panic!("{}: {err}", e.file));
+                    assert!(d.decrypted, "{}", e.file);
+                    let name_id = d.assertion.and_then(|a| a.name_id);
+                    assert!(
+                        name_id.is_some_and(|n| n.ends_with("@example.com")),
+                        "{}",
+                        e.file
+                    );
+                }
+            }
+            // The wrong key alone never decrypts anything.
+            if !e.file.contains("second-sp-key") && e.expect != "unsupported_algorithm" {
+                let only_second =
+                    [
+                        SpDecryptionKey::from_pem(&read("sp2-key.pem"), &read("sp2-cert.pem"))
+                            .unwrap(),
+                    ];
+                let err = ResponseOverview::decrypting(xml.as_bytes(), &only_second).unwrap_err();
+                assert_eq!(err.code(), "decryption", "{}", e.file);
+            }
+        }
+        // As Okta sends it: the wrapped key names the certificate it was encrypted for.
+        let okta = read("valid-xmlsec-okta-certificate-in-keyinfo.xml");
+        let o = ResponseOverview::from_xml(okta.as_bytes()).unwrap();
+        let key = &o.encryption[0].keys[0];
+        assert_eq!(key.certificate_sha256, Some(sp_cert.sha256_fingerprint()));
+        assert!(key.location.contains("inside the EncryptedData's KeyInfo"));
+        assert_eq!(
+            key.algorithm.as_deref(),
+            Some("http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p")
+        );
+    }
+
+    /// The wrapped keys read are bounded before any key is used: more than 8 EncryptedKeys,
+    /// more than 8 KeyInfo entries, or names matching more than 8 candidates are refused
+    /// (each candidate may cost an RSA decryption per SP key).
+    #[test]
+    fn wrapped_key_lists_are_bounded_before_any_key_is_used() {
+        let e = manifest()
+            .into_iter()
+            .find(|e| e.file == "valid-openssl-carried-key-name.xml")
+            .unwrap();
+        let xml = read(&e.file);
+        let start = xml.find("<xenc:EncryptedKey").unwrap();
+        let end = xml.find("</xenc:EncryptedKey>").unwrap() + "</xenc:EncryptedKey>".len();
+        let sibling = &xml[start..end];
+        let name = "<ds:KeyName>sp-2026</ds:KeyName>";
+        assert!(xml.contains(name));
+        let refused = |doc: String, why: &str| {
+            let err = validate(&e, &doc, false).unwrap_err();
+            assert_eq!(err.code(), "encrypted_assertion", "{why}: {err}");
+            assert!(err.to_string().contains(why), "{why}: {err}");
+        };
+        // The vector itself passes; 8 copies of its key beside the data still do.
+        validate(&e, &xml, false).unwrap();
+        let mut eight = xml.clone();
+        eight.insert_str(end, &sibling.repeat(7));
+        validate(&e, &eight, false).unwrap();
+        let mut nine = xml.clone();
+        nine.insert_str(end, &sibling.repeat(8));
+        refused(nine, "more than 8 EncryptedKeys");
+        refused(
+            xml.replace(name, &name.repeat(9)),
+            "more than 8 entries in KeyInfo",
+        );
+        // 3 names x 3 matching keys = 9 candidates.
+        let mut many = xml.replace(name, &name.repeat(3));
+        let end = many.find("</xenc:EncryptedKey>").unwrap() + "</xenc:EncryptedKey>".len();
+        many.insert_str(end, &sibling.repeat(2));
+        refused(many, "candidate EncryptedKeys (at most 8)");
     }
 }

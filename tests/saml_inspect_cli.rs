@@ -226,3 +226,102 @@ fn usage_errors_exit_2() {
         );
     }
 }
+
+/// An encrypted response as Okta sends it: described without a key (the certificate it was
+/// encrypted for included); with `--sp-key` (feature `encrypted-assertions`) decrypted,
+/// matched against the key and validated; without the feature `--sp-key` is a usage error.
+#[test]
+fn describes_and_decrypts_an_encrypted_response() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors-encrypted");
+    let p = |f: &str| dir.join(f).display().to_string();
+    let mut args: Vec<String> = [
+        "--idp-cert",
+        &p("../vectors/generated/idp-cert.pem"),
+        "--idp-issuer",
+        "http://www.okta.com/exkTEST",
+        "--sp-entity-id",
+        "https://sp.example.com/saml/metadata",
+        "--acs-url",
+        "https://sp.example.com/saml/acs",
+        "--now",
+        "2026-01-15T10:00:30Z",
+    ]
+    .map(String::from)
+    .to_vec();
+    let fingerprint = sso_scim::IdpCertificate::parse(&std::fs::read(p("sp-cert.pem")).unwrap())
+        .unwrap()
+        .sha256_fingerprint();
+    let vector = p("valid-xmlsec-okta-certificate-in-keyinfo.xml");
+    let text = |args: &[String]| {
+        let out = Command::new(binary()).args(args).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let mut plain = args.clone();
+    plain.push(vector.clone());
+    let (code, out, _) = text(&plain);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("xmlenc#aes256-cbc") && out.contains("xmlenc#rsa-oaep-mgf1p"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("SHA-256 {fingerprint} (no --sp-key given)")),
+        "{out}"
+    );
+    assert!(out.contains("2048 bits"), "{out}");
+    assert!(out.contains("INVALID [encrypted_assertion]"), "{out}");
+    args.extend([
+        "--sp-key".into(),
+        p("sp-key.pem"),
+        "--sp-cert".into(),
+        p("sp-cert.pem"),
+    ]);
+    let mut keyed = args.clone();
+    keyed.push(vector.clone());
+    let (code, out, err) = text(&keyed);
+    if cfg!(feature = "encrypted-assertions") {
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(
+            out.contains(&format!("SHA-256 {fingerprint} = --sp-key #1")),
+            "{out}"
+        );
+        assert!(
+            out.contains("came out of the EncryptedAssertion") && out.contains("VALID"),
+            "{out}"
+        );
+        assert!(
+            out.contains("NameID                 jane.doe@example.com"),
+            "{out}"
+        );
+        // Only the second key: the certificate matches none, and the verdict is the one error.
+        let mut other = args[..args.len() - 4].to_vec();
+        other.extend([
+            "--sp-key".into(),
+            p("sp2-key.pem"),
+            "--sp-cert".into(),
+            p("sp2-cert.pem"),
+            vector,
+        ]);
+        let (code, out, _) = text(&other);
+        assert_eq!(code, 1, "{out}");
+        assert!(
+            out.contains("matches NO --sp-key") && out.contains("INVALID [decryption]"),
+            "{out}"
+        );
+    } else {
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(err.contains("--features encrypted-assertions"), "{err}");
+    }
+    // --sp-cert must follow an --sp-key.
+    let mut bad = args[..args.len() - 4].to_vec();
+    bad.extend([
+        "--sp-cert".into(),
+        p("sp-cert.pem"),
+        p("valid-xmlsec-aes128-cbc-oaep-mgf1p.xml"),
+    ]);
+    assert_eq!(text(&bad).0, 2);
+}

@@ -144,6 +144,69 @@ fn sp_metadata_says_what_we_do() {
     );
 }
 
+/// Metadata with the signing key and two decryption keys.
+#[cfg(feature = "encrypted-assertions")]
+fn encryption_metadata() -> String {
+    use sso_scim::saml::{SpDecryptionKey, SpDecryptionKeys, SpMetadata};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors-encrypted");
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    let keys = SpDecryptionKeys::new(["sp", "sp2"].map(|k| {
+        SpDecryptionKey::from_pem(
+            &read(&format!("{k}-key.pem")),
+            &read(&format!("{k}-cert.pem")),
+        )
+        .unwrap()
+    }))
+    .unwrap();
+    let key = sp_key();
+    SpMetadata::new(&sp())
+        .signing_key(Some(&key))
+        .decryption_keys(&keys)
+        .to_xml()
+}
+
+#[cfg(feature = "encrypted-assertions")]
+#[test]
+fn sp_metadata_publishes_the_decryption_keys_in_order() {
+    use sso_scim::saml::ENCRYPTION_METHODS;
+    use sso_scim::xml::Document;
+    let xml = encryption_metadata();
+    let doc = Document::parse(xml.as_bytes(), &Default::default()).unwrap();
+    let role = doc.root().child_elements().next().unwrap();
+    let md = "urn:oasis:names:tc:SAML:2.0:metadata";
+    let uses: Vec<&str> = role
+        .children_named(md, "KeyDescriptor")
+        .map(|k| k.attribute("use").unwrap())
+        .collect();
+    assert_eq!(uses, ["signing", "encryption", "encryption"]);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors-encrypted");
+    let ds = "http://www.w3.org/2000/09/xmldsig#";
+    for (kd, cert) in role
+        .children_named(md, "KeyDescriptor")
+        .skip(1)
+        .zip(["sp-cert.pem", "sp2-cert.pem"])
+    {
+        let published = kd
+            .descendants()
+            .find(|e| e.is(ds, "X509Certificate"))
+            .unwrap()
+            .text()
+            .unwrap()
+            .into_owned();
+        let expected = sso_scim::IdpCertificate::parse(
+            std::fs::read_to_string(dir.join(cert)).unwrap().as_bytes(),
+        )
+        .unwrap();
+        let got = sso_scim::IdpCertificate::parse(published.as_bytes()).unwrap();
+        assert_eq!(got, expected, "{cert} is published in order");
+        let methods: Vec<&str> = kd
+            .children_named(md, "EncryptionMethod")
+            .map(|m| m.attribute("Algorithm").unwrap())
+            .collect();
+        assert_eq!(methods, ENCRYPTION_METHODS);
+    }
+}
+
 #[test]
 fn sp_metadata_is_valid_against_the_oasis_schema() {
     let Ok(python) = std::env::var("SSO_SCIM_PYSAML2_PYTHON") else {
@@ -167,7 +230,14 @@ fn sp_metadata_is_valid_against_the_oasis_schema() {
   <uri name="http://www.w3.org/TR/2002/REC-xmlenc-core-20021210/xenc-schema.xsd" uri="file://{s}/xenc-schema.xsd"/>
   <uri name="http://www.w3.org/2001/xml.xsd" uri="file://{s}/xml.xsd"/>
 </catalog>"#, s = schemas)).unwrap();
-    let xsd = format!("{schemas}/saml-schema-metadata-2.0.xsd");
+    // One schema for the metadata and XML Encryption 1.1 (the MGF of rsa-oaep is checked too).
+    let xsd = tmp.join("driver.xsd");
+    std::fs::write(&xsd, format!(r#"<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:sso-scim:test-driver">
+  <xs:import namespace="urn:oasis:names:tc:SAML:2.0:metadata" schemaLocation="file://{s}/saml-schema-metadata-2.0.xsd"/>
+  <xs:import namespace="http://www.w3.org/2009/xmlenc11#" schemaLocation="file://{s}/xenc-schema-11.xsd"/>
+</xs:schema>"#, s = schemas)).unwrap();
+    let xsd = xsd.to_str().unwrap().to_owned();
     let check = |name: &str, xml: &str| {
         let f = tmp.join(name);
         std::fs::write(&f, xml).unwrap();
@@ -178,10 +248,14 @@ fn sp_metadata_is_valid_against_the_oasis_schema() {
             .output()
             .expect("xmllint (libxml2-utils)")
     };
-    for (name, xml) in [
+    #[allow(unused_mut)]
+    let mut documents = vec![
         ("plain.xml", sp_metadata(&sp(), None)),
         ("signed.xml", sp_metadata(&sp(), Some(&sp_key()))),
-    ] {
+    ];
+    #[cfg(feature = "encrypted-assertions")]
+    documents.push(("encryption.xml", encryption_metadata()));
+    for (name, xml) in documents {
         let out = check(name, &xml);
         assert!(
             out.status.success(),

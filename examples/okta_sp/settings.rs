@@ -8,9 +8,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sso_scim::domain::DnsResolver;
-use sso_scim::saml::{
-    import_idp_metadata, sp_metadata as sp_metadata_xml, IdpCertificate, IdpSettings,
-};
+use sso_scim::saml::{import_idp_metadata, IdpCertificate, IdpSettings};
 use sso_scim::{OrgId, Timestamp};
 
 use crate::html::{csrf, esc};
@@ -315,10 +313,10 @@ pub async fn sp_metadata(State(app): State<Shared>, Path(org): Path<String>) -> 
         return redirect("/");
     };
     match app.orgs.organization(&id).await {
-        Ok(o) => match o.sp {
-            Some(sp) => (
+        Ok(o) => match o.sp_metadata() {
+            Some(xml) => (
                 [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
-                sp_metadata_xml(&sp, o.sp_signing_key.as_ref()),
+                xml,
             )
                 .into_response(),
             None => html(StatusCode::NOT_FOUND, "Metadata", "no SP values"),

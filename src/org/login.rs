@@ -174,6 +174,8 @@ where
             .ok_or_else(|| OrgError::SsoNotConfigured(org.clone()))?
             .map_err(OrgError::from)?;
         let validator = AssertionValidator::new(config);
+        #[cfg(feature = "encrypted-assertions")]
+        let validator = validator.with_decryption_keys(o.sp_decryption_keys.iter().cloned());
         let pending =
             validator.validate(saml_response, &RequestState::stored_in(org.as_str()), now)?;
         let assertion = pending

@@ -159,6 +159,19 @@ impl<S: OrgSettings> Organizations<S> {
         self.update(id, |o| o.sp_signing_key = key.clone()).await
     }
 
+    /// Sets the SP decryption key pairs (feature `encrypted-assertions`; empty to stop
+    /// accepting encrypted assertions). During a rotation, list the new key after the current
+    /// one until the IdP encrypts for the new certificate, then remove the old one.
+    #[cfg(feature = "encrypted-assertions")]
+    pub async fn set_sp_decryption_keys(
+        &self,
+        id: &OrgId,
+        keys: crate::saml::SpDecryptionKeys,
+    ) -> Result<Organization, OrgError<S::Error>> {
+        self.update(id, |o| o.sp_decryption_keys = keys.clone())
+            .await
+    }
+
     /// Turns "Require users to log in using SSO" on or off.
     pub async fn set_require_sso(
         &self,

@@ -190,7 +190,9 @@ impl SsoConfigBuilder {
     }
 
     /// Largest decoded response accepted, in bytes. Default 256 KiB (a real Okta response is ~8 KB);
-    /// kept between 1 KiB and 16 MiB.
+    /// kept between 1 KiB and 16 MiB. An encrypted assertion is about a third larger than the
+    /// assertion (its ciphertext is base64): raise this for large encrypted responses (users
+    /// in a thousand groups).
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
         self

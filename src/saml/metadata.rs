@@ -36,29 +36,114 @@ fn xml_attr(s: &str) -> String {
 
 /// Our SP metadata: entityID, one AssertionConsumerService (HTTP-POST), NameIDFormat
 /// emailAddress, `AuthnRequestsSigned` (true when `signing_key` is given, whose certificate is
-/// then published with `use="signing"`) and `WantAssertionsSigned="true"`.
+/// then published with `use="signing"`) and `WantAssertionsSigned="true"`. The same as
+/// [`SpMetadata::new`]`(sp).signing_key(signing_key).to_xml()`; [`SpMetadata`] also publishes
+/// encryption keys.
 pub fn sp_metadata(sp: &SpEndpoints, signing_key: Option<&SpSigningKey>) -> String {
-    let mut x = String::with_capacity(2048);
-    x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = write!(
-        x,
-        "<md:EntityDescriptor xmlns:md=\"{MD_NS}\" entityID=\"{}\">\n  <md:SPSSODescriptor AuthnRequestsSigned=\"{}\" WantAssertionsSigned=\"true\" protocolSupportEnumeration=\"{PROTOCOL}\">\n",
-        xml_attr(&sp.entity_id),
-        signing_key.is_some()
-    );
-    if let Some(k) = signing_key {
+    SpMetadata::new(sp).signing_key(signing_key).to_xml()
+}
+
+/// The algorithms an IdP may encrypt for us, in our order of preference (authenticated GCM
+/// first), as `md:EncryptionMethod` entries of an encryption `KeyDescriptor`.
+pub const ENCRYPTION_METHODS: [&str; 6] = [
+    "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+    "http://www.w3.org/2009/xmlenc11#aes128-gcm",
+    "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+    "http://www.w3.org/2001/04/xmlenc#aes128-cbc",
+    "http://www.w3.org/2009/xmlenc11#rsa-oaep",
+    "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p",
+];
+const XENC11_NS: &str = "http://www.w3.org/2009/xmlenc11#";
+
+/// Our SP metadata, from what an organization configured: the endpoints, the signing key (its
+/// certificate published with `use="signing"`, and `AuthnRequestsSigned="true"`) and, with
+/// the `encrypted-assertions` feature, the decryption keys (each certificate published with
+/// `use="encryption"` and the [`ENCRYPTION_METHODS`] we decrypt; `xmlenc11#rsa-oaep` with
+/// SHA-256 as digest and MGF1 digest).
+///
+/// ```
+/// use sso_scim::saml::{SpEndpoints, SpMetadata};
+/// let sp = SpEndpoints {
+///     entity_id: "https://app.example.com/saml/acme/metadata".into(),
+///     acs_url: "https://app.example.com/saml/acme/acs".into(),
+/// };
+/// let xml = SpMetadata::new(&sp).to_xml();
+/// assert!(xml.contains("AssertionConsumerService"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct SpMetadata<'a> {
+    sp: &'a SpEndpoints,
+    signing_key: Option<&'a SpSigningKey>,
+    encryption: Vec<&'a IdpCertificate>,
+}
+
+impl<'a> SpMetadata<'a> {
+    /// Metadata for `sp`, with no keys.
+    pub fn new(sp: &'a SpEndpoints) -> SpMetadata<'a> {
+        SpMetadata {
+            sp,
+            signing_key: None,
+            encryption: Vec::new(),
+        }
+    }
+
+    /// Publishes the SP signing key's certificate (AuthnRequests are then signed).
+    pub fn signing_key(mut self, key: Option<&'a SpSigningKey>) -> SpMetadata<'a> {
+        self.signing_key = key;
+        self
+    }
+
+    /// Publishes the certificates of the SP decryption keys, in their order.
+    #[cfg(feature = "encrypted-assertions")]
+    pub fn decryption_keys(mut self, keys: &'a super::SpDecryptionKeys) -> SpMetadata<'a> {
+        self.encryption = keys.iter().map(|k| k.certificate()).collect();
+        self
+    }
+
+    /// The metadata document.
+    pub fn to_xml(&self) -> String {
+        let mut x = String::with_capacity(2048 + 2048 * self.encryption.len());
+        x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = write!(
             x,
-            "    <md:KeyDescriptor use=\"signing\">\n      <ds:KeyInfo xmlns:ds=\"{DS_NS}\">\n        <ds:X509Data>\n          <ds:X509Certificate>{}</ds:X509Certificate>\n        </ds:X509Data>\n      </ds:KeyInfo>\n    </md:KeyDescriptor>\n",
-            STANDARD.encode(k.certificate().der())
+            "<md:EntityDescriptor xmlns:md=\"{MD_NS}\" entityID=\"{}\">\n  <md:SPSSODescriptor AuthnRequestsSigned=\"{}\" WantAssertionsSigned=\"true\" protocolSupportEnumeration=\"{PROTOCOL}\">\n",
+            xml_attr(&self.sp.entity_id),
+            self.signing_key.is_some()
         );
+        if let Some(k) = self.signing_key {
+            key_descriptor(&mut x, "signing", k.certificate());
+            x.push_str("    </md:KeyDescriptor>\n");
+        }
+        for c in &self.encryption {
+            key_descriptor(&mut x, "encryption", c);
+            for m in ENCRYPTION_METHODS {
+                if m == "http://www.w3.org/2009/xmlenc11#rsa-oaep" {
+                    let _ = write!(
+                        x,
+                        "      <md:EncryptionMethod Algorithm=\"{m}\">\n        <ds:DigestMethod xmlns:ds=\"{DS_NS}\" Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>\n        <xenc11:MGF xmlns:xenc11=\"{XENC11_NS}\" Algorithm=\"http://www.w3.org/2009/xmlenc11#mgf1sha256\"/>\n      </md:EncryptionMethod>\n"
+                    );
+                } else {
+                    let _ = writeln!(x, "      <md:EncryptionMethod Algorithm=\"{m}\"/>");
+                }
+            }
+            x.push_str("    </md:KeyDescriptor>\n");
+        }
+        let _ = write!(
+            x,
+            "    <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>\n    <md:AssertionConsumerService Binding=\"{POST}\" Location=\"{}\" index=\"0\" isDefault=\"true\"/>\n  </md:SPSSODescriptor>\n</md:EntityDescriptor>\n",
+            xml_attr(&self.sp.acs_url)
+        );
+        x
     }
+}
+
+/// An open `KeyDescriptor` of `use` holding `cert` (the caller closes it).
+fn key_descriptor(x: &mut String, usage: &str, cert: &IdpCertificate) {
     let _ = write!(
         x,
-        "    <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>\n    <md:AssertionConsumerService Binding=\"{POST}\" Location=\"{}\" index=\"0\" isDefault=\"true\"/>\n  </md:SPSSODescriptor>\n</md:EntityDescriptor>\n",
-        xml_attr(&sp.acs_url)
+        "    <md:KeyDescriptor use=\"{usage}\">\n      <ds:KeyInfo xmlns:ds=\"{DS_NS}\">\n        <ds:X509Data>\n          <ds:X509Certificate>{}</ds:X509Certificate>\n        </ds:X509Data>\n      </ds:KeyInfo>\n",
+        STANDARD.encode(cert.der())
     );
-    x
 }
 
 /// Why IdP metadata could not be imported.

@@ -9,6 +9,7 @@ mod config;
 mod decode;
 #[cfg(feature = "encrypted-assertions")]
 mod encrypted;
+mod encryption_overview;
 mod metadata;
 mod overview;
 mod read;
@@ -34,10 +35,11 @@ pub use config::{
     ConfigWarning, IdpCertificate, SsoConfig, SsoConfigBuilder, DEFAULT_EXPIRY_WARNING,
 };
 #[cfg(feature = "encrypted-assertions")]
-pub use encrypted::SpDecryptionKey;
+pub use encrypted::{SpDecryptionKey, SpDecryptionKeys};
+pub use encryption_overview::{EncryptedKeyOverview, EncryptionOverview};
 pub use metadata::{
-    import_idp_metadata, sp_metadata, MetadataError, MAX_METADATA_BYTES, MAX_SIGNING_CERTIFICATES,
-    MD_NS,
+    import_idp_metadata, sp_metadata, MetadataError, SpMetadata, ENCRYPTION_METHODS,
+    MAX_METADATA_BYTES, MAX_SIGNING_CERTIFICATES, MD_NS,
 };
 pub use overview::{AssertionOverview, ResponseOverview, SignatureOverview};
 pub use relay_state::{safe_return_path, RelayState, RelayStateError, MAX_RELAY_STATE_BYTES};

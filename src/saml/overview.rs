@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::encryption_overview::EncryptionOverview;
 use super::ns;
 use crate::dsig::{self, DSIG_NS};
 use crate::error::{SamlError, SignedPart};
@@ -35,6 +36,11 @@ pub struct ResponseOverview {
     pub assertion_count: usize,
     /// Number of `saml:EncryptedAssertion` elements anywhere in the document.
     pub encrypted_assertion_count: usize,
+    /// How each `saml:EncryptedAssertion` was encrypted (the first 8), read without any key.
+    pub encryption: Vec<EncryptionOverview>,
+    /// Whether [`assertion`](ResponseOverview::assertion) came out of the EncryptedAssertion
+    /// ([`ResponseOverview::decrypting`]).
+    pub decrypted: bool,
     /// The first Assertion in document order.
     pub assertion: Option<AssertionOverview>,
     /// Every `ds:Signature` in the document, in document order.
@@ -121,6 +127,41 @@ impl ResponseOverview {
         Ok(ResponseOverview::from_document(&doc))
     }
 
+    /// **For the holder of the SP keys only** (an admin's tool, never a request handler): reads
+    /// raw XML as [`from_xml`](ResponseOverview::from_xml) does, then decrypts the first
+    /// EncryptedAssertion with `keys` and reads the assertion (and its signature) from the
+    /// plaintext, **unverified**. Whether a ciphertext decrypts and parses is what an attacker
+    /// who changes it wants to learn, so answering that for anyone else is a decryption
+    /// oracle: the validator answers only with verified results and one error. Any failure
+    /// after the form checks is [`EncryptionError::Decryption`](crate::EncryptionError).
+    #[cfg(feature = "encrypted-assertions")]
+    pub fn decrypting(
+        xml: &[u8],
+        keys: &[super::SpDecryptionKey],
+    ) -> Result<ResponseOverview, SamlError> {
+        let limits = Limits::default();
+        let doc = Document::parse(xml, &limits)?;
+        let mut o = ResponseOverview::from_document(&doc);
+        let Some(encrypted) = doc
+            .elements()
+            .find(|e| e.is(ns::SAML, "EncryptedAssertion"))
+        else {
+            return Ok(o);
+        };
+        let rebuilt = super::encrypted::decrypt_in_place(&doc, encrypted, keys, &limits, false)?
+            .map_err(|_| crate::error::EncryptionError::Decryption)?;
+        let plain = ResponseOverview::from_document(&rebuilt);
+        if plain.assertion.is_none() {
+            // Nothing came out (a GCM tag that does not verify, say).
+            return Err(crate::error::EncryptionError::Decryption.into());
+        }
+        o.assertion_count = plain.assertion_count;
+        o.assertion = plain.assertion;
+        o.signatures = plain.signatures;
+        o.decrypted = true;
+        Ok(o)
+    }
+
     fn from_document(doc: &Document) -> ResponseOverview {
         let root = doc.root();
         let status = first_child(root, ns::SAMLP, "Status");
@@ -150,6 +191,9 @@ impl ResponseOverview {
                 }
             } else if e.is(ns::SAML, "EncryptedAssertion") {
                 o.encrypted_assertion_count += 1;
+                if o.encryption.len() < 8 {
+                    o.encryption.push(EncryptionOverview::read(e));
+                }
             } else if e.is(DSIG_NS, "Signature") {
                 o.signatures.push(SignatureOverview::read(e));
             }

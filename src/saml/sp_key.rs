@@ -31,6 +31,18 @@ pub enum SpKeyError {
     /// The certificate is for another key.
     #[error("the SP certificate does not belong to the SP private key (its public key differs)")]
     Mismatch,
+    /// More SP decryption keys than a rotation needs.
+    #[error("at most {max} SP decryption keys (the current one and the next, during a rotation)")]
+    TooManyKeys {
+        /// The most an organization keeps.
+        max: usize,
+    },
+    /// The same certificate twice among the SP decryption keys.
+    #[error("the SP decryption key with certificate SHA-256 {fingerprint} is listed twice")]
+    DuplicateKey {
+        /// Its certificate's SHA-256 fingerprint.
+        fingerprint: String,
+    },
 }
 
 /// An SP signing key pair: an RSA private key (at least 2048 bits) and its X.509 certificate,

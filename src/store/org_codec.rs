@@ -37,8 +37,21 @@ pub(crate) fn encode(org: &Organization) -> String {
             json!({"private_key": k.expose_private_key_pem(), "certificate": k.certificate().to_pem()}),
         );
     }
+    #[cfg(feature = "encrypted-assertions")]
+    if !org.sp_decryption_keys.is_empty() {
+        m.insert(
+            DECRYPTION_KEYS.into(),
+            org.sp_decryption_keys
+                .iter()
+                .map(|k| json!({"private_key": k.expose_private_key_pem(), "certificate": k.certificate().to_pem()}))
+                .collect(),
+        );
+    }
     Value::Object(m).to_string()
 }
+
+/// The settings entry of the SP decryption keys.
+const DECRYPTION_KEYS: &str = "sp_decryption_keys";
 
 fn text<'a>(v: &'a Value, k: &str) -> Result<&'a str, String> {
     v.get(k)
@@ -94,6 +107,35 @@ pub(crate) fn decode_into(doc: &str, org: &mut Organization) -> Result<(), Strin
         let key = SpSigningKey::from_pem(text(k, "private_key")?, text(k, "certificate")?)
             .map_err(|e| format!("settings: {e}"))?;
         org.sp_signing_key = Some(key);
+    }
+    let stored = v
+        .get(DECRYPTION_KEYS)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    #[cfg(feature = "encrypted-assertions")]
+    {
+        let keys = stored
+            .iter()
+            .map(|k| {
+                crate::saml::SpDecryptionKey::from_pem(
+                    text(k, "private_key")?,
+                    text(k, "certificate")?,
+                )
+                .map_err(|e| format!("settings: {e}"))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        org.sp_decryption_keys =
+            crate::saml::SpDecryptionKeys::new(keys).map_err(|e| format!("settings: {e}"))?;
+    }
+    #[cfg(not(feature = "encrypted-assertions"))]
+    if !stored.is_empty() {
+        // Reading on without them would lose them at the next write, and every login of the
+        // organization would fail anyway.
+        return Err(
+            "settings: the organization has SP decryption keys; build sso-scim with the encrypted-assertions feature"
+                .into(),
+        );
     }
     Ok(())
 }

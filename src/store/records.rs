@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::error::ConfigError;
 use crate::resource::{AccountId, AttrPath, Filter, OrgId, ScimGroup, ScimUser};
-use crate::saml::{IdpSettings, SpEndpoints, SpSigningKey, SsoConfig};
+use crate::saml::{IdpSettings, SpEndpoints, SpMetadata, SpSigningKey, SsoConfig};
 use crate::time::Timestamp;
 
 /// The key under which an email is unique across accounts: for an address the email rule
@@ -84,6 +84,10 @@ pub struct Organization {
     pub idp: Option<IdpSettings>,
     /// The SP signing key pair, when AuthnRequests are to be signed.
     pub sp_signing_key: Option<SpSigningKey>,
+    /// The SP decryption key pairs (feature `encrypted-assertions`): with one, the IdP may
+    /// encrypt assertions for its certificate; two during a rotation, tried in order.
+    #[cfg(feature = "encrypted-assertions")]
+    pub sp_decryption_keys: crate::saml::SpDecryptionKeys,
     /// The stored version (0 before the record is first stored): every write increments it, and
     /// [`OrgSettings::update_organization`](crate::store::OrgSettings::update_organization)
     /// writes only over the version it read.
@@ -103,6 +107,8 @@ impl Organization {
             sp: None,
             idp: None,
             sp_signing_key: None,
+            #[cfg(feature = "encrypted-assertions")]
+            sp_decryption_keys: crate::saml::SpDecryptionKeys::default(),
             version: 0,
         }
     }
@@ -153,6 +159,23 @@ impl Organization {
     pub fn with_sp_signing_key(mut self, key: SpSigningKey) -> Organization {
         self.sp_signing_key = Some(key);
         self
+    }
+
+    /// Sets [`sp_decryption_keys`](Organization::sp_decryption_keys).
+    #[cfg(feature = "encrypted-assertions")]
+    pub fn with_sp_decryption_keys(mut self, keys: crate::saml::SpDecryptionKeys) -> Organization {
+        self.sp_decryption_keys = keys;
+        self
+    }
+
+    /// Our SP metadata for this organization (its endpoints, the signing key's and the
+    /// decryption keys' certificates): `None` until our entity id and ACS URL are set.
+    pub fn sp_metadata(&self) -> Option<String> {
+        let sp = self.sp.as_ref()?;
+        let md = SpMetadata::new(sp).signing_key(self.sp_signing_key.as_ref());
+        #[cfg(feature = "encrypted-assertions")]
+        let md = md.decryption_keys(&self.sp_decryption_keys);
+        Some(md.to_xml())
     }
 
     /// The organization's [`SsoConfig`]: `None` until both our values and the IdP's are set.

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: the vector manifest and a tiny executor.
 #![allow(dead_code)]
 
+pub mod admin_cli;
 pub mod http;
 
 /// Kills and reaps a child process (a server a test started) when dropped.
@@ -14,6 +15,17 @@ impl Drop for KillOnDrop {
 }
 
 pub mod mutate;
+
+/// Data encryption algorithm URIs swapped for another (a tamper: the key length or mode no
+/// longer matches what the ciphertext was made with).
+pub const CIPHER_SWAPS: [(&str, &str); 6] = [
+    ("xmlenc#aes256-cbc", "xmlenc#aes128-cbc"),
+    ("xmlenc#aes128-cbc", "xmlenc#aes256-cbc"),
+    ("xmlenc11#aes256-gcm", "xmlenc11#aes128-gcm"),
+    ("xmlenc11#aes128-gcm", "xmlenc11#aes256-gcm"),
+    ("2001/04/xmlenc#aes256-cbc", "2009/xmlenc11#aes256-gcm"),
+    ("2009/xmlenc11#aes256-gcm", "2001/04/xmlenc#aes256-cbc"),
+];
 
 use std::future::Future;
 use std::path::{Path, PathBuf};

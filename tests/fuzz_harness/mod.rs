@@ -4,6 +4,8 @@
 //! for every input.
 #![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(feature = "encrypted-assertions")]
+mod decrypt;
 mod org;
 
 use std::sync::OnceLock;
@@ -14,22 +16,26 @@ use sso_scim::xml::{
 };
 use sso_scim::{AssertionValidator, RequestState, SsoConfig, Timestamp};
 
+#[cfg(feature = "encrypted-assertions")]
+pub use decrypt::{decrypt, plaintext_outcome};
 pub use org::{authn_request, domain_claim, idp_metadata};
+
+/// The configuration the vectors were made for (IdP-initiated allowed).
+fn config() -> SsoConfig {
+    SsoConfig::builder()
+        .idp_certificate(include_str!("../vectors/generated/idp-cert.pem"))
+        .idp_sso_url("https://dev-123.okta.com/app/x/exkTEST/sso/saml")
+        .idp_issuer("http://www.okta.com/exkTEST")
+        .sp_entity_id("https://sp.example.com/saml/metadata")
+        .acs_url("https://sp.example.com/saml/acs")
+        .allow_idp_initiated(true)
+        .build()
+        .expect("fixed fuzz config builds")
+}
 
 fn validator() -> &'static AssertionValidator {
     static V: OnceLock<AssertionValidator> = OnceLock::new();
-    V.get_or_init(|| {
-        let config = SsoConfig::builder()
-            .idp_certificate(include_str!("../vectors/generated/idp-cert.pem"))
-            .idp_sso_url("https://dev-123.okta.com/app/x/exkTEST/sso/saml")
-            .idp_issuer("http://www.okta.com/exkTEST")
-            .sp_entity_id("https://sp.example.com/saml/metadata")
-            .acs_url("https://sp.example.com/saml/acs")
-            .allow_idp_initiated(true)
-            .build()
-            .expect("fixed fuzz config builds");
-        AssertionValidator::new(config)
-    })
+    V.get_or_init(|| AssertionValidator::new(config()))
 }
 
 fn now() -> Timestamp {

@@ -103,17 +103,19 @@ def encrypted_key_xml(wrapped, method, digest=None, mgf=None, id_attr="", carrie
         "<xenc:CarriedKeyName>%s</xenc:CarriedKeyName>" % carried if carried else "")
 
 
-def with_xmlsec(doc, cipher, transport, key="sp"):
-    """Encrypts the Assertion with xmlsec1 --encrypt (a template; rsa-oaep-mgf1p or rsa-1_5)."""
+def with_xmlsec(doc, cipher, transport, key="sp", x509=False):
+    """Encrypts the Assertion with xmlsec1 --encrypt (a template; rsa-oaep-mgf1p or rsa-1_5).
+    `x509`: the EncryptedKey's own KeyInfo names the certificate (xmlsec1 fills X509Data in)."""
     s, e = assertion_span(doc)
     wrapped = doc[:s] + b'<saml2:EncryptedAssertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion">' + doc[s:e] + b"</saml2:EncryptedAssertion>" + doc[e:]
     digest = '<ds:DigestMethod Algorithm="%s"/>' % DIGEST["sha1"] if transport == "rsa-oaep-mgf1p" else ""
     template = ('<xenc:EncryptedData xmlns:xenc="%s" xmlns:ds="%s" Type="%sElement">'
                 '<xenc:EncryptionMethod Algorithm="%s"/><ds:KeyInfo><xenc:EncryptedKey>'
-                '<xenc:EncryptionMethod Algorithm="%s%s">%s</xenc:EncryptionMethod>'
+                '<xenc:EncryptionMethod Algorithm="%s%s">%s</xenc:EncryptionMethod>%s'
                 '<xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>'
                 '<xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedData>') % (
-        XENC, DS, XENC, ALG[cipher], XENC, transport, digest)
+        XENC, DS, XENC, ALG[cipher], XENC, transport, digest,
+        "<ds:KeyInfo><ds:X509Data/></ds:KeyInfo>" if x509 else "")
     with tempfile.TemporaryDirectory() as d:
         data, tmpl, out = os.path.join(d, "data.xml"), os.path.join(d, "t.xml"), os.path.join(d, "o.xml")
         with open(data, "wb") as f:
@@ -183,6 +185,8 @@ CASES = [
     # name, assertion signature, how, options, expected outcome (default / with rsa-1_5 opt-in)
     ("valid-xmlsec-aes256-cbc-oaep-mgf1p", "assertion", "xmlsec", dict(cipher="aes256-cbc", transport="rsa-oaep-mgf1p"), "valid",
      "Okta's default: AES-256-CBC, RSA-OAEP (mgf1p, SHA-1), the Assertion signed inside"),
+    ("valid-xmlsec-okta-certificate-in-keyinfo", "assertion", "xmlsec", dict(cipher="aes256-cbc", transport="rsa-oaep-mgf1p", x509=True), "valid",
+     "as Okta sends it: the EncryptedKey's own KeyInfo holds the SP certificate it was encrypted for (X509Data filled in by xmlsec1)"),
     ("valid-xmlsec-aes128-cbc-oaep-mgf1p", "assertion", "xmlsec", dict(cipher="aes128-cbc", transport="rsa-oaep-mgf1p"), "valid",
      "AES-128-CBC, RSA-OAEP mgf1p"),
     ("valid-xmlsec-aes256-gcm-oaep-mgf1p", "assertion", "xmlsec", dict(cipher="aes256-gcm", transport="rsa-oaep-mgf1p"), "valid",

@@ -133,6 +133,60 @@ impl SpDecryptionKey {
     }
 }
 
+/// An organization's SP decryption keys: none, one, or (during a rotation) two, with distinct
+/// certificates, tried in order. The first is the one SP metadata lists first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SpDecryptionKeys(Vec<SpDecryptionKey>);
+
+impl SpDecryptionKeys {
+    /// The most keys kept at once: the current one and the next.
+    pub const MAX: usize = 2;
+
+    /// The keys, in the order they are tried; refused when there are more than
+    /// [`MAX`](SpDecryptionKeys::MAX) or a certificate appears twice.
+    pub fn new(
+        keys: impl IntoIterator<Item = SpDecryptionKey>,
+    ) -> Result<SpDecryptionKeys, SpKeyError> {
+        let mut out: Vec<SpDecryptionKey> = Vec::new();
+        for k in keys {
+            if out.len() == Self::MAX {
+                return Err(SpKeyError::TooManyKeys { max: Self::MAX });
+            }
+            if out.iter().any(|o| o.certificate == k.certificate) {
+                return Err(SpKeyError::DuplicateKey {
+                    fingerprint: k.certificate.sha256_fingerprint(),
+                });
+            }
+            out.push(k);
+        }
+        Ok(SpDecryptionKeys(out))
+    }
+
+    /// No keys: encrypted assertions are refused.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The keys, in the order they are tried.
+    pub fn as_slice(&self) -> &[SpDecryptionKey] {
+        &self.0
+    }
+
+    /// The keys, in the order they are tried.
+    pub fn iter(&self) -> std::slice::Iter<'_, SpDecryptionKey> {
+        self.0.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a SpDecryptionKeys {
+    type Item = &'a SpDecryptionKey;
+    type IntoIter = std::slice::Iter<'a, SpDecryptionKey>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::pkcs1_to_pkcs8;

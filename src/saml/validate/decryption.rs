@@ -15,9 +15,9 @@ use super::super::read;
 use super::shape::{self, Shape};
 use super::verification::Verified;
 use super::AssertionValidator;
-use crate::dsig::{self, Policy, Signed};
+use crate::dsig::Signed;
 use crate::error::{EncryptionError, SamlError, SignatureError, SignedPart, StructureError};
-use crate::xml::{C14nBuffers, Document, Element};
+use crate::xml::{Document, Element};
 
 /// The SP's decryption keys and the key transport opt-in of a validator.
 #[derive(Clone, Debug, Default)]
@@ -34,12 +34,6 @@ pub(super) struct Decrypted<'d> {
 }
 
 impl AssertionValidator {
-    fn policy(&self) -> Policy {
-        Policy {
-            insecure_allow_sha1: self.config.insecure_allow_sha1(),
-        }
-    }
-
     /// Verifies the Response signature (if any) and the status, then decrypts `encrypted` and
     /// rebuilds the document around its plaintext.
     pub(super) fn decrypt<'d>(
@@ -49,42 +43,22 @@ impl AssertionValidator {
         encrypted: Element<'d>,
     ) -> Result<Decrypted<'d>, SamlError> {
         let root = shape.root;
-        let mut buffers = C14nBuffers::default();
         let response = match shape.response_signature {
-            Some(s) => {
-                let parsed = dsig::parse(s, SignedPart::Response)?;
-                let prepared = dsig::prepare(
-                    parsed,
-                    SignedPart::Response,
-                    root,
-                    &self.keys,
-                    self.policy(),
-                )?;
-                let (digest, _) = prepared.digest(None, &mut buffers)?;
-                let signed = prepared.finish(&digest, &mut buffers)?;
-                self.cross_check(doc, SignedPart::Response)?;
-                Some(signed)
-            }
+            Some(s) => Some(self.verify_one(doc, s, SignedPart::Response, root)?),
             None => None,
         };
         read::status(root)?;
         if encrypted.parent() != Some(root) {
             return Err(StructureError::MisplacedAssertion.into());
         }
-        let limits = &self.limits;
-        let parts = encrypted::parse(
+        let rebuilt = encrypted::decrypt_in_place(
+            doc,
             encrypted,
-            limits.max_bytes,
+            &self.decryption.keys,
+            &self.limits,
             self.decryption.insecure_allow_rsa1_5,
-        )?;
-        let plain = encrypted::decrypt(&parts, &self.decryption.keys);
-        let span = encrypted.source_span();
-        let src = doc.source().as_bytes();
-        let mut text = Vec::with_capacity(src.len().saturating_sub(span.len()) + plain.len());
-        text.extend_from_slice(src.get(..span.start).unwrap_or_default());
-        text.extend_from_slice(&plain);
-        text.extend_from_slice(src.get(span.end..).unwrap_or_default());
-        let rebuilt = Document::parse_owned(text, limits).map_err(|e| hide(response, e.into()))?;
+        )?
+        .map_err(|e| hide(response, e.into()))?;
         Ok(Decrypted { response, rebuilt })
     }
 
@@ -106,25 +80,11 @@ impl AssertionValidator {
                 return Err(StructureError::MisplacedAssertion.into());
             }
             match shape.assertion_signature {
-                Some(s) => {
-                    let mut buffers = C14nBuffers::default();
-                    let parsed = dsig::parse(s, SignedPart::Assertion)?;
-                    let prepared = dsig::prepare(
-                        parsed,
-                        SignedPart::Assertion,
-                        assertion,
-                        &self.keys,
-                        self.policy(),
-                    )?;
-                    let (digest, _) = prepared.digest(None, &mut buffers)?;
-                    let signed = prepared.finish(&digest, &mut buffers)?;
-                    self.cross_check(rebuilt, SignedPart::Assertion)?;
-                    Ok(Verified {
-                        response,
-                        assertion: signed,
-                        assertion_signed: true,
-                    })
-                }
+                Some(s) => Ok(Verified {
+                    response,
+                    assertion: self.verify_one(rebuilt, s, SignedPart::Assertion, assertion)?,
+                    assertion_signed: true,
+                }),
                 None => match covered {
                     Some(encrypted) => Ok(Verified {
                         response,

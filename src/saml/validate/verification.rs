@@ -7,7 +7,7 @@ use super::shape::Shape;
 use super::AssertionValidator;
 use crate::dsig::{self, Policy, Signed};
 use crate::error::{SamlError, SignatureError, SignedPart, StructureError};
-use crate::xml::{C14nBuffers, Document};
+use crate::xml::{C14nBuffers, Document, Element};
 
 /// What the signatures cover.
 #[derive(Clone, Copy, Debug)]
@@ -28,9 +28,7 @@ impl AssertionValidator {
         doc: &'d Document,
         shape: &Shape<'d>,
     ) -> Result<Verified<'d>, SamlError> {
-        let policy = Policy {
-            insecure_allow_sha1: self.config.insecure_allow_sha1(),
-        };
+        let policy = self.policy();
         let mut buffers = C14nBuffers::default();
         let root = shape.root;
         // When both are signed, the Assertion's signature is read now so that one pass over the
@@ -95,6 +93,32 @@ impl AssertionValidator {
             assertion,
             assertion_signed,
         })
+    }
+
+    /// The signature policy of the configuration.
+    pub(super) fn policy(&self) -> Policy {
+        Policy {
+            insecure_allow_sha1: self.config.insecure_allow_sha1(),
+        }
+    }
+
+    /// Verifies one signature, `signature` of `part`, over `covered` in `doc`, on its own (no
+    /// nested digest): what a Signed value for `covered` is made of.
+    #[cfg_attr(not(feature = "encrypted-assertions"), allow(dead_code))]
+    pub(super) fn verify_one<'d>(
+        &self,
+        doc: &'d Document,
+        signature: Element<'d>,
+        part: SignedPart,
+        covered: Element<'d>,
+    ) -> Result<Signed<'d>, SamlError> {
+        let mut buffers = C14nBuffers::default();
+        let parsed = dsig::parse(signature, part)?;
+        let prepared = dsig::prepare(parsed, part, covered, &self.keys, self.policy())?;
+        let (digest, _) = prepared.digest(None, &mut buffers)?;
+        let signed = prepared.finish(&digest, &mut buffers)?;
+        self.cross_check(doc, part)?;
+        Ok(signed)
     }
 
     /// With the `xmlsec` feature: libxmlsec1 must accept the signature we just verified.

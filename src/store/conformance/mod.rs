@@ -243,6 +243,15 @@ pub async fn organizations<S: OrgSettings>(s: &S, p: &str) {
         })
         .with_idp(idp)
         .with_sp_signing_key(key);
+    #[cfg(feature = "encrypted-assertions")]
+    let full = full.with_sp_decryption_keys(
+        crate::saml::SpDecryptionKeys::new([crate::saml::SpDecryptionKey::from_pem(
+            fixtures::SP_KEY_PEM,
+            fixtures::SP_CERT_PEM,
+        )
+        .unwrap()])
+        .unwrap(),
+    );
     assert_eq!(ok("update", s.update_organization(&full, 3)).await, Ok(()));
     let back = ok("organization", s.organization(&o)).await;
     assert_eq!(back.as_ref(), Some(&at(full, 4)), "every setting is stored");

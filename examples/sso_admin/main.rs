@@ -19,183 +19,19 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use sso_scim::domain::{DnsResolver, TxtResolver};
 use sso_scim::saml::{
-    import_idp_metadata, sp_metadata, AuthnRequestOptions, IdpCertificate, IdpSettings, Outbound,
-    RelayState, SpEndpoints, SpSigningKey,
+    import_idp_metadata, AuthnRequestOptions, IdpCertificate, IdpSettings, Outbound, RelayState,
+    SpEndpoints, SpSigningKey,
 };
 use sso_scim::store::{OrgId, ScimStore, ScimTokens};
 use sso_scim::{
     AuthnRequestStore, OrgError, Organizations, ReplayCache, ScimService, SqliteStore, Timestamp,
 };
 
-const USAGE: &str = "usage: sso_admin [--db PATH | --store SPEC] [--json] COMMAND
-  org create ORG [--name NAME] [--sp-entity-id ID] [--acs-url URL] [--public-url URL]
-  domain claim ORG DOMAIN            prints the TXT record name and value to publish
-  domain verify ORG DOMAIN [--nameserver IP:PORT]...
-  domain list ORG
-  domain revoke ORG DOMAIN
-  sso set ORG (--metadata FILE [--entity-id ID] | --idp-cert FILE... --idp-sso-url URL --idp-issuer URL) [--allow-idp-initiated]
-  sso sp-key ORG --key FILE --cert FILE
-  sso show ORG
-  sso require ORG on|off
-  sp-metadata ORG
-  login-url (ORG | --email EMAIL) [--relay-state S]
-  scim token create ORG [--label LABEL]
-  scim token list ORG
-  scim token revoke ORG TOKEN_ID
---db defaults to ./sso_admin.sqlite3.";
+mod cli;
+mod sso;
 
-/// A refusal (exit 1) or a usage error (exit 2), with its code.
-struct Fail {
-    code: &'static str,
-    message: String,
-}
-
-fn usage(m: impl Into<String>) -> Fail {
-    Fail {
-        code: "usage",
-        message: m.into(),
-    }
-}
-
-fn refused(code: &'static str, m: impl std::fmt::Display) -> Fail {
-    Fail {
-        code,
-        message: m.to_string(),
-    }
-}
-
-fn org_fail<E: std::error::Error + 'static>(e: OrgError<E>) -> Fail {
-    let code = match e.code() {
-        "unknown_org" => "unknown_org",
-        "org_exists" => "org_exists",
-        "invalid_domain" | "invalid_email" => "invalid_domain",
-        "public_suffix" => "public_suffix",
-        "free_mail" => "free_mail",
-        "claimed_by_other" => "claimed_by_other",
-        "not_claimed" | "no_org_for_domain" => "not_verified",
-        "sso_not_configured" | "invalid_config" | "invalid_request" => "invalid_metadata",
-        _ => "storage",
-    };
-    refused(code, e)
-}
-
-/// The parsed command line.
-struct Args {
-    db: Option<String>,
-    store: Option<String>,
-    json: bool,
-    words: Vec<String>,
-    options: Vec<(String, String)>,
-    flags: Vec<String>,
-}
-
-const VALUED: &[&str] = &[
-    "--name",
-    "--sp-entity-id",
-    "--acs-url",
-    "--public-url",
-    "--nameserver",
-    "--metadata",
-    "--entity-id",
-    "--idp-cert",
-    "--idp-sso-url",
-    "--idp-issuer",
-    "--key",
-    "--cert",
-    "--email",
-    "--relay-state",
-    "--label",
-];
-const FLAGS: &[&str] = &["--allow-idp-initiated"];
-
-fn parse(argv: Vec<String>) -> Result<Args, Fail> {
-    let mut a = Args {
-        db: None,
-        store: None,
-        json: false,
-        words: Vec::new(),
-        options: Vec::new(),
-        flags: Vec::new(),
-    };
-    let mut it = argv.into_iter();
-    while let Some(w) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .ok_or_else(|| usage(format!("{name} needs a value")))
-        };
-        match w.as_str() {
-            "--json" => a.json = true,
-            "--db" => a.db = Some(value("--db")?),
-            "--store" => a.store = Some(value("--store")?),
-            "-h" | "--help" => return Err(usage(USAGE)),
-            f if FLAGS.contains(&f) => a.flags.push(w),
-            o if VALUED.contains(&o) => {
-                let v = value(o)?;
-                a.options.push((w, v));
-            }
-            o if o.starts_with("--") => return Err(usage(format!("unknown option {o}"))),
-            _ => a.words.push(w),
-        }
-    }
-    Ok(a)
-}
-
-impl Args {
-    fn opt(&self, name: &str) -> Option<&str> {
-        self.options
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-    fn all(&self, name: &str) -> Vec<&str> {
-        self.options
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-    fn flag(&self, name: &str) -> bool {
-        self.flags.iter().any(|f| f == name)
-    }
-    fn word(&self, i: usize, what: &str) -> Result<&str, Fail> {
-        self.words
-            .get(i)
-            .map(String::as_str)
-            .ok_or_else(|| usage(format!("missing {what}\n{USAGE}")))
-    }
-    fn org(&self, i: usize) -> Result<OrgId, Fail> {
-        OrgId::new(self.word(i, "ORG")?).map_err(|e| usage(format!("ORG: {e}")))
-    }
-    fn no_more(&self, n: usize) -> Result<(), Fail> {
-        match self.words.get(n) {
-            Some(extra) => Err(usage(format!("unexpected argument {extra:?}"))),
-            None => Ok(()),
-        }
-    }
-}
-
-fn read(path: &str) -> Result<Vec<u8>, Fail> {
-    std::fs::read(path).map_err(|e| usage(format!("cannot read {path}: {e}")))
-}
-
-fn cert_json(c: &IdpCertificate) -> Value {
-    json!({"sha256": c.sha256_fingerprint().replace(':', "").to_lowercase(), "not_after": c.not_after().to_string(), "subject": c.subject()})
-}
-
-/// What to print: the JSON object, and the text form.
-struct Out {
-    json: Value,
-    text: String,
-    ok: bool,
-}
-
-fn ok(json: Value, text: impl Into<String>) -> Out {
-    Out {
-        json,
-        text: text.into(),
-        ok: true,
-    }
-}
+use cli::{cert_json, ok, org_fail, parse, read, refused, usage, Args, Fail, Out, USAGE};
+use sso::{decryption_keys, show};
 
 async fn run<S>(store: Arc<S>, a: &Args) -> Result<Out, Fail>
 where
@@ -346,6 +182,10 @@ where
                 .map_err(org_fail)?;
             Ok(ok(json!({"sp_certificate": cert}), "SP signing key stored; AuthnRequests are signed from now on (re-upload the SP metadata to the IdP)"))
         }
+        ["sso", "decryption-keys", ..] => {
+            a.no_more(3)?;
+            decryption_keys(&orgs, a).await
+        }
         ["sso", "show", ..] => {
             a.no_more(3)?;
             show(&orgs, &a.org(2)?, now).await
@@ -375,13 +215,12 @@ where
         ["sp-metadata", ..] => {
             a.no_more(2)?;
             let o = orgs.organization(&a.org(1)?).await.map_err(org_fail)?;
-            let sp = o.sp.ok_or_else(|| {
+            let xml = o.sp_metadata().ok_or_else(|| {
                 refused(
                     "invalid_metadata",
                     "the organization has no SP entity id and ACS URL",
                 )
             })?;
-            let xml = sp_metadata(&sp, o.sp_signing_key.as_ref());
             Ok(ok(json!({"xml": xml}), xml.trim_end().to_owned()))
         }
         ["login-url", ..] => {
@@ -513,34 +352,6 @@ where
         ok: verified,
     })
 }
-
-async fn show<S>(orgs: &Organizations<Arc<S>>, org: &OrgId, now: Timestamp) -> Result<Out, Fail>
-where
-    S: ScimStore + ReplayCache + AuthnRequestStore + Send + Sync + 'static,
-{
-    let o = orgs.organization(org).await.map_err(org_fail)?;
-    let idp = o.idp.as_ref();
-    let certs: Vec<Value> = idp
-        .map(|i| i.certificates.iter().map(cert_json).collect())
-        .unwrap_or_default();
-    let warnings: Vec<String> = match o.sso_config() {
-        Some(Ok(c)) => c.warnings(now).iter().map(ToString::to_string).collect(),
-        _ => Vec::new(),
-    };
-    let json = json!({
-        "idp_issuer": idp.map(|i| i.issuer.clone()),
-        "idp_sso_url": idp.map(|i| i.sso_url.clone()),
-        "require_sso": o.require_sso,
-        "certificates": certs,
-        "sp_entity_id": o.sp.as_ref().map(|s| s.entity_id.clone()),
-        "acs_url": o.sp.as_ref().map(|s| s.acs_url.clone()),
-        "sp_signing": o.sp_signing_key.is_some(),
-        "warnings": warnings,
-    });
-    let text = serde_json::to_string_pretty(&json).unwrap_or_default();
-    Ok(ok(json, text))
-}
-
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let json_mode = argv.iter().any(|a| a == "--json");
