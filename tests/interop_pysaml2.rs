@@ -1,6 +1,7 @@
 //! Interop with an independent IdP: pysaml2 (through the xmlsec1 CLI) signs fresh Okta-like
 //! responses at test time — Assertion signed, Response signed, and both — which must validate
-//! through the public API and through `saml_inspect`, while a tampered copy must fail.
+//! through the public API and through `saml_inspect`, while a tampered copy must fail; and
+//! (feature `encrypted-assertions`) encrypts them for our SP key as pysaml2 does.
 //!
 //! Runs when `SSO_SCIM_PYSAML2_PYTHON` names a Python with pysaml2 installed (and xmlsec1 is on
 //! PATH); `.ci/run` sets it up. Otherwise it says it was skipped.
@@ -126,5 +127,86 @@ fn pysaml2_signed_responses_validate_and_tampering_fails() {
             "{sign}"
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// pysaml2 encrypts the (signed) Assertion for our SP certificate as it does for any SP: the
+/// EncryptedKey inside KeyInfo naming the certificate, RSA-OAEP (mgf1p), through xmlsec1. With
+/// AES (CBC or GCM) it validates with our SP key; with pysaml2's default, 3DES-CBC, it is refused
+/// as `unsupported_algorithm`; a changed ciphertext is refused.
+#[cfg(feature = "encrypted-assertions")]
+#[test]
+fn pysaml2_encrypted_responses_decrypt() {
+    use sso_scim::saml::SpDecryptionKey;
+    let Ok(python) = std::env::var("SSO_SCIM_PYSAML2_PYTHON") else {
+        common::skipped(
+            "pysaml2 encrypted interop",
+            "set SSO_SCIM_PYSAML2_PYTHON to a Python with pysaml2 (and install xmlsec1); .ci/run does",
+        );
+        return;
+    };
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors-encrypted");
+    let read = |f: &str| std::fs::read_to_string(keys.join(f)).unwrap();
+    let key = SpDecryptionKey::from_pem(&read("sp-key.pem"), &read("sp-cert.pem")).unwrap();
+    for sign in ["assertion", "response"] {
+        for alg in ["aes256-cbc", "aes128-cbc", "aes256-gcm", ""] {
+            let out = std::env::temp_dir().join(format!(
+                "sso-scim-pysaml2-enc-{}-{sign}-{alg}",
+                std::process::id()
+            ));
+            let _ = std::fs::remove_dir_all(&out);
+            let status = Command::new(&python)
+                .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pysaml2_idp.py"))
+                .arg(&out)
+                .env("PYSAML2_SIGN", sign)
+                .env("PYSAML2_ENCRYPT_CERT", keys.join("sp-cert.pem"))
+                .env("PYSAML2_ENCRYPT_ALG", alg)
+                .status()
+                .expect("run pysaml2_idp.py");
+            assert!(status.success(), "pysaml2_idp.py failed for {sign} {alg}");
+            let xml = std::fs::read_to_string(out.join("response.xml")).unwrap();
+            assert!(xml.contains("EncryptedAssertion") && !xml.contains("alice@example.com"));
+            let config = SsoConfig::builder()
+                .idp_certificate(std::fs::read(out.join("idp.crt")).unwrap())
+                .idp_sso_url("https://dev-123.okta.com/app/dev-123_sp_1/exk1fakeokta/sso/saml")
+                .idp_issuer(ISSUER)
+                .sp_entity_id(SP)
+                .acs_url(ACS)
+                .build()
+                .unwrap();
+            let validator = AssertionValidator::new(config).with_decryption_keys([key.clone()]);
+            let requests = RequestState::outstanding(&[REQ_ID]);
+            let result = validator.validate_xml(xml.as_bytes(), &requests, Timestamp::now());
+            if alg.is_empty() {
+                let e = result.unwrap_err();
+                assert_eq!(e.code(), "unsupported_algorithm", "{sign} 3DES: {e}");
+                assert!(e.to_string().contains("tripledes-cbc"), "{e}");
+            } else {
+                let user = result
+                    .unwrap_or_else(|e| panic!("{sign} {alg}: {} {e}", e.code()))
+                    .consume_now(&MemoryReplayCache::new())
+                    .unwrap();
+                assert_eq!(user.email(), Some("alice@example.com"), "{sign} {alg}");
+                // The last base64 character of the data's CipherValue changed.
+                let end = xml.rfind("</ns0:CipherValue>").expect("pysaml2's prefixes");
+                let mut changed = xml.clone();
+                let c = if &xml[end - 2..end - 1] == "A" {
+                    "B"
+                } else {
+                    "A"
+                };
+                changed.replace_range(end - 2..end - 1, c);
+                let e = validator
+                    .validate_xml(changed.as_bytes(), &requests, Timestamp::now())
+                    .unwrap_err();
+                let expected = if sign == "response" {
+                    "signature"
+                } else {
+                    "decryption"
+                };
+                assert_eq!(e.code(), expected, "{sign} {alg}: {e}");
+            }
+            let _ = std::fs::remove_dir_all(&out);
+        }
     }
 }

@@ -6,7 +6,10 @@ Writes OUT_DIR/{idp.key,idp.crt,sp_metadata.xml,response.xml,response.b64}: a Re
 alice@example.com with a signed Assertion (RSA-SHA256), an `email` attribute, InResponseTo=REQ_ID,
 valid for 5 minutes from now (so generate it at test time). Edit the constants below to vary it.
 Variation (sso-scim): PYSAML2_SIGN=response signs the Response instead of the Assertion;
-PYSAML2_SIGN=both signs both.
+PYSAML2_SIGN=both signs both. PYSAML2_ENCRYPT_CERT=PEM_FILE encrypts the Assertion for that SP
+certificate the way pysaml2 does (EncryptedKey inside KeyInfo, naming the certificate), with
+pysaml2's default data encryption, 3DES-CBC, or with PYSAML2_ENCRYPT_ALG=aes256-cbc (or aes128-cbc,
+aes256-gcm) instead.
 Requires the xmlsec1 binary (Debian package `xmlsec1`) and openssl on PATH.
 """
 import base64
@@ -36,6 +39,19 @@ REQ_ID = "ONELOGIN_4fee3b046395c4e751011e97f8900b5273d56685"
 SIGN = os.environ.get("PYSAML2_SIGN", "assertion")
 SIGN_ASSERTION = SIGN in ("assertion", "both")
 SIGN_RESPONSE = SIGN in ("response", "both")
+ENCRYPT_CERT = os.environ.get("PYSAML2_ENCRYPT_CERT")
+ENCRYPT_ALG = os.environ.get("PYSAML2_ENCRYPT_ALG")
+if ENCRYPT_ALG:
+    import functools
+    import saml2.entity
+    from saml2.sigver import pre_encryption_part
+    DATA_ALG = {
+        "aes128-cbc": "http://www.w3.org/2001/04/xmlenc#aes128-cbc",
+        "aes256-cbc": "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+        "aes256-gcm": "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+    }[ENCRYPT_ALG]
+    # pysaml2's IdP takes its encryption template from this function, always with 3DES-CBC.
+    saml2.entity.pre_encryption_part = functools.partial(pre_encryption_part, msg_enc=DATA_ALG)
 
 key = os.path.join(OUT, "idp.key")
 crt = os.path.join(OUT, "idp.crt")
@@ -76,6 +92,12 @@ conf.load({
     # no attribute maps -> attribute names pass through verbatim ("email"), like Okta
 })
 idp = Server(config=conf)
+if ENCRYPT_ALG:
+    # ... and its session key type from this default (des-192): the one for the chosen cipher.
+    _encrypt = idp.sec.encrypt_assertion
+    _session = {"aes128-cbc": "aes-128", "aes256-cbc": "aes-256", "aes256-gcm": "aes-256"}[ENCRYPT_ALG]
+    idp.sec.encrypt_assertion = lambda statement, enc_key, template, key_type=None, node_xpath=None: \
+        _encrypt(statement, enc_key, template, key_type=_session, node_xpath=node_xpath)
 # Okta sends Name="email" NameFormat=...:unspecified. The policy's name_form picks the FIRST
 # converter with that name format; pysaml2's bundled adfs_v20 map claims "unspecified" and has
 # no "email" (-> it silently falls back to NameFormat=uri), so put a pass-through converter first.
@@ -95,6 +117,8 @@ resp = idp.create_authn_response(
     sign_response=SIGN_RESPONSE,
     sign_alg=SIG_RSA_SHA256,
     digest_alg=DIGEST_SHA256,
+    **({"encrypt_assertion": True, "encrypt_cert_assertion": open(ENCRYPT_CERT).read()}
+       if ENCRYPT_CERT else {}),
 )
 xml = str(resp)
 if not xml.lstrip().startswith("<?xml"):
