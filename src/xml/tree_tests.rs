@@ -259,3 +259,25 @@ fn document_order_and_top_level() {
         ["c"]
     );
 }
+
+#[test]
+fn duplicates_are_found_among_many_attributes_of_one_length() {
+    // The checks compare name hashes first: every pair must still be seen.
+    let many: String = (0..60).map(|i| format!(" n{i:03}=''")).collect();
+    assert!(parse(&format!("<a{many}/>")).is_ok());
+    for dup in ["n000", "n031", "n059"] {
+        let e = parse(&format!("<a{many} {dup}='x'/>")).unwrap_err();
+        assert!(matches!(e, XmlError::Syntax { .. }), "{dup}: {e:?}");
+    }
+    let prefixed: String = (0..30).map(|i| format!(" p:n{i:03}=''")).collect();
+    let distinct = format!("<a xmlns:p='u:1' xmlns:q='u:2'{prefixed} q:n007='' n007=''/>");
+    assert!(parse(&distinct).is_ok());
+    for dup in ["n000", "n017", "n029"] {
+        let same_ns = format!("<a xmlns:p='u:1' xmlns:q='u:1'{prefixed} q:{dup}=''/>");
+        let e = parse(&same_ns).unwrap_err();
+        assert!(
+            matches!(e, XmlError::DuplicateAttribute { .. }),
+            "{dup}: {e:?}"
+        );
+    }
+}

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use quick_xml::events::BytesStart;
 
-use super::{split_qname, syntax, truncate, Builder, PendingAttr};
+use super::{name_hash, split_qname, syntax, truncate, Builder, PendingAttr};
 use crate::error::XmlError;
 use crate::xml::attr_scan::AttrScanner;
 use crate::xml::document::{prefix_key, AttrData, DeclData, ElemData, Kind, Str, NONE};
@@ -123,7 +123,12 @@ impl<'a> Builder<'a> {
                 });
             } else {
                 work::add(self.pending.len());
-                if self.pending.iter().any(|p| self.s(p.qname) == key) {
+                let hash = name_hash(&[key]);
+                if self
+                    .pending
+                    .iter()
+                    .any(|p| p.hash == hash && self.s(p.qname) == key)
+                {
                     return Err(syntax(
                         at,
                         format!("duplicate attribute {:?}", truncate(key)),
@@ -137,6 +142,7 @@ impl<'a> Builder<'a> {
                 let local = self.span(al);
                 let qname = self.span(key);
                 self.pending.push(PendingAttr {
+                    hash,
                     qname,
                     prefix,
                     local,
@@ -171,20 +177,39 @@ impl<'a> Builder<'a> {
         self.pending = pending;
         let attrs = (attr_start, self.attrs.len() as u32 - attr_start);
         // Namespace well-formedness: no two attributes with the same expanded name.
-        let list = &self.attrs[attr_start as usize..];
-        for (i, a) in list.iter().enumerate() {
-            if a.ns.len == 0 {
-                continue;
-            }
-            work::add(list.len() - i);
-            for b in &list[i + 1..] {
-                if self.s(a.local) == self.s(b.local) && self.s(a.ns) == self.s(b.ns) {
-                    return Err(XmlError::DuplicateAttribute {
-                        name: format!("{{{}}}{}", self.s(a.ns), self.s(a.local)),
-                        offset: pos,
-                    });
+        // Only attributes in a namespace can clash by expanded name (the unprefixed ones were
+        // compared by qualified name above).
+        let prefixed = self.attrs[attr_start as usize..]
+            .iter()
+            .filter(|a| a.ns.len != 0)
+            .count();
+        if prefixed > 1 {
+            let mut hashes = std::mem::take(&mut self.attr_hashes);
+            hashes.clear();
+            let list = &self.attrs[attr_start as usize..];
+            hashes.extend(list.iter().map(|a| match a.ns.len {
+                0 => 0,
+                _ => name_hash(&[self.s(a.ns), self.s(a.local)]),
+            }));
+            for (i, a) in list.iter().enumerate() {
+                if a.ns.len == 0 {
+                    continue;
+                }
+                work::add(list.len() - i);
+                for (j, b) in list.iter().enumerate().skip(i + 1) {
+                    if hashes[i] == hashes[j]
+                        && b.ns.len != 0
+                        && self.s(a.local) == self.s(b.local)
+                        && self.s(a.ns) == self.s(b.ns)
+                    {
+                        return Err(XmlError::DuplicateAttribute {
+                            name: format!("{{{}}}{}", self.s(a.ns), self.s(a.local)),
+                            offset: pos,
+                        });
+                    }
                 }
             }
+            self.attr_hashes = hashes;
         }
         let prefix = if prefix.is_empty() {
             Str::EMPTY

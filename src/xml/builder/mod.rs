@@ -91,6 +91,7 @@ impl Document {
             first_top: NONE,
             last_top: NONE,
             pending: Vec::with_capacity(16),
+            attr_hashes: Vec::new(),
             good_uris: [""; GOOD_URIS],
             good_next: 0,
         };
@@ -119,11 +120,26 @@ impl Document {
 }
 
 struct PendingAttr {
+    /// [`name_hash`] of the qualified name: the duplicate check compares it first.
+    hash: u64,
     qname: Str,
     prefix: Str,
     local: Str,
     value: Str,
     offset: usize,
+}
+
+/// FNV-1a over the bytes of `parts` (with a separator): duplicate-name checks compare these
+/// first, so that an element's attributes (64 at most, hostile ones all of one length) cost a
+/// string comparison only where the names are equal.
+fn name_hash(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &b in part.as_bytes().iter().chain(&[0xff]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }
 
 struct Builder<'a> {
@@ -151,6 +167,8 @@ struct Builder<'a> {
     first_top: u32,
     last_top: u32,
     pending: Vec<PendingAttr>,
+    /// Scratch for the expanded-name duplicate check of one element's attributes.
+    attr_hashes: Vec<u64>,
     /// Namespace URIs already found valid (Okta declares the same two on every value): a
     /// declaration of one of these skips the character checks.
     good_uris: [&'a str; GOOD_URIS],

@@ -134,3 +134,19 @@ fn one_pass_gives_up_when_a_namespace_rendered_above_is_used_inside() {
     let (outcome, _, _) = one_pass(xml, "r", "x", &C14nMethod::Inclusive10);
     assert_eq!(outcome, NestedOutcome::Abandoned);
 }
+
+#[test]
+fn same_is_string_equality() {
+    use super::canonicalizer::same;
+    let owned = String::from("urn:x");
+    for (a, b) in [
+        ("", ""),
+        ("urn:x", "urn:x"),
+        ("urn:x", owned.as_str()),
+        ("", "a"),
+        ("urn:x", "urn:y"),
+        ("ab", "a"),
+    ] {
+        assert_eq!(same(a, b), a == b, "{a:?} {b:?}");
+    }
+}
