@@ -187,15 +187,18 @@ fn pysaml2_encrypted_responses_decrypt() {
                     .consume_now(&MemoryReplayCache::new())
                     .unwrap();
                 assert_eq!(user.email(), Some("alice@example.com"), "{sign} {alg}");
-                // The last base64 character of the data's CipherValue changed.
+                // One byte of the data's ciphertext (its last CipherValue) flipped.
                 let end = xml.rfind("</ns0:CipherValue>").expect("pysaml2's prefixes");
+                let start = xml[..end].rfind('>').unwrap() + 1;
+                use base64::Engine as _;
+                let b64 = base64::engine::general_purpose::STANDARD;
+                let mut data = b64
+                    .decode(xml[start..end].replace(['\n', '\r'], ""))
+                    .unwrap();
+                let middle = data.len() / 2;
+                data[middle] ^= 0x01;
                 let mut changed = xml.clone();
-                let c = if &xml[end - 2..end - 1] == "A" {
-                    "B"
-                } else {
-                    "A"
-                };
-                changed.replace_range(end - 2..end - 1, c);
+                changed.replace_range(start..end, &b64.encode(&data));
                 let e = validator
                     .validate_xml(changed.as_bytes(), &requests, Timestamp::now())
                     .unwrap_err();

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use super::text::same;
 use super::XML_NS;
 use crate::error::XmlError;
 
@@ -327,7 +328,7 @@ impl<'d> Element<'d> {
 
     /// Is this the element `{namespace}local_name`?
     pub fn is(&self, namespace: &str, local_name: &str) -> bool {
-        self.local_name() == local_name && self.namespace() == namespace
+        self.local_name() == local_name && same(self.namespace(), namespace)
     }
 
     /// Nesting depth; the root element has depth 1.
@@ -395,7 +396,7 @@ impl<'d> Element<'d> {
     /// The value of attribute `{namespace}local_name`.
     pub fn attribute_ns(&self, namespace: &str, local_name: &str) -> Option<&'d str> {
         self.attributes()
-            .find(|a| a.local_name == local_name && a.namespace == namespace)
+            .find(|a| a.local_name == local_name && same(a.namespace, namespace))
             .map(|a| a.value)
     }
 

@@ -275,6 +275,15 @@ pub(crate) fn is_xml_whitespace(s: &str) -> bool {
     s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
+/// `a == b`, without calling `memcmp` for empty strings: an empty literal's pointer is dangling,
+/// and glibc's AVX-512 `memcmp` reads it with a masked load whose suppressed fault costs
+/// hundreds of cycles (measured here: 99 ns against 1.8 ns per comparison; a hostile document of 19 000
+/// empty elements spent 43% of its validation there).
+#[inline]
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (a.is_empty() || a.as_ptr() == b.as_ptr() || a == b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

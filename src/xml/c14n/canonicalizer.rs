@@ -7,16 +7,8 @@ use super::{write_pi, write_start_tag, C14nMethod};
 use crate::error::XmlError;
 use crate::xml::document::{Attribute, Children, Document, Element, Node, NodeId};
 use crate::xml::text::escape_text;
+use crate::xml::text::same;
 use crate::xml::{work, DEFAULT_PREFIX, XML_NS, XML_PREFIX};
-
-/// `a == b`, without calling `memcmp` for empty strings: an empty literal's pointer is dangling,
-/// and glibc's AVX-512 `memcmp` reads it with a masked load whose suppressed fault costs
-/// hundreds of cycles (a hostile document of 19 000 empty elements spent 43% of its
-/// validation there).
-#[inline]
-pub(crate) fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && (a.is_empty() || a.as_ptr() == b.as_ptr() || a == b)
-}
 
 /// The canonicalizer's working memory, reused by the canonicalizations of one document (a
 /// validation canonicalizes three or four times; each would otherwise allocate a dozen buffers).

@@ -137,7 +137,7 @@ fn one_pass_gives_up_when_a_namespace_rendered_above_is_used_inside() {
 
 #[test]
 fn same_is_string_equality() {
-    use super::canonicalizer::same;
+    use crate::xml::text::same;
     let owned = String::from("urn:x");
     for (a, b) in [
         ("", ""),
