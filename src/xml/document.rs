@@ -59,8 +59,10 @@ pub(super) enum Kind {
 pub(super) struct ElemData {
     /// The name as written (`prefix:local`), contiguous in the source.
     pub(super) qname: Str,
-    pub(super) prefix: Str,
-    pub(super) local: Str,
+    /// The prefix's length in bytes within `qname` (0 when unprefixed): the prefix and the local
+    /// name are the two sides of its colon, so the node need not hold them (smaller nodes are
+    /// what element-heavy documents cost).
+    pub(super) plen: u32,
     pub(super) ns: Str,
     /// Interned prefix ([`DEFAULT_PREFIX`] when unprefixed).
     pub(super) pid: u32,
@@ -308,12 +310,21 @@ impl<'d> Element<'d> {
 
     /// The local name (without prefix).
     pub fn local_name(&self) -> &'d str {
-        self.doc.s(self.data().local)
+        let d = self.data();
+        let qname = self.doc.s(d.qname);
+        match d.plen {
+            0 => qname,
+            n => qname.get(n as usize + 1..).unwrap_or(""),
+        }
     }
 
     /// The prefix as written, `""` when none.
     pub fn prefix(&self) -> &'d str {
-        self.doc.s(self.data().prefix)
+        let d = self.data();
+        match d.plen {
+            0 => "",
+            n => self.doc.s(d.qname).get(..n as usize).unwrap_or(""),
+        }
     }
 
     /// The name as written, `prefix:local` or `local`.

@@ -32,7 +32,7 @@ impl<'a> Builder<'a> {
         }
         let qname = e.name().0;
         self.check_name(qname, pos)?;
-        let (prefix, local) = split_qname(qname)
+        let (prefix, _local) = split_qname(qname)
             .ok_or_else(|| syntax(pos, format!("invalid element name {:?}", truncate(qname))))?;
         self.check_prefix(prefix, pos)?;
         work::add(1);
@@ -211,18 +211,12 @@ impl<'a> Builder<'a> {
             }
             self.attr_hashes = hashes;
         }
-        let prefix = if prefix.is_empty() {
-            Str::EMPTY
-        } else {
-            self.span(prefix)
-        };
-        let local = self.span(local);
+        let plen = prefix.len() as u32;
         let qname = self.span(qname);
         let id = self.add_node(
             Kind::Element(ElemData {
                 qname,
-                prefix,
-                local,
+                plen,
                 ns,
                 pid,
                 first_child: NONE,
