@@ -288,20 +288,12 @@ fn decrypted_overview(
 ) -> ResponseOverview {
     #[cfg(feature = "encrypted-assertions")]
     if !keys.is_empty() && o.encrypted_assertion_count > 0 {
-        let xml = if raw_xml {
-            Some(input.to_vec())
+        let decrypted = if raw_xml {
+            ResponseOverview::decrypting(input, keys)
         } else {
-            use base64::Engine as _;
-            let compact: Vec<u8> = input
-                .iter()
-                .copied()
-                .filter(|b| !b.is_ascii_whitespace())
-                .collect();
-            base64::engine::general_purpose::STANDARD
-                .decode(compact)
-                .ok()
+            ResponseOverview::decrypting_form_value(input, keys)
         };
-        if let Some(Ok(d)) = xml.map(|x| ResponseOverview::decrypting(&x, keys)) {
+        if let Ok(d) = decrypted {
             return d;
         }
     }

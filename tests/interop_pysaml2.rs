@@ -27,17 +27,44 @@ fn saml_inspect() -> PathBuf {
         .join("saml_inspect")
 }
 
-fn generate(python: &str, sign: &str) -> PathBuf {
-    let out = std::env::temp_dir().join(format!("sso-scim-pysaml2-{}-{sign}", std::process::id()));
+/// The Python with pysaml2 (`SSO_SCIM_PYSAML2_PYTHON`), or a visible skip of `test`.
+fn pysaml2_python(test: &str) -> Option<String> {
+    let python = std::env::var("SSO_SCIM_PYSAML2_PYTHON").ok();
+    if python.is_none() {
+        common::skipped(
+            test,
+            "set SSO_SCIM_PYSAML2_PYTHON to a Python with pysaml2 (and install xmlsec1); .ci/run does",
+        );
+    }
+    python
+}
+
+/// Our configuration for the IdP pysaml2_idp.py made in `dir`.
+fn config(dir: &Path) -> SsoConfig {
+    SsoConfig::builder()
+        .idp_certificate(std::fs::read(dir.join("idp.crt")).unwrap())
+        .idp_sso_url("https://dev-123.okta.com/app/dev-123_sp_1/exk1fakeokta/sso/saml")
+        .idp_issuer(ISSUER)
+        .sp_entity_id(SP)
+        .acs_url(ACS)
+        .build()
+        .unwrap()
+}
+
+/// Runs pysaml2_idp.py into a fresh directory named after `name`, signing `sign`, with the
+/// extra environment `env` (the encryption options).
+fn generate(python: &str, name: &str, sign: &str, env: &[(&str, &std::ffi::OsStr)]) -> PathBuf {
+    let out = std::env::temp_dir().join(format!("sso-scim-pysaml2-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pysaml2_idp.py");
     let status = Command::new(python)
         .arg(&script)
         .arg(&out)
         .env("PYSAML2_SIGN", sign)
+        .envs(env.iter().copied())
         .status()
         .expect("run pysaml2_idp.py");
-    assert!(status.success(), "pysaml2_idp.py failed for {sign}");
+    assert!(status.success(), "pysaml2_idp.py failed for {name}");
     out
 }
 
@@ -65,25 +92,14 @@ fn inspect(dir: &Path, file: &Path, request_id: Option<&str>) -> (i32, serde_jso
 
 #[test]
 fn pysaml2_signed_responses_validate_and_tampering_fails() {
-    let Ok(python) = std::env::var("SSO_SCIM_PYSAML2_PYTHON") else {
-        common::skipped(
-            "pysaml2 interop",
-            "set SSO_SCIM_PYSAML2_PYTHON to a Python with pysaml2 (and install xmlsec1); .ci/run does",
-        );
+    let Some(python) = pysaml2_python("pysaml2 interop") else {
         return;
     };
     for sign in ["assertion", "response", "both"] {
-        let dir = generate(&python, sign);
+        let dir = generate(&python, sign, sign, &[]);
         let xml = std::fs::read(dir.join("response.xml")).unwrap();
         let b64 = std::fs::read_to_string(dir.join("response.b64")).unwrap();
-        let config = SsoConfig::builder()
-            .idp_certificate(std::fs::read(dir.join("idp.crt")).unwrap())
-            .idp_sso_url("https://dev-123.okta.com/app/dev-123_sp_1/exk1fakeokta/sso/saml")
-            .idp_issuer(ISSUER)
-            .sp_entity_id(SP)
-            .acs_url(ACS)
-            .build()
-            .unwrap();
+        let config = config(&dir);
         let validator = AssertionValidator::new(config);
         let now = Timestamp::now();
         let requests = RequestState::outstanding(&[REQ_ID]);
@@ -138,11 +154,7 @@ fn pysaml2_signed_responses_validate_and_tampering_fails() {
 #[test]
 fn pysaml2_encrypted_responses_decrypt() {
     use sso_scim::saml::SpDecryptionKey;
-    let Ok(python) = std::env::var("SSO_SCIM_PYSAML2_PYTHON") else {
-        common::skipped(
-            "pysaml2 encrypted interop",
-            "set SSO_SCIM_PYSAML2_PYTHON to a Python with pysaml2 (and install xmlsec1); .ci/run does",
-        );
+    let Some(python) = pysaml2_python("pysaml2 encrypted interop") else {
         return;
     };
     let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors-encrypted");
@@ -150,30 +162,19 @@ fn pysaml2_encrypted_responses_decrypt() {
     let key = SpDecryptionKey::from_pem(&read("sp-key.pem"), &read("sp-cert.pem")).unwrap();
     for sign in ["assertion", "response"] {
         for alg in ["aes256-cbc", "aes128-cbc", "aes256-gcm", ""] {
-            let out = std::env::temp_dir().join(format!(
-                "sso-scim-pysaml2-enc-{}-{sign}-{alg}",
-                std::process::id()
-            ));
-            let _ = std::fs::remove_dir_all(&out);
-            let status = Command::new(&python)
-                .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pysaml2_idp.py"))
-                .arg(&out)
-                .env("PYSAML2_SIGN", sign)
-                .env("PYSAML2_ENCRYPT_CERT", keys.join("sp-cert.pem"))
-                .env("PYSAML2_ENCRYPT_ALG", alg)
-                .status()
-                .expect("run pysaml2_idp.py");
-            assert!(status.success(), "pysaml2_idp.py failed for {sign} {alg}");
+            let cert = keys.join("sp-cert.pem");
+            let out = generate(
+                &python,
+                &format!("enc-{sign}-{alg}"),
+                sign,
+                &[
+                    ("PYSAML2_ENCRYPT_CERT", cert.as_os_str()),
+                    ("PYSAML2_ENCRYPT_ALG", alg.as_ref()),
+                ],
+            );
             let xml = std::fs::read_to_string(out.join("response.xml")).unwrap();
             assert!(xml.contains("EncryptedAssertion") && !xml.contains("alice@example.com"));
-            let config = SsoConfig::builder()
-                .idp_certificate(std::fs::read(out.join("idp.crt")).unwrap())
-                .idp_sso_url("https://dev-123.okta.com/app/dev-123_sp_1/exk1fakeokta/sso/saml")
-                .idp_issuer(ISSUER)
-                .sp_entity_id(SP)
-                .acs_url(ACS)
-                .build()
-                .unwrap();
+            let config = config(&out);
             let validator = AssertionValidator::new(config).with_decryption_keys([key.clone()]);
             let requests = RequestState::outstanding(&[REQ_ID]);
             let result = validator.validate_xml(xml.as_bytes(), &requests, Timestamp::now());

@@ -395,4 +395,40 @@ mod encrypted {
         many.insert_str(end, &sibling.repeat(2));
         refused(many, "candidate EncryptedKeys (at most 8)");
     }
+
+    /// A CipherValue whose last symbol leaves non-zero trailing bits is not the base64 any
+    /// encoder writes: refused as the form (`encrypted_assertion`), before any key is used, and
+    /// the same whatever the key. The form value reads as the raw XML does.
+    #[test]
+    fn non_canonical_base64_is_the_form_error_and_form_values_read_alike() {
+        use sso_scim::ResponseOverview;
+        let e = manifest()
+            .into_iter()
+            .find(|e| e.file == "valid-xmlsec-aes256-gcm-oaep-mgf1p.xml")
+            .unwrap();
+        let xml = read(&e.file);
+        let end = xml.rfind("</xenc:CipherValue>").unwrap();
+        let start = xml[..end].rfind('>').unwrap() + 1;
+        let text = xml[start..end].trim_end();
+        // The data is IV + ciphertext + tag; find a length whose last symbol carries spare bits.
+        let pad = text.len() - text.trim_end_matches('=').len();
+        assert!(pad > 0, "the vector's ciphertext length needs padding");
+        let last = text.len() - pad - 1;
+        let symbols = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let value = symbols.find(&text[last..last + 1]).unwrap();
+        let spare = symbols.as_bytes()[value | 1] as char;
+        let mut changed = xml.clone();
+        changed.replace_range(start + last..start + last + 1, &spare.to_string());
+        for rsa1_5 in [false, true] {
+            let err = validate(&e, &changed, rsa1_5).unwrap_err();
+            assert_eq!(err.code(), "encrypted_assertion", "{err}");
+        }
+        let form = base64::engine::general_purpose::STANDARD.encode(xml.as_bytes());
+        let from_form = ResponseOverview::decrypting_form_value(&form, &keys(&e)).unwrap();
+        assert_eq!(
+            from_form,
+            ResponseOverview::decrypting(xml.as_bytes(), &keys(&e)).unwrap()
+        );
+        assert!(from_form.decrypted);
+    }
 }

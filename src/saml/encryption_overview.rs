@@ -2,9 +2,6 @@
 //! algorithms, where each wrapped key sits, and the certificate the IdP encrypted for (when it
 //! names one). For `saml_inspect` and admin pages: "Okta encrypted for the old certificate".
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
-
 use super::config::IdpCertificate;
 use crate::dsig::DSIG_NS;
 use crate::xml::Element;
@@ -54,6 +51,8 @@ fn attr(e: Option<Element<'_>>, name: &str) -> Option<String> {
     e.and_then(|e| e.attribute(name)).map(str::to_owned)
 }
 
+/// The decoded length of `e`'s `CipherData/CipherValue`, counted from its base64 text (nothing
+/// is decoded: this only describes).
 fn decoded_len(e: Element<'_>) -> Option<usize> {
     let value = e
         .children_named(XENC_NS, "CipherData")
@@ -61,8 +60,23 @@ fn decoded_len(e: Element<'_>) -> Option<usize> {
         .children_named(XENC_NS, "CipherValue")
         .next()?;
     let text = value.text().ok()?;
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    STANDARD.decode(compact.as_bytes()).ok().map(|v| v.len())
+    let symbols = text.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+    let padding = text
+        .bytes()
+        .rev()
+        .filter(|b| !b.is_ascii_whitespace())
+        .take_while(|&b| b == b'=')
+        .count();
+    (symbols % 4 == 0 && padding <= 2).then(|| symbols / 4 * 3 - padding)
+}
+
+/// Attacker-written text shown in a description: at most 80 characters.
+fn shown(s: &str) -> String {
+    let mut out: String = s.trim().chars().take(80).collect();
+    if s.trim().chars().nth(80).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 fn describe(k: Element<'_>, location: String) -> EncryptedKeyOverview {
@@ -99,51 +113,42 @@ impl EncryptionOverview {
                 }
             }
         }
-        let references: Vec<String> = data
-            .and_then(|d| d.children_named(DSIG_NS, "KeyInfo").next())
-            .map(|info| {
-                info.child_elements()
-                    .take(MAX_DESCRIBED)
-                    .filter_map(|k| {
-                        if k.is(DSIG_NS, "RetrievalMethod") {
-                            k.attribute("URI").map(|u| format!("RetrievalMethod {u}"))
-                        } else if k.is(DSIG_NS, "KeyName") {
-                            k.text().ok().map(|t| format!("KeyName {:?}", t.trim()))
-                        } else {
-                            None
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        // How the data's KeyInfo names keys beside it: RetrievalMethod URIs and KeyNames.
+        let mut uris: Vec<&str> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        if let Some(info) = data.and_then(|d| d.children_named(DSIG_NS, "KeyInfo").next()) {
+            for k in info.child_elements().take(MAX_DESCRIBED) {
+                if k.is(DSIG_NS, "RetrievalMethod") {
+                    uris.extend(k.attribute("URI"));
+                } else if k.is(DSIG_NS, "KeyName") {
+                    names.extend(k.text().ok().map(|t| t.trim().to_owned()));
+                }
+            }
+        }
         for k in encrypted
             .children_named(XENC_NS, "EncryptedKey")
             .take(MAX_DESCRIBED)
         {
-            let id = attr(Some(k), "Id");
+            let id = k.attribute("Id");
             let carried = k
                 .children_named(XENC_NS, "CarriedKeyName")
                 .next()
                 .and_then(|c| c.text().ok())
                 .map(|t| t.trim().to_owned());
             let mut where_ = "beside the EncryptedData".to_owned();
-            if let Some(id) = &id {
-                where_.push_str(&format!(", Id {id:?}"));
+            if let Some(id) = id {
+                where_.push_str(&format!(", Id {:?}", shown(id)));
             }
             if let Some(c) = &carried {
-                where_.push_str(&format!(", CarriedKeyName {c:?}"));
+                where_.push_str(&format!(", CarriedKeyName {:?}", shown(c)));
             }
-            let named = references.iter().find(|r| {
-                id.as_ref()
-                    .is_some_and(|id| r.as_str() == format!("RetrievalMethod #{id}"))
-                    || carried
-                        .as_ref()
-                        .is_some_and(|c| r.as_str() == format!("KeyName {c:?}"))
-            });
-            match named {
-                Some(r) => where_.push_str(&format!(", named by the data's {r}")),
-                None if !references.is_empty() => where_.push_str(", named by nothing"),
-                None => {}
+            let by_uri = id.is_some_and(|id| uris.iter().any(|u| u.strip_prefix('#') == Some(id)));
+            let by_name = carried.as_ref().is_some_and(|c| names.contains(c));
+            match (by_uri, by_name) {
+                (true, _) => where_.push_str(", named by the data's RetrievalMethod"),
+                (false, true) => where_.push_str(", named by the data's KeyName"),
+                _ if !uris.is_empty() || !names.is_empty() => where_.push_str(", named by nothing"),
+                _ => {}
             }
             keys.push(describe(k, where_));
         }
@@ -170,4 +175,55 @@ fn profile_error(encrypted: Element<'_>) -> Option<String> {
 #[cfg(not(feature = "encrypted-assertions"))]
 fn profile_error(_: Element<'_>) -> Option<String> {
     Some("this build does not decrypt assertions (feature encrypted-assertions)".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::saml::ResponseOverview;
+
+    /// A hostile description request: many EncryptedKeys and names, a 100 KB Id. What comes
+    /// out is bounded (16 keys from each place, names cut at 80 characters), and reading it
+    /// never decodes or trusts anything.
+    #[test]
+    fn descriptions_of_hostile_forms_are_bounded() {
+        let key = |id: &str| {
+            format!(
+                "<xenc:EncryptedKey Id='{id}'><xenc:EncryptionMethod Algorithm='urn:x'/>\
+                 <xenc:CipherData><xenc:CipherValue>AAAA</xenc:CipherValue></xenc:CipherData>\
+                 <xenc:CarriedKeyName>{id}</xenc:CarriedKeyName></xenc:EncryptedKey>"
+            )
+        };
+        let long = "k".repeat(100_000);
+        let inside: String = (0..40).map(|i| key(&format!("in{i}"))).collect();
+        let names = "<ds:KeyName>side0</ds:KeyName><ds:KeyName>none</ds:KeyName>";
+        let beside: String = (0..40).map(|i| key(&format!("side{i}"))).collect();
+        let xml = format!(
+            "<samlp:Response xmlns:samlp='urn:oasis:names:tc:SAML:2.0:protocol' \
+             xmlns:saml='urn:oasis:names:tc:SAML:2.0:assertion' \
+             xmlns:xenc='http://www.w3.org/2001/04/xmlenc#' \
+             xmlns:ds='http://www.w3.org/2000/09/xmldsig#'>\
+             <saml:EncryptedAssertion><xenc:EncryptedData>\
+             <xenc:EncryptionMethod Algorithm='urn:y'/><ds:KeyInfo>{names}{inside}</ds:KeyInfo>\
+             <xenc:CipherData><xenc:CipherValue>AAA=</xenc:CipherValue></xenc:CipherData>\
+             </xenc:EncryptedData>{}{beside}</saml:EncryptedAssertion></samlp:Response>",
+            key(&long)
+        );
+        let o = ResponseOverview::from_xml(xml.as_bytes()).expect("parses");
+        let e = &o.encryption[0];
+        // The first 16 KeyInfo entries (2 names, 14 keys), the first 16 keys beside the data.
+        assert_eq!(e.keys.len(), 30);
+        assert!(e.keys[..14].iter().all(|k| k.location.contains("inside")));
+        assert_eq!(e.ciphertext_bytes, Some(2));
+        assert_eq!(e.keys[0].wrapped_key_bits, Some(24));
+        assert!(e.keys.iter().all(|k| k.location.len() < 300));
+        let side = |i: usize| e.keys[i].location.as_str();
+        assert!(side(14).contains('…'), "the 100 KB Id is cut: {}", side(14));
+        assert!(side(14).ends_with("named by nothing"), "{}", side(14));
+        assert!(
+            side(15).ends_with("named by the data's KeyName"),
+            "{}",
+            side(15)
+        );
+        assert!(e.profile_error.is_some());
+    }
 }

@@ -128,12 +128,22 @@ impl ResponseOverview {
     }
 
     /// **For the holder of the SP keys only** (an admin's tool, never a request handler): reads
-    /// raw XML as [`from_xml`](ResponseOverview::from_xml) does, then decrypts the first
+    /// the form value as [`from_form_value`](ResponseOverview::from_form_value) does, then decrypts the first
     /// EncryptedAssertion with `keys` and reads the assertion (and its signature) from the
     /// plaintext, **unverified**. Whether a ciphertext decrypts and parses is what an attacker
     /// who changes it wants to learn, so answering that for anyone else is a decryption
     /// oracle: the validator answers only with verified results and one error. Any failure
     /// after the form checks is [`EncryptionError::Decryption`](crate::EncryptionError).
+    #[cfg(feature = "encrypted-assertions")]
+    pub fn decrypting_form_value(
+        value: impl AsRef<[u8]>,
+        keys: &[super::SpDecryptionKey],
+    ) -> Result<ResponseOverview, SamlError> {
+        let xml = super::decode::form_value(value.as_ref(), Limits::default().max_bytes)?;
+        ResponseOverview::decrypting(&xml, keys)
+    }
+
+    /// As [`decrypting_form_value`](ResponseOverview::decrypting_form_value), from raw XML.
     #[cfg(feature = "encrypted-assertions")]
     pub fn decrypting(
         xml: &[u8],

@@ -115,6 +115,14 @@ pub(crate) fn decode_into(doc: &str, org: &mut Organization) -> Result<(), Strin
         .unwrap_or_default();
     #[cfg(feature = "encrypted-assertions")]
     {
+        // Counted before any key is parsed (each parse is an RSA key check).
+        if stored.len() > crate::saml::SpDecryptionKeys::MAX {
+            return Err(format!(
+                "settings: {} SP decryption keys (at most {})",
+                stored.len(),
+                crate::saml::SpDecryptionKeys::MAX
+            ));
+        }
         let keys = stored
             .iter()
             .map(|k| {
@@ -138,4 +146,38 @@ pub(crate) fn decode_into(doc: &str, org: &mut Organization) -> Result<(), Strin
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_into;
+    use crate::resource::OrgId;
+    use crate::store::Organization;
+
+    fn decode(doc: &str) -> Result<Organization, String> {
+        let mut org = Organization::new(OrgId::new("o").expect("id"));
+        decode_into(doc, &mut org).map(|()| org)
+    }
+
+    #[cfg(feature = "encrypted-assertions")]
+    #[test]
+    fn too_many_stored_decryption_keys_are_refused_before_any_is_parsed() {
+        // Not PEM at all: the count refuses them before the first parse would.
+        let k = r#"{"private_key":"junk","certificate":"junk"}"#;
+        let e = decode(&format!(r#"{{"sp_decryption_keys":[{k},{k},{k}]}}"#)).unwrap_err();
+        assert!(e.contains("3 SP decryption keys (at most 2)"), "{e}");
+        let e = decode(&format!(r#"{{"sp_decryption_keys":[{k}]}}"#)).unwrap_err();
+        assert!(e.contains("SP private key"), "{e}");
+        assert!(decode(r#"{"sp_decryption_keys":[]}"#).is_ok());
+    }
+
+    #[cfg(not(feature = "encrypted-assertions"))]
+    #[test]
+    fn stored_decryption_keys_are_not_dropped_by_a_build_without_the_feature() {
+        let k = r#"{"private_key":"junk","certificate":"junk"}"#;
+        let e = decode(&format!(r#"{{"sp_decryption_keys":[{k}]}}"#)).unwrap_err();
+        assert!(e.contains("encrypted-assertions feature"), "{e}");
+        assert!(decode(r#"{"sp_decryption_keys":[]}"#).is_ok());
+        assert!(decode(r#"{"name":"x"}"#).is_ok());
+    }
 }
