@@ -42,8 +42,16 @@ impl<'a> AttrScanner<'a> {
             _ => return Err((self.pos, "an attribute value must be quoted")),
         };
         let value_start = self.pos + 1;
-        let len = memchr::memchr(quote, &b[value_start..])
-            .ok_or((self.pos, "unterminated attribute value"))?;
+        // Most values are short (`xs:string`, an ID): a plain loop finds their end before a
+        // vectorized search would have started.
+        let rest = &b[value_start..];
+        let head = &rest[..rest.len().min(16)];
+        let len = match head.iter().position(|&c| c == quote) {
+            Some(n) => n,
+            None => {
+                memchr::memchr(quote, rest).ok_or((self.pos, "unterminated attribute value"))?
+            }
+        };
         self.pos = value_start + len + 1;
         Ok(Some((name, &self.s[value_start..value_start + len])))
     }

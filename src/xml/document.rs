@@ -106,13 +106,16 @@ pub(crate) const XML_PREFIX: u32 = 1;
 
 /// The prefix's length and first seven bytes in one word: equal prefixes have equal keys, and
 /// prefixes of up to seven bytes are equal exactly when their keys are.
+///
+/// Built in a register: copying the bytes into an array and loading it as a word stalls the
+/// load on store forwarding (a third of a prefix lookup, measured).
 pub(super) fn prefix_key(prefix: &str) -> u64 {
     let b = prefix.as_bytes();
-    let mut k = [0u8; 8];
-    let n = b.len().min(7);
-    k[..n].copy_from_slice(&b[..n]);
-    k[7] = b.len().min(255) as u8;
-    u64::from_le_bytes(k)
+    let mut k = (b.len().min(255) as u64) << 56;
+    for (i, &c) in b.iter().take(7).enumerate() {
+        k |= u64::from(c) << (8 * i);
+    }
+    k
 }
 
 /// A parsed, immutable XML document. It owns its text; handles borrow from it.

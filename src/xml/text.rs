@@ -36,20 +36,31 @@ pub(crate) fn first_illegal_char(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     // Eight bytes at a time: skip words with no byte below 0x20 and no 0xEF (the lead byte of
     // U+FFFE/U+FFFF); look closer only at the others.
-    let mut i = 0;
-    while i + 8 <= b.len() {
+    let suspect = |c: &[u8]| {
         let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
+        w.copy_from_slice(c);
         let w = u64::from_le_bytes(w);
         let below_space = w.wrapping_sub(LOW * 0x20) & !w & HIGH;
         let x = w ^ (LOW * 0xEF);
         let has_ef = x.wrapping_sub(LOW) & !x & HIGH;
-        if below_space | has_ef != 0 {
-            if let Some(j) = first_illegal_in(b, i, i + 8) {
-                return Some(j);
+        below_space | has_ef
+    };
+    // Thirty-two bytes a step, one branch for the four words.
+    let mut i = 0;
+    while i + 32 <= b.len() {
+        let c = &b[i..i + 32];
+        let any = suspect(&c[..8]) | suspect(&c[8..16]) | suspect(&c[16..24]) | suspect(&c[24..]);
+        if any != 0 {
+            // Only the suspect words are looked at byte by byte (line feeds make many).
+            for k in (0..32).step_by(8) {
+                if suspect(&c[k..k + 8]) != 0 {
+                    if let Some(j) = first_illegal_in(b, i + k, i + k + 8) {
+                        return Some(j);
+                    }
+                }
             }
         }
-        i += 8;
+        i += 32;
     }
     first_illegal_in(b, i, b.len())
 }
@@ -97,6 +108,40 @@ static NAME_CLASS: [u8; 256] = {
     }
     t
 };
+
+/// Splits a QName into prefix and local part; `None` unless both are NCNames (a name with an
+/// empty prefix such as `:x` is not a QName).
+///
+/// An ASCII name is checked in one pass through [`NAME_CLASS`] (names are short: a plain loop
+/// beats a vectorized search); any other goes through [`is_ncname`] part by part.
+pub(crate) fn split_qname(q: &str) -> Option<(&str, &str)> {
+    let b = q.as_bytes();
+    let mut colon = None;
+    let mut ascii = true;
+    for (i, &c) in b.iter().enumerate() {
+        match NAME_CLASS[c as usize] {
+            0 if c == b':' && colon.is_none() => colon = Some(i),
+            0 => return None,
+            3 => ascii = false,
+            _ => {}
+        }
+    }
+    let (p, l) = match colon {
+        Some(i) => (&q[..i], &q[i + 1..]),
+        None => ("", q),
+    };
+    let starts = |s: &str| {
+        s.as_bytes()
+            .first()
+            .is_some_and(|&c| NAME_CLASS[c as usize] == 2)
+    };
+    let ok = if ascii {
+        (colon.is_none() || starts(p)) && starts(l)
+    } else {
+        (colon.is_none() || is_ncname(p)) && is_ncname(l)
+    };
+    ok.then_some((p, l))
+}
 
 /// An NCName: a name without a colon. Non-ASCII letters are accepted broadly (XML allows most).
 pub(crate) fn is_ncname(s: &str) -> bool {
@@ -359,5 +404,63 @@ mod tests {
         assert_eq!(first_illegal_char("\u{FFFD}"), None);
         assert!(is_ncname("saml2p") && is_ncname("_a.b-c") && is_ncname("é"));
         assert!(!is_ncname("") && !is_ncname("1a") && !is_ncname("a:b") && !is_ncname("a b"));
+    }
+
+    /// The one-pass split agrees with splitting at the first colon and checking both parts,
+    /// over every string of up to four characters from an alphabet of each class.
+    #[test]
+    fn split_qname_agrees_with_part_by_part() {
+        fn reference(q: &str) -> Option<(&str, &str)> {
+            match q.find(':') {
+                Some(i) => {
+                    let (p, l) = (&q[..i], &q[i + 1..]);
+                    (is_ncname(p) && is_ncname(l)).then_some((p, l))
+                }
+                None => is_ncname(q).then_some(("", q)),
+            }
+        }
+        let alphabet = [
+            "a", "Z", "_", "1", "-", ".", ":", " ", "é", "\u{B7}", "中", "\u{2000}", "<",
+        ];
+        let mut words = vec![String::new()];
+        let mut level = vec![String::new()];
+        for _ in 0..4 {
+            level = level
+                .iter()
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(level.iter().cloned());
+        }
+        assert!(words.len() > 30_000);
+        for w in &words {
+            assert_eq!(split_qname(w), reference(w), "{w:?}");
+        }
+        assert_eq!(split_qname("saml2p:Response"), Some(("saml2p", "Response")));
+        assert_eq!(split_qname("a:b:c"), None);
+        assert_eq!(split_qname(":a"), None);
+        assert_eq!(split_qname("a:"), None);
+    }
+
+    /// Every position of the word-at-a-time scan: each illegal character is found where it is,
+    /// after any run of legal ones (tabs and line feeds too, which make a word suspect).
+    #[test]
+    fn illegal_chars_at_every_offset() {
+        for bad in ["\u{0}", "\u{1F}", "\u{FFFE}", "\u{FFFF}"] {
+            for len in 0..80 {
+                let filler: String = (0..len).map(|i| ['a', '\n', 'é', '\t'][i % 4]).collect();
+                let s = format!("{filler}{bad}zz");
+                assert_eq!(
+                    first_illegal_char(&s),
+                    Some(filler.len()),
+                    "{bad:?} after {len}"
+                );
+                assert_eq!(first_illegal_char(&filler), None);
+            }
+        }
+        // U+FFFD and U+EFBF (lead byte 0xEF, legal) stay legal at every offset.
+        for len in 0..80 {
+            let s = format!("{}\u{FFFD}\u{EFBF}\u{FEFF}", "x".repeat(len));
+            assert_eq!(first_illegal_char(&s), None);
+        }
     }
 }

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use quick_xml::events::BytesStart;
 
+use super::memo::Tag;
 use super::{name_hash, split_qname, syntax, truncate, Builder, PendingAttr};
 use crate::error::XmlError;
 use crate::xml::attr_scan::AttrScanner;
@@ -30,6 +31,44 @@ impl<'a> Builder<'a> {
                 offset: pos,
             });
         }
+        let content: &str = e;
+        let tag = match self.repeat_tag(content) {
+            Some(tag) => tag,
+            None => {
+                let tag = self.check_tag(e, pos)?;
+                self.remember_tag(content, &tag);
+                tag
+            }
+        };
+        let id = self.add_node(
+            Kind::Element(ElemData {
+                qname: tag.qname,
+                plen: tag.plen,
+                ns: tag.ns,
+                pid: tag.pid,
+                first_child: NONE,
+                last_child: NONE,
+                attrs: tag.attrs,
+                decls: tag.decls,
+                depth: depth as u32,
+                end: NONE,
+            }),
+            pos,
+        )?;
+        if self.stack.is_empty() {
+            self.root = id;
+        }
+        if empty {
+            self.unbind(tag.decls);
+        } else {
+            self.stack.push(id);
+        }
+        Ok(())
+    }
+
+    /// Checks a start tag's name, attributes and declarations, adds its attributes and
+    /// declarations and puts the declarations in scope.
+    fn check_tag(&mut self, e: &BytesStart<'_>, pos: usize) -> Result<Tag, XmlError> {
         let qname = e.name().0;
         self.check_name(qname, pos)?;
         let (prefix, _local) = split_qname(qname)
@@ -64,7 +103,8 @@ impl<'a> Builder<'a> {
             work::add(1);
             let is_declaration = key == "xmlns" || ap == "xmlns";
             // A declaration of a URI already found valid is that URI (no reference in it).
-            let value = if is_declaration && self.is_good_uri(raw) {
+            let known = is_declaration && self.is_good_uri(raw);
+            let value = if known {
                 Cow::Borrowed(raw)
             } else {
                 decode_attribute_value(raw).map_err(|(i, m)| syntax(at + i, m))?
@@ -81,7 +121,7 @@ impl<'a> Builder<'a> {
                 None
             };
             if let Some(dp) = decl_prefix {
-                self.check_declaration(dp, &value, value_span, at)?;
+                self.check_declaration(dp, &value, value_span, known, at)?;
                 if self.decls.len() >= self.limits.max_namespace_declarations {
                     return Err(XmlError::LimitExceeded {
                         what: "namespace declarations",
@@ -211,32 +251,14 @@ impl<'a> Builder<'a> {
             }
             self.attr_hashes = hashes;
         }
-        let plen = prefix.len() as u32;
-        let qname = self.span(qname);
-        let id = self.add_node(
-            Kind::Element(ElemData {
-                qname,
-                plen,
-                ns,
-                pid,
-                first_child: NONE,
-                last_child: NONE,
-                attrs,
-                decls,
-                depth: depth as u32,
-                end: NONE,
-            }),
-            pos,
-        )?;
-        if self.stack.is_empty() {
-            self.root = id;
-        }
-        if empty {
-            self.unbind(decls);
-        } else {
-            self.stack.push(id);
-        }
-        Ok(())
+        Ok(Tag {
+            qname: self.span(qname),
+            plen: prefix.len() as u32,
+            ns,
+            pid,
+            attrs,
+            decls,
+        })
     }
 
     pub(super) fn check_name(&self, name: &str, at: usize) -> Result<(), XmlError> {

@@ -11,6 +11,7 @@ use super::document::{
 use super::limits::{Limits, HARD_MAX_BYTES};
 use super::text::{
     first_illegal_char, is_ncname, is_xml_whitespace, normalize_line_endings, resolve_reference,
+    split_qname,
 };
 use super::work;
 use super::XML_NS;
@@ -20,6 +21,7 @@ use crate::error::XmlError;
 const PREFIX_CACHE: usize = 64;
 
 mod element;
+mod memo;
 mod namespaces;
 
 impl Document {
@@ -94,6 +96,7 @@ impl Document {
             attr_hashes: Vec::new(),
             good_uris: [""; GOOD_URIS],
             good_next: 0,
+            memo: [memo::TagMemo::EMPTY; memo::MEMO_SLOTS],
         };
         b.run()?;
         let Builder {
@@ -129,15 +132,29 @@ struct PendingAttr {
     offset: usize,
 }
 
-/// FNV-1a over the bytes of `parts` (with a separator): duplicate-name checks compare these
-/// first, so that an element's attributes (64 at most, hostile ones all of one length) cost a
-/// string comparison only where the names are equal.
+/// A hash of `parts` (with a separator), eight bytes a step: duplicate-name checks compare
+/// these first, so that an element's attributes (64 at most, hostile ones all of one length)
+/// cost a string comparison only where the names are equal. Any hash would be correct (equal
+/// hashes are always compared as strings); this one is quick on short names.
 fn name_hash(parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
-        for &b in part.as_bytes().iter().chain(&[0xff]) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        let mut chunks = part.as_bytes().chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h ^ u64::from_le_bytes(w))
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                .rotate_left(29);
         }
+        let mut tail = 0u64;
+        for (i, &c) in chunks.remainder().iter().enumerate() {
+            tail |= u64::from(c) << (8 * i);
+        }
+        // The length closes each part, so that ("ab", "c") and ("a", "bc") differ.
+        h = (h ^ tail ^ ((part.len() as u64) << 56))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(29);
     }
     h
 }
@@ -173,6 +190,8 @@ struct Builder<'a> {
     /// declaration of one of these skips the character checks.
     good_uris: [&'a str; GOOD_URIS],
     good_next: usize,
+    /// Start tags that passed, to recognize the same text written again ([`memo`]).
+    memo: [memo::TagMemo; memo::MEMO_SLOTS],
 }
 
 /// Initial capacities of the arenas, estimated from the text in one pass.
@@ -223,19 +242,6 @@ fn syntax(offset: usize, message: impl Into<String>) -> XmlError {
     XmlError::Syntax {
         offset,
         message: message.into(),
-    }
-}
-
-/// Splits a QName into prefix and local part; `None` unless both are NCNames (a name with an
-/// empty prefix such as `:x` is not a QName).
-fn split_qname(q: &str) -> Option<(&str, &str)> {
-    // Names are short: a plain loop beats a vectorized search.
-    match q.bytes().position(|c| c == b':') {
-        Some(i) => {
-            let (p, l) = (&q[..i], &q[i + 1..]);
-            (is_ncname(p) && is_ncname(l)).then_some((p, l))
-        }
-        None => is_ncname(q).then_some(("", q)),
     }
 }
 

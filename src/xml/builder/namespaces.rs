@@ -126,11 +126,14 @@ impl<'a> Builder<'a> {
             .any(|g| g.len() == uri.len() && *g == uri)
     }
 
+    /// Checks a declaration of `prefix` as `uri` (`known_good`: the caller already found `uri`
+    /// among the URIs accepted before, which only skips the character checks).
     pub(super) fn check_declaration(
         &mut self,
         prefix: &str,
         uri: &str,
         uri_span: Str,
+        known_good: bool,
         at: usize,
     ) -> Result<(), XmlError> {
         let bad = |m: &str| {
@@ -159,7 +162,7 @@ impl<'a> Builder<'a> {
                 bad("a prefix cannot be undeclared in XML 1.0 (xmlns:p=\"\")")
             };
         }
-        if self.is_good_uri(uri) {
+        if known_good || self.is_good_uri(uri) {
             return Ok(());
         }
         if !has_scheme(uri) {

@@ -424,6 +424,9 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
             self.ns[i].scope = Some(uri);
         }
         self.ns_out.clear();
+        // The attributes are read once: collected for the tag and, for the exclusive method,
+        // considered as visibly utilizing their prefixes.
+        self.attrs_out.clear();
         let doc = el.document();
         match self.method {
             C14nMethod::Exclusive { .. } => {
@@ -433,6 +436,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
                     if !a.prefix.is_empty() {
                         self.consider(pid, a.prefix);
                     }
+                    self.attrs_out.push(a);
                 }
                 // Listed prefixes: at the apex every one in scope; below it, a listed prefix can
                 // only change where it is declared, so only this element's declarations count.
@@ -453,6 +457,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
                 }
             }
             C14nMethod::Inclusive10 | C14nMethod::Inclusive11 => {
+                self.attrs_out.extend(el.attributes());
                 if is_apex {
                     // Every namespace in scope: the apex's and its ancestors' declarations.
                     let own = std::iter::once(el);
@@ -486,8 +491,6 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
             self.ns[i].rendered = uri;
         }
 
-        self.attrs_out.clear();
-        self.attrs_out.extend(el.attributes());
         if is_apex && !matches!(self.method, C14nMethod::Exclusive { .. }) {
             self.inherit_xml_attributes(ancestors)?;
         }
