@@ -84,6 +84,33 @@ pub fn xml_tree(data: &[u8]) {
             );
         }
         assert!(e.prefix().is_empty() || !e.namespace().is_empty());
+        // Every name resolves to the declaration in scope, found here by an independent walk
+        // up the tree (repeated start tags are not checked again in full: this holds them to
+        // where they are), and no two attributes share an expanded name.
+        assert_eq!(
+            e.namespace(),
+            e.lookup_namespace(e.prefix()).unwrap_or(""),
+            "{}",
+            e.qualified_name()
+        );
+        let mut names = Vec::new();
+        for a in e.attributes() {
+            let expected = match a.prefix {
+                "" => None,
+                p => e.lookup_namespace(p),
+            };
+            assert_eq!(a.namespace, expected.unwrap_or(""), "{}", a.qualified_name);
+            names.push((a.namespace, a.local_name));
+        }
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(
+            names.len(),
+            count,
+            "an expanded name twice on {}",
+            e.qualified_name()
+        );
         let _ = e.descendants().count();
     }
 }
