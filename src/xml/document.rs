@@ -92,6 +92,10 @@ pub(super) struct DeclData {
     pub(super) uri: Str,
     /// [`prefix_key`] of the prefix: lookups compare this first.
     pub(super) key: u64,
+    /// `name_hash` of the URI, computed once where it is declared: the expanded-name check of
+    /// every attribute in this namespace uses it instead of hashing the URI again (a long URI
+    /// with many attributes would otherwise cost its length for each of them).
+    pub(super) uri_hash: u64,
     /// Interned prefix.
     pub(super) pid: u32,
     /// While the builder has it in scope: the binding it shadows (restored when its element

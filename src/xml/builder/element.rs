@@ -158,6 +158,7 @@ impl<'a> Builder<'a> {
                     prefix,
                     uri: value_span,
                     key,
+                    uri_hash: name_hash(&[value.as_ref()]),
                     pid,
                     shadowed: NONE,
                 });
@@ -227,9 +228,17 @@ impl<'a> Builder<'a> {
             let mut hashes = std::mem::take(&mut self.attr_hashes);
             hashes.clear();
             let list = &self.attrs[attr_start as usize..];
+            // The namespace's hash is its declaration's (hashed once, where it is declared).
+            let ns_hash = |a: &AttrData| match self.binding.get(a.pid as usize) {
+                Some(&d) if d != NONE => self.decls.get(d as usize).map(|d| d.uri_hash),
+                _ => None,
+            };
             hashes.extend(list.iter().map(|a| match a.ns.len {
                 0 => 0,
-                _ => name_hash(&[self.s(a.ns), self.s(a.local)]),
+                _ => {
+                    let uri = ns_hash(a).unwrap_or_else(|| name_hash(&[self.s(a.ns)]));
+                    uri.rotate_left(21) ^ name_hash(&[self.s(a.local)])
+                }
             }));
             for (i, a) in list.iter().enumerate() {
                 if a.ns.len == 0 {

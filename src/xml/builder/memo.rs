@@ -143,6 +143,7 @@ impl Builder<'_> {
                 prefix: moved(d.prefix, delta),
                 uri: moved(d.uri, delta),
                 key: d.key,
+                uri_hash: d.uri_hash,
                 pid: d.pid,
                 shadowed: NONE,
             };

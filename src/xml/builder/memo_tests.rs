@@ -233,3 +233,32 @@ fn has_repeated_tag(input: &[u8]) -> bool {
         .filter(|t| t.contains('=') && !t.starts_with(['/', '?', '!']))
         .any(|t| !seen.insert(t.trim_end_matches('/').to_owned()))
 }
+
+/// A namespace URI is hashed once where it is declared, not once per attribute in it: 64
+/// prefixed attributes in a 100 KB namespace, on 200 distinct elements, hash about the document
+/// once (it was 64 x 100 KB per element: 0.38 s for this 250 KB document).
+#[test]
+fn long_namespace_uris_are_hashed_once() {
+    let uri = format!("urn:{}", "x".repeat(100_000));
+    let attrs: String = (0..64).map(|i| format!(" p:a{i}=\"1\"")).collect();
+    let body: String = (0..200).map(|n| format!("<e{n}{attrs}/>")).collect();
+    let doc = format!("<r xmlns:p=\"{uri}\">{body}</r>");
+    super::super::HASHED.with(|n| n.set(0));
+    let d = Document::parse(doc.as_bytes(), &Limits::default()).expect("parses");
+    let hashed = super::super::HASHED.with(Cell::get);
+    assert_eq!(d.root().child_elements().count(), 200);
+    assert!(
+        hashed <= doc.len(),
+        "{hashed} bytes hashed for {} bytes",
+        doc.len()
+    );
+    // Two attributes with one expanded name are still found, through two prefixes.
+    let e = Document::parse(
+        format!(r#"<r xmlns:p="{uri}" xmlns:q="{uri}"><e p:a="1" q:a="2"/></r>"#).as_bytes(),
+        &Limits::default(),
+    );
+    assert!(
+        matches!(e, Err(XmlError::DuplicateAttribute { .. })),
+        "{e:?}"
+    );
+}

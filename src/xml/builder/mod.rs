@@ -139,6 +139,8 @@ struct PendingAttr {
 fn name_hash(parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
+        #[cfg(test)]
+        HASHED.with(|n| n.set(n.get() + part.len()));
         let mut chunks = part.as_bytes().chunks_exact(8);
         for c in &mut chunks {
             let mut w = [0u8; 8];
@@ -157,6 +159,12 @@ fn name_hash(parts: &[&str]) -> u64 {
             .rotate_left(29);
     }
     h
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Bytes given to [`name_hash`] on this thread (tests bound it by the document's length).
+    pub(super) static HASHED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 struct Builder<'a> {
