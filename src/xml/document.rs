@@ -3,124 +3,18 @@
 use std::borrow::Cow;
 use std::fmt;
 
+pub(super) use super::arena::{
+    prefix_key, AttrData, DeclData, ElemData, Kind, NodeData, Str, DECODED, NONE, XML_NS_STR,
+    XML_PREFIX_STR,
+};
+pub(crate) use super::arena::{DEFAULT_PREFIX, XML_PREFIX};
 use super::text::same;
 use super::XML_NS;
 use crate::error::XmlError;
 
-pub(super) const NONE: u32 = u32::MAX;
-pub(super) const DECODED: u32 = 1 << 31;
-/// The XML namespace, interned at the start of every document's decoded buffer.
-pub(super) const XML_NS_STR: Str = Str {
-    start: DECODED,
-    len: XML_NS.len() as u32,
-};
-/// The prefix `xml`, interned right after the XML namespace in the decoded buffer.
-pub(super) const XML_PREFIX_STR: Str = Str {
-    start: DECODED | XML_NS.len() as u32,
-    len: 3,
-};
-
-/// A string stored either in the (normalized) source or in the buffer of decoded text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Str {
-    pub(super) start: u32,
-    pub(super) len: u32,
-}
-
-impl Str {
-    pub(super) const EMPTY: Str = Str { start: 0, len: 0 };
-    pub(super) fn in_source(self) -> bool {
-        self.start & DECODED == 0
-    }
-    pub(super) fn end(self) -> u32 {
-        self.start + self.len
-    }
-}
-
 /// Identifies a node of one [`Document`]. Only meaningful with the document it came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(u32);
-
-#[derive(Debug)]
-pub(super) struct NodeData {
-    pub(super) parent: u32,
-    pub(super) next_sibling: u32,
-    pub(super) kind: Kind,
-}
-
-#[derive(Debug)]
-pub(super) enum Kind {
-    Element(ElemData),
-    Text(Str),
-    Pi { target: Str, data: Str },
-}
-
-#[derive(Debug)]
-pub(super) struct ElemData {
-    /// The name as written (`prefix:local`), contiguous in the source.
-    pub(super) qname: Str,
-    /// The prefix's length in bytes within `qname` (0 when unprefixed): the prefix and the local
-    /// name are the two sides of its colon, so the node need not hold them (smaller nodes are
-    /// what element-heavy documents cost).
-    pub(super) plen: u32,
-    pub(super) ns: Str,
-    /// Interned prefix ([`DEFAULT_PREFIX`] when unprefixed).
-    pub(super) pid: u32,
-    pub(super) first_child: u32,
-    pub(super) last_child: u32,
-    pub(super) attrs: (u32, u32),
-    pub(super) decls: (u32, u32),
-    pub(super) depth: u32,
-    /// The source offset just past the element's end tag (or empty-element tag).
-    pub(super) end: u32,
-}
-
-#[derive(Debug)]
-pub(super) struct AttrData {
-    pub(super) qname: Str,
-    pub(super) prefix: Str,
-    pub(super) local: Str,
-    pub(super) ns: Str,
-    /// Interned prefix ([`DEFAULT_PREFIX`] when unprefixed: such attributes are in no namespace).
-    pub(super) pid: u32,
-    pub(super) value: Str,
-}
-
-#[derive(Debug)]
-pub(super) struct DeclData {
-    pub(super) prefix: Str,
-    pub(super) uri: Str,
-    /// [`prefix_key`] of the prefix: lookups compare this first.
-    pub(super) key: u64,
-    /// `name_hash` of the URI, computed once where it is declared: the expanded-name check of
-    /// every attribute in this namespace uses it instead of hashing the URI again (a long URI
-    /// with many attributes would otherwise cost its length for each of them).
-    pub(super) uri_hash: u64,
-    /// Interned prefix.
-    pub(super) pid: u32,
-    /// While the builder has it in scope: the binding it shadows (restored when its element
-    /// closes).
-    pub(super) shadowed: u32,
-}
-
-/// The interned id of the empty prefix (the default namespace).
-pub(crate) const DEFAULT_PREFIX: u32 = 0;
-/// The interned id of the `xml` prefix.
-pub(crate) const XML_PREFIX: u32 = 1;
-
-/// The prefix's length and first seven bytes in one word: equal prefixes have equal keys, and
-/// prefixes of up to seven bytes are equal exactly when their keys are.
-///
-/// Built in a register: copying the bytes into an array and loading it as a word stalls the
-/// load on store forwarding (a third of a prefix lookup, measured).
-pub(super) fn prefix_key(prefix: &str) -> u64 {
-    let b = prefix.as_bytes();
-    let mut k = (b.len().min(255) as u64) << 56;
-    for (i, &c) in b.iter().take(7).enumerate() {
-        k |= u64::from(c) << (8 * i);
-    }
-    k
-}
 
 /// A parsed, immutable XML document. It owns its text; handles borrow from it.
 pub struct Document {
@@ -346,7 +240,16 @@ impl<'d> Element<'d> {
 
     /// Is this the element `{namespace}local_name`?
     pub fn is(&self, namespace: &str, local_name: &str) -> bool {
-        self.local_name() == local_name && same(self.namespace(), namespace)
+        // Lengths first, from the node itself: most elements asked about are another element.
+        let d = self.data();
+        let local_len = match d.plen {
+            0 => d.qname.len,
+            n => d.qname.len.saturating_sub(n + 1),
+        };
+        local_len as usize == local_name.len()
+            && d.ns.len as usize == namespace.len()
+            && self.local_name() == local_name
+            && same(self.namespace(), namespace)
     }
 
     /// Nesting depth; the root element has depth 1.
@@ -390,6 +293,112 @@ impl<'d> Element<'d> {
             })
     }
 
+    /// Whether `other` has the same start tag as this element, as far as a canonical form can
+    /// tell: the same name and namespace, the same attributes (name, namespace and decoded
+    /// value) in the same order, and the same namespace declarations in the same order. Two
+    /// siblings for which this holds get the same canonical start tag. `true` is certain;
+    /// `false` may also be said of two tags that differ only in how they are written (quotes,
+    /// spaces, references).
+    pub(crate) fn same_start_tag(&self, other: &Element<'_>) -> bool {
+        let (a, b) = (self.data(), other.data());
+        if a.plen != b.plen || a.attrs.1 != b.attrs.1 || a.decls.1 != b.decls.1 {
+            return false;
+        }
+        match self.same_tag_text(other) {
+            Some(same) => same,
+            None => self.same_tag_strings(other),
+        }
+    }
+
+    /// [`same_start_tag`](Self::same_start_tag) by one comparison of source text, when every
+    /// string of both tags is in the source at the same distance past the name (or, for a
+    /// namespace, is the same span): the text from the name to the last string's end then holds
+    /// all of them. `None` when they are not laid out so.
+    fn same_tag_text(&self, other: &Element<'_>) -> Option<bool> {
+        if !std::ptr::eq(self.doc, other.doc) {
+            return None;
+        }
+        let doc = self.doc;
+        let (a, b) = (self.data(), other.data());
+        let (sa, sb) = (a.qname.start, b.qname.start);
+        let mut end = a.qname.end();
+        let mut placed = |x: Str, y: Str| {
+            let ok = x.len == y.len
+                && x.in_source()
+                && y.in_source()
+                && x.start >= sa
+                && y.start >= sb
+                && x.start - sa == y.start - sb;
+            end = end.max(x.end());
+            ok
+        };
+        let mut ok = a.qname.in_source() && b.qname.in_source() && a.qname.len == b.qname.len;
+        ok &= a.ns == b.ns || placed(a.ns, b.ns);
+        let (xa, ya) = (
+            &doc.attrs[a.attrs.0 as usize..],
+            &doc.attrs[b.attrs.0 as usize..],
+        );
+        for (x, y) in xa[..a.attrs.1 as usize]
+            .iter()
+            .zip(&ya[..b.attrs.1 as usize])
+        {
+            ok &= placed(x.qname, y.qname) && placed(x.value, y.value);
+            ok &= x.ns == y.ns || placed(x.ns, y.ns);
+        }
+        let (xd, yd) = (
+            &doc.decls[a.decls.0 as usize..],
+            &doc.decls[b.decls.0 as usize..],
+        );
+        for (x, y) in xd[..a.decls.1 as usize]
+            .iter()
+            .zip(&yd[..b.decls.1 as usize])
+        {
+            ok &= placed(x.prefix, y.prefix) && placed(x.uri, y.uri);
+        }
+        if !ok {
+            return None;
+        }
+        let len = (end - sa) as usize;
+        let text = doc.src.as_bytes();
+        let (x, y) = (sa as usize, sb as usize);
+        Some(text.get(x..x + len) == text.get(y..y + len))
+    }
+
+    /// [`same_start_tag`](Self::same_start_tag) string by string.
+    fn same_tag_strings(&self, other: &Element<'_>) -> bool {
+        let (doc, od) = (self.doc, other.doc);
+        let (a, b) = (self.data(), other.data());
+        let text = |x: Str, y: Str| x.len == y.len && doc.s(x) == od.s(y);
+        if !text(a.qname, b.qname) || !text(a.ns, b.ns) {
+            return false;
+        }
+        let (xa, ya) = (
+            &doc.attrs[a.attrs.0 as usize..],
+            &od.attrs[b.attrs.0 as usize..],
+        );
+        for (x, y) in xa[..a.attrs.1 as usize]
+            .iter()
+            .zip(&ya[..b.attrs.1 as usize])
+        {
+            if !text(x.qname, y.qname) || !text(x.value, y.value) || !text(x.ns, y.ns) {
+                return false;
+            }
+        }
+        let (xd, yd) = (
+            &doc.decls[a.decls.0 as usize..],
+            &od.decls[b.decls.0 as usize..],
+        );
+        for (x, y) in xd[..a.decls.1 as usize]
+            .iter()
+            .zip(&yd[..b.decls.1 as usize])
+        {
+            if !text(x.prefix, y.prefix) || !text(x.uri, y.uri) {
+                return false;
+            }
+        }
+        true
+    }
+
     /// The id of this element's prefix ([`DEFAULT_PREFIX`] when unprefixed).
     pub(crate) fn prefix_id(&self) -> u32 {
         self.data().pid
@@ -413,9 +422,18 @@ impl<'d> Element<'d> {
 
     /// The value of attribute `{namespace}local_name`.
     pub fn attribute_ns(&self, namespace: &str, local_name: &str) -> Option<&'d str> {
-        self.attributes()
-            .find(|a| a.local_name == local_name && same(a.namespace, namespace))
-            .map(|a| a.value)
+        // Compared on the stored spans, lengths first: no string is made for another attribute.
+        let doc = self.doc;
+        let (start, len) = self.data().attrs;
+        doc.attrs[start as usize..(start + len) as usize]
+            .iter()
+            .find(|a| {
+                a.local.len as usize == local_name.len()
+                    && a.ns.len as usize == namespace.len()
+                    && doc.s(a.local) == local_name
+                    && same(doc.s(a.ns), namespace)
+            })
+            .map(|a| doc.s(a.value))
     }
 
     /// Namespace declarations made on this element: `(prefix, uri)`, prefix `""` for the default
@@ -438,9 +456,19 @@ impl<'d> Element<'d> {
 
     /// Child elements in document order.
     pub fn child_elements(&self) -> impl Iterator<Item = Element<'d>> + 'd {
-        self.children().filter_map(|n| match n {
-            Node::Element(e) => Some(e),
-            _ => None,
+        // Walks the sibling links without making the text runs it skips into strings.
+        let doc = self.doc;
+        let mut next = self.data().first_child;
+        std::iter::from_fn(move || {
+            while next != NONE {
+                let id = next;
+                let n = &doc.nodes[id as usize];
+                next = n.next_sibling;
+                if matches!(n.kind, Kind::Element(_)) {
+                    return Some(Element { doc, id });
+                }
+            }
+            None
         })
     }
 
@@ -479,6 +507,16 @@ impl<'d> Element<'d> {
     /// An element that has element children is not text and gives [`XmlError::NotText`]: this is
     /// how a signed value can never be read partially.
     pub fn text(&self) -> Result<Cow<'d, str>, XmlError> {
+        // The common shapes, no child or one text run, without the general walk.
+        let d = self.data();
+        if d.first_child == NONE {
+            return Ok(Cow::Borrowed(""));
+        }
+        if d.first_child == d.last_child {
+            if let Kind::Text(t) = &self.doc.nodes[d.first_child as usize].kind {
+                return Ok(Cow::Borrowed(self.doc.s(*t)));
+            }
+        }
         let mut out: Option<Cow<'d, str>> = None;
         for child in self.children() {
             match child {

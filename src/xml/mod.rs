@@ -32,10 +32,13 @@
 //! # Ok::<(), sso_scim::XmlError>(())
 //! ```
 
+mod arena;
 mod attr_scan;
 mod base;
 mod builder;
 mod c14n;
+#[cfg(test)]
+mod committed_inputs;
 mod document;
 mod limits;
 mod text;

@@ -281,3 +281,32 @@ fn duplicates_are_found_among_many_attributes_of_one_length() {
         );
     }
 }
+
+#[test]
+fn same_start_tag_compares_what_a_canonical_form_sees() {
+    let d = Document::parse(
+        br#"<r xmlns:p="urn:p"><p:x xmlns:q="urn:q" q:a="1" b="2"/><p:x xmlns:q="urn:q" q:a="1" b="2">t</p:x><p:x xmlns:q="urn:q" q:a="1" b="3"/><p:x xmlns:q="urn:Q" q:a="1" b="2"/><p:x xmlns:q="urn:q" q:a="1"  b="2"/><p:x xmlns:q="urn:q" q:a="&#49;" b="2"/><p:y xmlns:q="urn:q" q:a="1" b="2"/><p:x b="2" xmlns:q="urn:q" q:a="1"/></r>"#,
+        &Limits::default(),
+    )
+    .unwrap();
+    let e: Vec<_> = d.root().child_elements().collect();
+    let same: Vec<bool> = e.iter().map(|x| e[0].same_start_tag(x)).collect();
+    // Itself; a copy (content does not count); another value; another namespace URI; one more
+    // space (the strings compared one by one); a reference with the same value; another name;
+    // another order.
+    assert_eq!(same, [true, true, false, false, true, true, false, false]);
+    // Across documents, string by string.
+    let o = Document::parse(
+        br#"<p:x xmlns:p="urn:p" xmlns:q="urn:q" q:a="1" b="2"/>"#,
+        &Limits::default(),
+    )
+    .unwrap();
+    let other = Document::parse(
+        br#"<s xmlns:p="urn:p"><p:x xmlns:q="urn:q" q:a="1" b="2"/></s>"#,
+        &Limits::default(),
+    )
+    .unwrap();
+    let inner = other.root().child_elements().next().unwrap();
+    assert!(e[0].same_start_tag(&inner));
+    assert!(!e[0].same_start_tag(&o.root()), "declares p itself");
+}

@@ -67,17 +67,13 @@ pub(super) fn subject(assertion: Signed<'_>) -> Result<Subject<'_>, SamlError> {
 /// A value with element children is refused (never read partially); `xsi:nil` values are empty.
 pub(super) fn attributes(assertion: Signed<'_>) -> Result<Attributes, StructureError> {
     let statements = || assertion.children_named(ns::SAML, "AttributeStatement");
-    let value = |v: Signed<'_>| -> Result<usize, StructureError> {
-        let nil = matches!(v.attribute_ns(ns::XSI, "nil"), Some("true" | "1"));
-        Ok(if nil { 0 } else { trimmed(v.text()?).len() })
-    };
-    // One pass to size the buffers, one to fill them.
+    // One pass to size the buffers (the text untrimmed: an upper bound), one to fill them.
     let (mut values, mut bytes) = (0, 0);
     for a in statements().flat_map(|st| st.children_named(ns::SAML, "Attribute")) {
         bytes += a.attribute("Name").map_or(0, str::len);
         for v in a.children_named(ns::SAML, "AttributeValue") {
             values += 1;
-            bytes += value(v).unwrap_or(0);
+            bytes += v.text().map_or(0, |t| t.len());
         }
     }
     let mut out = AttributesBuilder::with_capacity(values, bytes);

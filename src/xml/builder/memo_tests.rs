@@ -2,7 +2,6 @@
 //! it fails: on hand-made cases where only the position differs, and on every committed input.
 
 use std::cell::Cell;
-use std::path::Path;
 
 use crate::error::XmlError;
 use crate::xml::{Document, Limits};
@@ -173,38 +172,11 @@ fn values_with_references_are_decoded_each_time() {
     assert_eq!(values, [Some("&A"), Some("&A"), Some("b"), Some("b")]);
 }
 
-fn files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut v: Vec<_> = std::fs::read_dir(dir)
-        .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
 /// Every committed input the parser sees (the fuzz corpora, the SAML vectors, the bench
 /// responses), with the default limits and with tight ones.
 #[test]
 fn every_committed_input_parses_the_same() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut inputs = Vec::new();
-    for dir in [
-        "fuzz/corpus/xml_tree",
-        "fuzz/corpus/c14n",
-        "fuzz/corpus/validate",
-    ] {
-        inputs.extend(files(&root.join(dir)));
-    }
-    let mut stack = vec![root.join("tests/vectors"), root.join("benches/data")];
-    while let Some(dir) = stack.pop() {
-        for p in files(&dir) {
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "xml") {
-                inputs.push(p);
-            }
-        }
-    }
-    assert!(inputs.len() > 6_000, "{} inputs", inputs.len());
+    let inputs = crate::xml::committed_inputs::paths();
     let tight = Limits {
         max_namespace_declarations: 24,
         max_namespaces_in_scope: 12,

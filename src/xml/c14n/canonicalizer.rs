@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+mod repeat;
+
 use super::sinks::{Phase, Sinks, STREAM_CHUNK};
 use super::{write_pi, write_start_tag, C14nMethod};
 use crate::error::XmlError;
@@ -9,6 +11,7 @@ use crate::xml::document::{Attribute, Children, Document, Element, Node, NodeId}
 use crate::xml::text::escape_text;
 use crate::xml::text::same;
 use crate::xml::{work, DEFAULT_PREFIX, XML_NS, XML_PREFIX};
+use repeat::Repeat;
 
 /// The canonicalizer's working memory, reused by the canonicalizations of one document (a
 /// validation canonicalizes three or four times; each would otherwise allocate a dozen buffers).
@@ -20,6 +23,7 @@ pub(crate) struct C14nBuffers<'d> {
     attrs_out: Vec<Attribute<'d>>,
     stack: Vec<(Element<'d>, Children<'d>)>,
     chain: Vec<Element<'d>>,
+    repeat: Repeat<'d>,
     pub(super) stream: Vec<u8>,
 }
 
@@ -95,6 +99,8 @@ pub(super) struct Canonicalizer<'m, 'd> {
     watching_saved: bool,
     /// Set by [`consider`](Self::consider) when a watched prefix was considered.
     broken: bool,
+    /// The previous sibling's start tag, for a sibling written the same.
+    repeat: Repeat<'d>,
 }
 
 impl<'m, 'd> Canonicalizer<'m, 'd> {
@@ -144,6 +150,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
         b.stack.clear();
         b.stack.reserve(32);
         b.chain.clear();
+        b.repeat.forget();
         Canonicalizer {
             doc,
             method,
@@ -159,6 +166,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
             watching: false,
             watching_saved: false,
             broken: false,
+            repeat: b.repeat,
         }
     }
 
@@ -171,6 +179,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
             attrs_out: self.attrs_out,
             stack: self.stack,
             chain: self.chain,
+            repeat: self.repeat,
             stream,
         }
     }
@@ -255,7 +264,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
                         if sinks.nested.is_some() {
                             self.nested_start(child, out, sinks)?;
                         } else {
-                            self.start(child, false, &[], out)?;
+                            self.start_child(child, out)?;
                         }
                         stack.push((child, child.children()));
                     }
@@ -281,7 +290,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
         sinks: &mut Sinks<'_>,
     ) -> Result<(), XmlError> {
         let Some(n) = sinks.nested.as_ref() else {
-            return self.start(child, false, &[], out);
+            return self.start_child(child, out);
         };
         let (apex, exclude, phase) = (n.apex, n.exclude, n.phase);
         if phase == Phase::Before && child.id() == apex {
@@ -308,7 +317,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
             self.start(child, false, &[], out)?;
             return Ok(());
         }
-        self.start(child, false, &[], out)?;
+        self.start_child(child, out)?;
         if self.broken {
             self.broken = false;
             self.watching = false;
@@ -416,6 +425,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
         out: &mut Vec<u8>,
     ) -> Result<(), XmlError> {
         work::add(1);
+        self.repeat.forget();
         self.element_count = self.element_count.wrapping_add(1);
         self.undo.push(Undo::Frame);
         for (pid, _, uri) in el.declarations_with_prefix_ids() {
