@@ -248,7 +248,7 @@ impl<'d> Element<'d> {
         };
         local_len as usize == local_name.len()
             && d.ns.len as usize == namespace.len()
-            && self.local_name() == local_name
+            && same(self.local_name(), local_name)
             && same(self.namespace(), namespace)
     }
 
@@ -368,7 +368,7 @@ impl<'d> Element<'d> {
     fn same_tag_strings(&self, other: &Element<'_>) -> bool {
         let (doc, od) = (self.doc, other.doc);
         let (a, b) = (self.data(), other.data());
-        let text = |x: Str, y: Str| x.len == y.len && doc.s(x) == od.s(y);
+        let text = |x: Str, y: Str| x.len == y.len && same(doc.s(x), od.s(y));
         if !text(a.qname, b.qname) || !text(a.ns, b.ns) {
             return false;
         }
@@ -430,7 +430,7 @@ impl<'d> Element<'d> {
             .find(|a| {
                 a.local.len as usize == local_name.len()
                     && a.ns.len as usize == namespace.len()
-                    && doc.s(a.local) == local_name
+                    && same(doc.s(a.local), local_name)
                     && same(doc.s(a.ns), namespace)
             })
             .map(|a| doc.s(a.value))

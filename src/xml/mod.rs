@@ -42,6 +42,7 @@ mod committed_inputs;
 mod document;
 mod limits;
 mod text;
+mod tokenizer;
 #[cfg(test)]
 mod tree_tests;
 mod uri;

@@ -3,8 +3,6 @@
 
 use std::borrow::Cow;
 
-use quick_xml::events::BytesStart;
-
 use super::memo::Tag;
 use super::{name_hash, split_qname, syntax, truncate, Builder, PendingAttr};
 use crate::error::XmlError;
@@ -14,9 +12,12 @@ use crate::xml::text::decode_attribute_value;
 use crate::xml::work;
 
 impl<'a> Builder<'a> {
+    /// A start tag: `content` is its text between `<` and `>` (or `/>`), `name` the start of it
+    /// up to the first whitespace.
     pub(super) fn start(
         &mut self,
-        e: &BytesStart<'_>,
+        content: &str,
+        name: &str,
         pos: usize,
         empty: bool,
     ) -> Result<(), XmlError> {
@@ -31,11 +32,10 @@ impl<'a> Builder<'a> {
                 offset: pos,
             });
         }
-        let content: &str = e;
         let tag = match self.repeat_tag(content) {
             Some(tag) => tag,
             None => {
-                let tag = self.check_tag(e, pos)?;
+                let tag = self.check_tag(content, name, pos)?;
                 self.remember_tag(content, &tag);
                 tag
             }
@@ -68,8 +68,7 @@ impl<'a> Builder<'a> {
 
     /// Checks a start tag's name, attributes and declarations, adds its attributes and
     /// declarations and puts the declarations in scope.
-    fn check_tag(&mut self, e: &BytesStart<'_>, pos: usize) -> Result<Tag, XmlError> {
-        let qname = e.name().0;
+    fn check_tag(&mut self, content: &str, qname: &str, pos: usize) -> Result<Tag, XmlError> {
         self.check_name(qname, pos)?;
         let (prefix, _local) = split_qname(qname)
             .ok_or_else(|| syntax(pos, format!("invalid element name {:?}", truncate(qname))))?;
@@ -77,7 +76,7 @@ impl<'a> Builder<'a> {
         work::add(1);
         let decl_start = self.decls.len() as u32;
         self.pending.clear();
-        let raw_attrs = e.attributes_raw();
+        let raw_attrs = content.get(qname.len()..).unwrap_or("");
         let mut scan = AttrScanner {
             s: raw_attrs,
             pos: 0,

@@ -31,7 +31,7 @@ pub(super) struct Tag {
 /// A start tag that passed every check: where its text is, and what it yielded.
 #[derive(Clone, Copy)]
 pub(super) struct TagMemo {
-    /// The tag's text (name and attributes, as quick-xml gives it); length 0: an empty slot.
+    /// The tag's text (name and attributes, between `<` and `>`); length 0: an empty slot.
     text: Str,
     qname: Str,
     plen: u32,
@@ -211,4 +211,4 @@ impl Builder<'_> {
 
 #[cfg(test)]
 #[path = "memo_tests.rs"]
-mod tests;
+pub(super) mod tests;

@@ -12,7 +12,7 @@ thread_local! {
 }
 
 /// Everything the parser built (or the error), as text.
-fn dump(r: &Result<Document, XmlError>) -> String {
+pub(in crate::xml::builder) fn dump(r: &Result<Document, XmlError>) -> String {
     match r {
         Ok(d) => format!(
             "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",

@@ -1,18 +1,17 @@
-//! The tree builder: quick-xml tokens in, checked nodes out.
+//! The tree builder: tokens in (from [`tokenizer`](super::tokenizer)), checked nodes out.
 
 use std::collections::HashMap;
 
-use quick_xml::events::Event;
-use quick_xml::Reader;
-
+use super::attr_scan::AttrScanner;
 use super::document::{
     AttrData, DeclData, Document, Kind, NodeData, Str, DECODED, NONE, XML_PREFIX_STR,
 };
 use super::limits::{Limits, HARD_MAX_BYTES};
 use super::text::{
     first_illegal_char, is_ncname, is_xml_whitespace, normalize_line_endings, resolve_reference,
-    split_qname,
+    same, split_qname,
 };
+use super::tokenizer::{Token, Tokenizer};
 use super::work;
 use super::XML_NS;
 use crate::error::XmlError;
@@ -23,6 +22,10 @@ const PREFIX_CACHE: usize = 64;
 mod element;
 mod memo;
 mod namespaces;
+#[cfg(test)]
+mod reference;
+#[cfg(test)]
+mod tokenizer_tests;
 
 impl Document {
     /// Parses a complete document from bytes, applying `limits`.
@@ -98,6 +101,13 @@ impl Document {
             good_next: 0,
             memo: [memo::TagMemo::EMPTY; memo::MEMO_SLOTS],
         };
+        #[cfg(test)]
+        if reference::QUICK_XML.with(std::cell::Cell::get) {
+            b.run_quick_xml()?;
+        } else {
+            b.run()?;
+        }
+        #[cfg(not(test))]
         b.run()?;
         let Builder {
             decoded,
@@ -303,123 +313,34 @@ impl<'a> Builder<'a> {
 
     fn run(&mut self) -> Result<(), XmlError> {
         let src = self.src;
-        let mut reader = Reader::from_str(src);
-        {
-            let c = reader.config_mut();
-            c.check_comments = true;
-            c.check_end_names = true;
-            c.expand_empty_elements = false;
-            c.trim_text_start = false;
-            c.trim_text_end = false;
-            c.allow_dangling_amp = false;
-            c.allow_unmatched_ends = false;
-        }
-        let mut first = true;
-        loop {
-            let pos = reader.buffer_position() as usize;
-            let event = reader.read_event().map_err(|e| {
-                let at = reader.error_position() as usize;
-                syntax(at, e.to_string())
-            })?;
-            let was_first = std::mem::replace(&mut first, false);
-            match event {
-                Event::Decl(d) => {
-                    if !was_first {
-                        return Err(syntax(pos, "XML declaration not at the start"));
-                    }
-                    let version = d.version().map_err(|e| syntax(pos, e.to_string()))?;
-                    if &*version != "1.0" {
-                        return Err(syntax(
-                            pos,
-                            format!("XML version {version} (only 1.0 is accepted)"),
-                        ));
-                    }
-                    if let Some(enc) = d.encoding() {
-                        let enc = enc.map_err(|e| syntax(pos, e.to_string()))?;
-                        if !enc.eq_ignore_ascii_case("utf-8") {
-                            return Err(XmlError::UnsupportedEncoding {
-                                declared: enc.chars().take(40).collect(),
-                            });
-                        }
+        let mut tokens = Tokenizer::new(src);
+        while let Some((pos, token)) = tokens.next_token()? {
+            match token {
+                Token::Decl(content) => self.declaration(content, pos)?,
+                Token::Pi { target, data } => self.processing_instruction(target, data, pos)?,
+                Token::Start {
+                    content,
+                    name,
+                    empty,
+                } => {
+                    self.start(content, name, pos, empty)?;
+                    if empty {
+                        let last = self.nodes.len().saturating_sub(1);
+                        self.set_end(last, tokens.position() as u64);
                     }
                 }
-                Event::DocType(_) => return Err(XmlError::Doctype { offset: pos }),
-                Event::PI(pi) => {
-                    let target = pi.target();
-                    self.check_name(target, pos)?;
-                    if target.eq_ignore_ascii_case("xml") || !is_ncname(target) {
-                        return Err(syntax(
-                            pos,
-                            format!("invalid processing instruction target {target:?}"),
-                        ));
-                    }
-                    let data = pi.content().trim_start_matches([' ', '\t', '\n', '\r']);
-                    let target = self.span(target);
-                    let data = self.span(data);
-                    self.add_node(Kind::Pi { target, data }, pos)?;
-                }
-                Event::Comment(_) => {}
-                Event::Start(e) => self.start(&e, pos, false)?,
-                Event::Empty(e) => {
-                    self.start(&e, pos, true)?;
-                    let last = self.nodes.len().saturating_sub(1);
-                    self.set_end(last, reader.buffer_position());
-                }
-                Event::End(_) => {
-                    if let Some(open) = self.stack.pop() {
-                        self.set_end(open as usize, reader.buffer_position());
-                        if let Kind::Element(e) = &self.nodes[open as usize].kind {
-                            let decls = e.decls;
-                            self.unbind(decls);
-                        }
-                    }
-                }
-                Event::Text(t) => {
-                    let raw = t.into_inner();
-                    let raw: &str = &raw;
-                    if self.stack.is_empty() {
-                        if !is_xml_whitespace(raw) {
-                            return Err(syntax(pos, "text outside the root element"));
-                        }
-                        continue;
-                    }
-                    if memchr::memchr(b']', raw.as_bytes()).is_some() {
-                        if let Some(i) = raw.find("]]>") {
-                            return Err(syntax(pos + i, "']]>' is not allowed in text"));
-                        }
-                    }
-                    let s = self.span(raw);
-                    self.append_text(s, None, pos)?;
-                }
-                Event::CData(c) => {
-                    if self.stack.is_empty() {
-                        return Err(syntax(pos, "CDATA outside the root element"));
-                    }
-                    let raw = c.into_inner();
-                    let s = self.span(&raw);
-                    self.append_text(s, None, pos)?;
-                }
-                Event::GeneralRef(r) => {
-                    if self.stack.is_empty() {
-                        return Err(syntax(pos, "reference outside the root element"));
-                    }
-                    let name: &str = &r;
-                    let c = resolve_reference(name).map_err(|m| {
-                        if m == "undefined entity" {
-                            XmlError::UndefinedEntity {
-                                name: name.chars().take(40).collect(),
-                                offset: pos,
-                            }
-                        } else {
-                            syntax(pos, m)
-                        }
-                    })?;
-                    let mut buf = [0u8; 4];
-                    self.append_text(Str::EMPTY, Some(c.encode_utf8(&mut buf)), pos)?;
-                }
-                Event::Eof => break,
+                Token::End(name) => self.end(name, pos, tokens.position() as u64)?,
+                Token::Text(raw) => self.text(raw, pos)?,
+                Token::CData(raw) => self.cdata(raw, pos)?,
+                Token::Ref(name) => self.reference(name, pos)?,
             }
         }
+        self.finish()
+    }
+
+    /// What a complete document must have once its last token is read.
+    fn finish(&self) -> Result<(), XmlError> {
+        let src = self.src;
         if !self.stack.is_empty() {
             return Err(syntax(
                 src.len(),
@@ -430,6 +351,141 @@ impl<'a> Builder<'a> {
             return Err(syntax(src.len(), "no root element"));
         }
         Ok(())
+    }
+
+    /// The XML declaration (`content`: its pseudo-attributes): only at the very start, version
+    /// 1.0, and UTF-8 if it names an encoding.
+    fn declaration(&mut self, content: &str, pos: usize) -> Result<(), XmlError> {
+        if pos != 0 {
+            return Err(syntax(pos, "XML declaration not at the start"));
+        }
+        let mut scan = AttrScanner { s: content, pos: 0 };
+        let mut next = || scan.next().map_err(|(i, m)| syntax(pos + 5 + i, m));
+        let version = match next()? {
+            Some(("version", v)) => v,
+            _ => {
+                return Err(syntax(
+                    pos,
+                    "the XML declaration must start with its version",
+                ))
+            }
+        };
+        if version != "1.0" {
+            return Err(syntax(
+                pos,
+                format!("XML version {} (only 1.0 is accepted)", truncate(version)),
+            ));
+        }
+        let mut rest = next()?;
+        if let Some(("encoding", enc)) = rest {
+            if !enc.eq_ignore_ascii_case("utf-8") {
+                return Err(XmlError::UnsupportedEncoding {
+                    declared: enc.chars().take(40).collect(),
+                });
+            }
+            rest = next()?;
+        }
+        if let Some(("standalone", "yes" | "no")) = rest {
+            rest = next()?;
+        }
+        match rest {
+            None => Ok(()),
+            Some((name, _)) => Err(syntax(
+                pos,
+                format!(
+                    "unexpected {:?} in the XML declaration (version, encoding and standalone, in that order)",
+                    truncate(name)
+                ),
+            )),
+        }
+    }
+
+    fn processing_instruction(
+        &mut self,
+        target: &str,
+        data: &str,
+        pos: usize,
+    ) -> Result<(), XmlError> {
+        self.check_name(target, pos)?;
+        if target.eq_ignore_ascii_case("xml") || !is_ncname(target) {
+            return Err(syntax(
+                pos,
+                format!("invalid processing instruction target {target:?}"),
+            ));
+        }
+        let target = self.span(target);
+        let data = self.span(data);
+        self.add_node(Kind::Pi { target, data }, pos)?;
+        Ok(())
+    }
+
+    /// An end tag: it must close the open element, by the same name.
+    fn end(&mut self, name: &str, pos: usize, after: u64) -> Result<(), XmlError> {
+        let Some(open) = self.stack.pop() else {
+            return Err(syntax(
+                pos,
+                format!("end tag </{}> with no open element", truncate(name)),
+            ));
+        };
+        let (qname, decls) = match &self.nodes[open as usize].kind {
+            Kind::Element(e) => (e.qname, e.decls),
+            _ => (Str::EMPTY, (0, 0)),
+        };
+        if !same(self.s(qname), name) {
+            return Err(syntax(
+                pos,
+                format!(
+                    "end tag </{}> where </{}> closes the open element",
+                    truncate(name),
+                    truncate(self.s(qname))
+                ),
+            ));
+        }
+        self.set_end(open as usize, after);
+        self.unbind(decls);
+        Ok(())
+    }
+
+    fn text(&mut self, raw: &str, pos: usize) -> Result<(), XmlError> {
+        if self.stack.is_empty() {
+            if !is_xml_whitespace(raw) {
+                return Err(syntax(pos, "text outside the root element"));
+            }
+            return Ok(());
+        }
+        if memchr::memchr(b']', raw.as_bytes()).is_some() {
+            if let Some(i) = raw.find("]]>") {
+                return Err(syntax(pos + i, "']]>' is not allowed in text"));
+            }
+        }
+        let s = self.span(raw);
+        self.append_text(s, None, pos)
+    }
+
+    fn cdata(&mut self, raw: &str, pos: usize) -> Result<(), XmlError> {
+        if self.stack.is_empty() {
+            return Err(syntax(pos, "CDATA outside the root element"));
+        }
+        let s = self.span(raw);
+        self.append_text(s, None, pos)
+    }
+
+    fn reference(&mut self, name: &str, pos: usize) -> Result<(), XmlError> {
+        if self.stack.is_empty() {
+            return Err(syntax(pos, "reference outside the root element"));
+        }
+        let c = resolve_reference(name).map_err(|m| {
+            if m == "undefined entity" {
+                XmlError::UndefinedEntity {
+                    name: name.chars().take(40).collect(),
+                    offset: pos,
+                }
+            } else {
+                syntax(pos, m)
+            }
+        })?;
+        let mut buf = [0u8; 4];
+        self.append_text(Str::EMPTY, Some(c.encode_utf8(&mut buf)), pos)
     }
 
     /// Records where element `id` ends in the source (`at`, past its end tag).

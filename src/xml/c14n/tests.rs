@@ -149,4 +149,18 @@ fn same_is_string_equality() {
     ] {
         assert_eq!(same(a, b), a == b, "{a:?} {b:?}");
     }
+    // Every length around the word steps and the 64-byte switch, a difference at every place.
+    for n in 0..=80 {
+        let a: String = (0..n)
+            .map(|i| char::from(b'a' + (i * 7 % 26) as u8))
+            .collect();
+        assert!(same(&a, &a.clone()), "{n}");
+        for i in 0..n {
+            let mut b = a.clone().into_bytes();
+            b[i] = b'A';
+            let b = String::from_utf8(b).unwrap();
+            assert!(!same(&a, &b), "{n} {i}");
+        }
+        assert!(!same(&a, &format!("{a}a")), "{n}");
+    }
 }
