@@ -29,40 +29,59 @@ pub(crate) fn normalize_line_endings(buf: &mut Vec<u8>) {
 
 /// The offset of the first character that XML 1.0 does not allow anywhere in a document
 /// (C0 controls other than tab, LF and CR, and U+FFFE / U+FFFF). Surrogates cannot occur in a
-/// Rust `str`.
+/// Rust `str`. (The parser reads it from [`scan_document`], with the counts it needs.)
+#[cfg(test)]
 pub(crate) fn first_illegal_char(s: &str) -> Option<usize> {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+    scan_document(s).illegal
+}
+
+/// What one pass over a document's text finds: the first character XML 1.0 forbids, and the
+/// number of `<` and `=` (the parser sizes its arenas from them).
+pub(crate) struct TextScan {
+    /// See [`first_illegal_char`].
+    pub(crate) illegal: Option<usize>,
+    /// `<` characters (0 when `illegal` is set).
+    pub(crate) lt: usize,
+    /// `=` characters (0 when `illegal` is set).
+    pub(crate) eq: usize,
+}
+
+/// [`TextScan`] of `s`. Blocks of 240 bytes (a multiple of the vector width) are read with
+/// byte-wide counters and a flag the compiler vectorizes; a block with a control character or
+/// `0xEF` (the lead byte of U+FFFE and U+FFFF, and of other characters) is looked at closely.
+pub(crate) fn scan_document(s: &str) -> TextScan {
+    const BLOCK: usize = 240;
     let b = s.as_bytes();
-    // Eight bytes at a time: skip words with no byte below 0x20 and no 0xEF (the lead byte of
-    // U+FFFE/U+FFFF); look closer only at the others.
-    let suspect = |c: &[u8]| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let w = u64::from_le_bytes(w);
-        let below_space = w.wrapping_sub(LOW * 0x20) & !w & HIGH;
-        let x = w ^ (LOW * 0xEF);
-        let has_ef = x.wrapping_sub(LOW) & !x & HIGH;
-        below_space | has_ef
-    };
-    // Thirty-two bytes a step, one branch for the four words.
-    let mut i = 0;
-    while i + 32 <= b.len() {
-        let c = &b[i..i + 32];
-        let any = suspect(&c[..8]) | suspect(&c[8..16]) | suspect(&c[16..24]) | suspect(&c[24..]);
-        if any != 0 {
-            // Only the suspect words are looked at byte by byte (line feeds make many).
-            for k in (0..32).step_by(8) {
-                if suspect(&c[k..k + 8]) != 0 {
-                    if let Some(j) = first_illegal_in(b, i + k, i + k + 8) {
-                        return Some(j);
-                    }
-                }
+    let (mut lt, mut eq) = (0usize, 0usize);
+    for (k, block) in b.chunks(BLOCK).enumerate() {
+        let (mut l, mut e, mut odd) = (0u8, 0u8, 0u8);
+        for &c in block {
+            l += u8::from(c == b'<');
+            e += u8::from(c == b'=');
+            let control = u8::from(c < 0x20)
+                & u8::from(c != b'\t')
+                & u8::from(c != b'\n')
+                & u8::from(c != b'\r');
+            odd |= control | u8::from(c == 0xEF);
+        }
+        if odd != 0 {
+            let from = k * BLOCK;
+            if let Some(i) = first_illegal_in(b, from, from + block.len()) {
+                return TextScan {
+                    illegal: Some(i),
+                    lt: 0,
+                    eq: 0,
+                };
             }
         }
-        i += 32;
+        lt += usize::from(l);
+        eq += usize::from(e);
     }
-    first_illegal_in(b, i, b.len())
+    TextScan {
+        illegal: None,
+        lt,
+        eq,
+    }
 }
 
 fn first_illegal_in(b: &[u8], from: usize, to: usize) -> Option<usize> {
@@ -443,6 +462,23 @@ mod tests {
 
     /// Every position of the word-at-a-time scan: each illegal character is found where it is,
     /// after any run of legal ones (tabs and line feeds too, which make a word suspect).
+    #[test]
+    fn scan_counts_markup_across_blocks() {
+        let doc: String = (0..700)
+            .map(|i| match i % 7 {
+                0 => "<a b=\"1\">",
+                1 => "\u{FF71}",
+                2 => "=",
+                3 => "\n",
+                _ => "x",
+            })
+            .collect();
+        let scan = scan_document(&doc);
+        assert_eq!(scan.illegal, None);
+        assert_eq!(scan.lt, doc.matches('<').count());
+        assert_eq!(scan.eq, doc.matches('=').count());
+    }
+
     #[test]
     fn illegal_chars_at_every_offset() {
         for bad in ["\u{0}", "\u{1F}", "\u{FFFE}", "\u{FFFF}"] {

@@ -24,6 +24,8 @@ pub(super) enum Token<'a> {
         content: &'a str,
         name: &'a str,
         empty: bool,
+        /// Written exactly as the previous start tag.
+        repeat: bool,
     },
     /// An end tag: its name (whitespace before `>` dropped).
     End(&'a str),
@@ -230,7 +232,8 @@ impl<'a> Tokenizer<'a> {
         let b = self.src.as_bytes();
         let body = start + 1;
         let (ls, le) = self.last_tag;
-        let gt = if le > ls && b.get(start..start + (le - ls)) == b.get(ls..le) {
+        let repeat = le > ls && b.get(start..start + (le - ls)) == b.get(ls..le);
+        let gt = if repeat {
             start + (le - ls) - 1
         } else {
             self.scan_start_tag(start)?
@@ -245,6 +248,7 @@ impl<'a> Tokenizer<'a> {
             content: self.slice(body, end),
             name: self.slice(body, body + name_len),
             empty,
+            repeat,
         })
     }
 
@@ -294,7 +298,8 @@ mod tests {
                 Token::Start {
                     content: r#"a b='>' c=">'""#,
                     name: "a",
-                    empty: false
+                    empty: false,
+                    repeat: false
                 },
                 Token::Text("t"),
                 Token::Ref("amp"),
@@ -308,7 +313,8 @@ mod tests {
                 Token::Start {
                     content: "e",
                     name: "e",
-                    empty: true
+                    empty: true,
+                    repeat: false
                 },
             ]
         );

@@ -37,32 +37,44 @@ pub(super) fn shape(doc: &Document, accept_encrypted: bool) -> Result<Shape<'_>,
         .into());
     }
     read::version(root, "Response")?;
-    check_unique_ids(doc)?;
 
+    // One pass over the elements: the IDs (a repeated one is refused first, wherever it is),
+    // the assertions, and the first three signatures (two places exist for them, so a third
+    // is an error by the time it is looked at, as any later one would be).
+    let mut ids = Ids::default();
     let mut assertion = None;
     let mut encrypted = None;
+    let mut refused_encrypted = false;
     let mut assertions = 0;
+    let mut signatures: [Option<Element<'_>>; 3] = [None; 3];
+    let mut signature_count = 0;
     for e in doc.elements() {
-        if e.namespace() == ns::SAML {
-            match e.local_name() {
-                "Assertion" => {
-                    assertion = assertion.or(Some(e));
-                    assertions += 1;
-                }
-                "EncryptedAssertion" if accept_encrypted => {
-                    encrypted = encrypted.or(Some(e));
-                    assertions += 1;
-                }
-                "EncryptedAssertion" => return Err(StructureError::EncryptedAssertion.into()),
-                _ => {}
+        ids.check(e)?;
+        if e.is(ns::SAML, "Assertion") {
+            assertion = assertion.or(Some(e));
+            assertions += 1;
+        } else if e.is(ns::SAML, "EncryptedAssertion") {
+            if accept_encrypted {
+                encrypted = encrypted.or(Some(e));
+                assertions += 1;
+            } else {
+                refused_encrypted = true;
             }
+        } else if e.is(DSIG_NS, "Signature") {
+            if let Some(slot) = signatures.get_mut(signature_count) {
+                *slot = Some(e);
+            }
+            signature_count += 1;
         }
+    }
+    if refused_encrypted {
+        return Err(StructureError::EncryptedAssertion.into());
     }
     if assertions > 1 {
         return Err(StructureError::MultipleAssertions { count: assertions }.into());
     }
     let (mut response_signature, mut assertion_signature) = (None, None);
-    for s in doc.elements().filter(|e| e.is(DSIG_NS, "Signature")) {
+    for s in signatures.into_iter().flatten() {
         let parent = s.parent();
         let slot = match (parent, assertion) {
             (Some(p), _) if p == root => (&mut response_signature, SignedPart::Response),
@@ -95,15 +107,19 @@ pub(super) fn shape(doc: &Document, accept_encrypted: bool) -> Result<Shape<'_>,
     })
 }
 
-/// Every ID-like attribute value (`ID`, `Id`, `id`, `xml:id`) must be unique in the document, so
-/// that no reference can be resolved to a second element.
-fn check_unique_ids(doc: &Document) -> Result<(), StructureError> {
-    // A response has a handful of IDs: a short list (on the stack) is searched, a long one
-    // hashed.
-    let mut few: [&str; 16] = [""; 16];
-    let mut count = 0;
-    let mut many: Option<HashSet<&str>> = None;
-    for e in doc.elements() {
+/// The IDs seen so far: every ID-like attribute value (`ID`, `Id`, `id`, `xml:id`) must be
+/// unique in the document, so that no reference can be resolved to a second element. A response
+/// has a handful: a short list (on the stack) is searched, a long one hashed.
+#[derive(Default)]
+struct Ids<'d> {
+    few: [&'d str; 16],
+    count: usize,
+    many: Option<HashSet<&'d str>>,
+}
+
+impl<'d> Ids<'d> {
+    /// Adds `e`'s ID-like attributes (`ID`, `Id`, `id`, `xml:id`); a value seen before is refused.
+    fn check(&mut self, e: Element<'d>) -> Result<(), StructureError> {
         for a in e.attributes() {
             let id_like = match a.namespace {
                 "" => matches!(a.local_name, "ID" | "Id" | "id"),
@@ -113,18 +129,18 @@ fn check_unique_ids(doc: &Document) -> Result<(), StructureError> {
             if !id_like {
                 continue;
             }
-            let repeated = match &mut many {
+            let repeated = match &mut self.many {
                 Some(set) => !set.insert(a.value),
-                None if few[..count].contains(&a.value) => true,
-                None if count < few.len() => {
-                    few[count] = a.value;
-                    count += 1;
+                None if self.few[..self.count].contains(&a.value) => true,
+                None if self.count < self.few.len() => {
+                    self.few[self.count] = a.value;
+                    self.count += 1;
                     false
                 }
                 None => {
-                    let mut set: HashSet<&str> = few.iter().copied().collect();
+                    let mut set: HashSet<&str> = self.few.iter().copied().collect();
                     let repeated = !set.insert(a.value);
-                    many = Some(set);
+                    self.many = Some(set);
                     repeated
                 }
             };
@@ -134,6 +150,6 @@ fn check_unique_ids(doc: &Document) -> Result<(), StructureError> {
                 });
             }
         }
+        Ok(())
     }
-    Ok(())
 }

@@ -13,13 +13,14 @@ use crate::xml::work;
 
 impl<'a> Builder<'a> {
     /// A start tag: `content` is its text between `<` and `>` (or `/>`), `name` the start of it
-    /// up to the first whitespace.
+    /// up to the first whitespace; `repeat`: the previous start tag was written the same.
     pub(super) fn start(
         &mut self,
         content: &str,
         name: &str,
         pos: usize,
         empty: bool,
+        repeat: bool,
     ) -> Result<(), XmlError> {
         if self.stack.is_empty() && self.root != NONE {
             return Err(syntax(pos, "a second root element"));
@@ -32,9 +33,10 @@ impl<'a> Builder<'a> {
                 offset: pos,
             });
         }
-        let tag = match self.repeat_tag(content) {
+        let tag = match self.repeat_tag(content, repeat) {
             Some(tag) => tag,
             None => {
+                self.memo_last = None;
                 let tag = self.check_tag(content, name, pos)?;
                 self.remember_tag(content, &tag);
                 tag

@@ -35,6 +35,8 @@ pub(super) struct TagMemo {
     text: Str,
     qname: Str,
     plen: u32,
+    /// The element's prefix id (the attributes' are theirs).
+    pid: u32,
     attrs: (u32, u32),
     decls: (u32, u32),
 }
@@ -44,6 +46,7 @@ impl TagMemo {
         text: Str::EMPTY,
         qname: Str::EMPTY,
         plen: 0,
+        pid: 0,
         attrs: (0, 0),
         decls: (0, 0),
     };
@@ -97,10 +100,12 @@ impl Builder<'_> {
                 && inside(a.value, text)
         });
         if decls_inside && attrs_inside {
+            self.memo_last = Some(text);
             self.memo[text.len as usize % MEMO_SLOTS] = TagMemo {
                 text,
                 qname: tag.qname,
                 plen: tag.plen,
+                pid: tag.pid,
                 attrs: tag.attrs,
                 decls: tag.decls,
             };
@@ -110,7 +115,9 @@ impl Builder<'_> {
     /// The tag written as `content`, when an earlier tag had the same text and every check that
     /// depends on the position passes here too: its declarations are added and put in scope, its
     /// attributes added. `None` (and nothing changed) when it must be checked in full.
-    pub(super) fn repeat_tag(&mut self, content: &str) -> Option<Tag> {
+    /// `repeat`: `content` is written as the previous start tag was (so, when that tag is
+    /// [`memo_last`](Builder::memo_last), the texts need not be compared again).
+    pub(super) fn repeat_tag(&mut self, content: &str, repeat: bool) -> Option<Tag> {
         #[cfg(test)]
         if tests::DISABLED.with(std::cell::Cell::get) {
             return None;
@@ -122,9 +129,11 @@ impl Builder<'_> {
         if m.text.len == 0 || m.text.len != text.len {
             return None;
         }
-        let earlier = self.src.get(m.text.start as usize..m.text.end() as usize)?;
-        if earlier != content {
-            return None;
+        if !(repeat && self.memo_last == Some(m.text)) {
+            let earlier = self.src.get(m.text.start as usize..m.text.end() as usize)?;
+            if earlier != content {
+                return None;
+            }
         }
         let delta = text.start.checked_sub(m.text.start)?;
         let (ds, dn) = m.decls;
@@ -153,10 +162,13 @@ impl Builder<'_> {
         self.bind(decls);
         let attr_start = self.attrs.len();
         let tag = self.repeat_names(&m, delta, decls);
-        if tag.is_none() {
-            self.attrs.truncate(attr_start);
-            self.unbind(decls);
-            self.decls.truncate(decl_start as usize);
+        match tag {
+            Some(_) => self.memo_last = Some(m.text),
+            None => {
+                self.attrs.truncate(attr_start);
+                self.unbind(decls);
+                self.decls.truncate(decl_start as usize);
+            }
         }
         tag
     }
@@ -164,21 +176,16 @@ impl Builder<'_> {
     /// The rest of [`repeat_tag`](Self::repeat_tag), with the declarations in scope: the names
     /// resolved, the attributes added. `None` when a name does not resolve here as it did.
     fn repeat_names(&mut self, m: &TagMemo, delta: u32, decls: (u32, u32)) -> Option<Tag> {
-        let src = self.src;
-        let text = |s: Str| src.get(s.start as usize..s.end() as usize);
         let qname = moved(m.qname, delta);
-        // Unbound prefixes are the full check's to report.
-        let prefix = text(Str {
-            start: qname.start,
-            len: m.plen,
-        })?;
-        let (ns, pid) = self.resolve(prefix, 0, false).ok()?;
+        // By prefix id: the prefixes are the earlier tag's. Unbound ones are the full check's to
+        // report.
+        let (ns, pid) = self.resolve_id(m.pid, false)?;
         let (a0, an) = m.attrs;
         let attr_start = self.attrs.len() as u32;
         for i in a0..a0 + an {
             let a = &self.attrs[i as usize];
             let (earlier_ns, p) = (a.ns, moved(a.prefix, delta));
-            let (ans, apid) = self.resolve(text(p)?, 0, true).ok()?;
+            let (ans, apid) = self.resolve_id(a.pid, true)?;
             // Two attributes clash by expanded name only through their namespaces: with each
             // namespace the same text as before, the earlier tag's check holds here.
             let same_ns = ans == earlier_ns

@@ -8,8 +8,8 @@ use super::document::{
 };
 use super::limits::{Limits, HARD_MAX_BYTES};
 use super::text::{
-    first_illegal_char, is_ncname, is_xml_whitespace, normalize_line_endings, resolve_reference,
-    same, split_qname,
+    is_ncname, is_xml_whitespace, normalize_line_endings, resolve_reference, same, scan_document,
+    split_qname, TextScan,
 };
 use super::tokenizer::{Token, Tokenizer};
 use super::work;
@@ -62,7 +62,8 @@ impl Document {
         let src = String::from_utf8(input).map_err(|e| XmlError::NotUtf8 {
             offset: e.utf8_error().valid_up_to(),
         })?;
-        if let Some(offset) = first_illegal_char(&src) {
+        let scan = scan_document(&src);
+        if let Some(offset) = scan.illegal {
             return Err(XmlError::IllegalCharacter { offset });
         }
         // Tokenizing is linear: one unit per byte, plus the units of the work done per name.
@@ -70,7 +71,7 @@ impl Document {
         // The arenas are sized from the text, so that they are allocated once and not much
         // larger than needed: every node but a text run starts with '<', and every attribute
         // or declaration has an '='.
-        let size = Sizes::of(&src, limits);
+        let size = Sizes::of(&scan, limits);
         let mut decoded = String::with_capacity(XML_NS.len() + 3 + 256);
         decoded.push_str(XML_NS);
         decoded.push_str("xml");
@@ -100,6 +101,7 @@ impl Document {
             good_uris: [""; GOOD_URIS],
             good_next: 0,
             memo: [memo::TagMemo::EMPTY; memo::MEMO_SLOTS],
+            memo_last: None,
         };
         #[cfg(test)]
         if reference::QUICK_XML.with(std::cell::Cell::get) {
@@ -112,13 +114,22 @@ impl Document {
         let Builder {
             decoded,
             nodes,
-            attrs,
-            decls,
+            mut attrs,
+            mut decls,
             prefixes,
             root,
             first_top,
             ..
         } = b;
+        // Their capacities were upper bounds (one per '=' or per tag): where much was not used,
+        // it goes back before the document is read (a shrinking reallocation stays in place).
+        const SLACK: usize = 16 * 1024;
+        if (attrs.capacity() - attrs.len()) * std::mem::size_of::<AttrData>() > SLACK {
+            attrs.shrink_to_fit();
+        }
+        if (decls.capacity() - decls.len()) * std::mem::size_of::<DeclData>() > SLACK {
+            decls.shrink_to_fit();
+        }
         Ok(Document {
             decoded,
             nodes,
@@ -210,6 +221,9 @@ struct Builder<'a> {
     good_next: usize,
     /// Start tags that passed, to recognize the same text written again ([`memo`]).
     memo: [memo::TagMemo; memo::MEMO_SLOTS],
+    /// The remembered text the previous start tag is written as (it took that tag, or was
+    /// remembered as it): a tag written as the previous one is that text too.
+    memo_last: Option<Str>,
 }
 
 /// Initial capacities of the arenas, estimated from the text in one pass.
@@ -220,24 +234,16 @@ struct Sizes {
 }
 
 impl Sizes {
-    fn of(src: &str, limits: &Limits) -> Sizes {
-        // Counted in blocks with byte-wide counters, which the compiler vectorizes.
-        let (mut lt, mut eq) = (0usize, 0usize);
-        for block in src.as_bytes().chunks(255) {
-            let (mut l, mut e) = (0u8, 0u8);
-            for &c in block {
-                l += u8::from(c == b'<');
-                e += u8::from(c == b'=');
-            }
-            lt += usize::from(l);
-            eq += usize::from(e);
-        }
-        let declarations = memchr::memmem::find_iter(src.as_bytes(), b"xmlns").count();
+    /// Capacities from the counts of `<` and `=`: about one node per tag (an element and its
+    /// text), and at most one attribute or declaration per `=`. A declaration and an attribute
+    /// both have one: each arena gets the smaller of that and one per tag (Okta's values hold
+    /// two declarations and one attribute each, so neither grows), and grows if it must.
+    fn of(scan: &TextScan, limits: &Limits) -> Sizes {
+        let per_tag = scan.eq.min(scan.lt);
         Sizes {
-            // Start and end tags: about one node each (an element and its text).
-            nodes: lt.min(limits.max_nodes).max(4),
-            attributes: eq.saturating_sub(declarations).min(limits.max_attributes),
-            declarations: declarations.min(limits.max_namespace_declarations),
+            nodes: scan.lt.min(limits.max_nodes).max(4),
+            attributes: per_tag.min(limits.max_attributes),
+            declarations: per_tag.min(limits.max_namespace_declarations),
         }
     }
 }
@@ -322,8 +328,9 @@ impl<'a> Builder<'a> {
                     content,
                     name,
                     empty,
+                    repeat,
                 } => {
-                    self.start(content, name, pos, empty)?;
+                    self.start(content, name, pos, empty, repeat)?;
                     if empty {
                         let last = self.nodes.len().saturating_sub(1);
                         self.set_end(last, tokens.position() as u64);

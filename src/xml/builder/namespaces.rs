@@ -119,6 +119,21 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// [`resolve`](Self::resolve) by the prefix's interned id, for a name that resolved before
+    /// (so its prefix is not `xmlns`); `None` when it is unbound here.
+    pub(super) fn resolve_id(&self, pid: u32, is_attr: bool) -> Option<(Str, u32)> {
+        let bound = match self.binding.get(pid as usize) {
+            Some(&d) if d != NONE => self.decls.get(d as usize).map(|d| d.uri),
+            _ => None,
+        };
+        match pid {
+            XML_PREFIX => Some((XML_NS_STR, XML_PREFIX)),
+            DEFAULT_PREFIX if is_attr => Some((Str::EMPTY, DEFAULT_PREFIX)),
+            DEFAULT_PREFIX => Some((bound.unwrap_or(Str::EMPTY), DEFAULT_PREFIX)),
+            _ => bound.filter(|u| u.len > 0).map(|u| (u, pid)),
+        }
+    }
+
     /// Was `uri` already accepted as a namespace name (written without references)?
     pub(super) fn is_good_uri(&self, uri: &str) -> bool {
         self.good_uris

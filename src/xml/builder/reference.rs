@@ -61,9 +61,9 @@ impl Builder<'_> {
                     self.processing_instruction(pi.target(), data, pos)?;
                 }
                 Event::Comment(_) => {}
-                Event::Start(e) => self.start(&e, e.name().0, pos, false)?,
+                Event::Start(e) => self.start(&e, e.name().0, pos, false, false)?,
                 Event::Empty(e) => {
-                    self.start(&e, e.name().0, pos, true)?;
+                    self.start(&e, e.name().0, pos, true, false)?;
                     let last = self.nodes.len().saturating_sub(1);
                     self.set_end(last, reader.buffer_position());
                 }
