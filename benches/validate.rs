@@ -156,8 +156,8 @@ mod hostile_shapes {
     include!("data/hostile_shapes.rs");
 }
 use hostile_shapes::{
-    filled_response, many_attributes, many_namespaces_in_scope, prefix_list_response, Filler,
-    PrefixList, SignedAt,
+    filled_response, long_namespace_attributes, many_attributes, many_namespaces_in_scope,
+    prefix_list_response, Filler, PrefixList, SignedAt,
 };
 
 /// Parsing cost per byte: the legitimate 256 KiB response against a hostile document of the same
@@ -200,6 +200,10 @@ fn hostile_validation(c: &mut Criterion) {
             many_namespaces_in_scope(LARGE_XML.len()),
         ),
         ("many_attributes", many_attributes(LARGE_XML.len())),
+        (
+            "long_namespace_attributes",
+            long_namespace_attributes(LARGE_XML.len()),
+        ),
         (
             "deep_nesting",
             filled_response(Filler::Deep, LARGE_XML.len()),

@@ -95,6 +95,22 @@ pub fn many_attributes(target: usize) -> String {
     s
 }
 
+/// A namespace URI of 100 KB, and elements with 64 attributes in it (the expanded-name check
+/// compares every pair of an element's prefixed attributes by namespace and local name: the URI
+/// must not be read once per attribute).
+pub fn long_namespace_attributes(target: usize) -> String {
+    let uri = format!("urn:{}", "x".repeat(100_000));
+    let attrs: String = (0..64).map(|i| format!(" p:a{i}=\"1\"")).collect();
+    let mut s = format!("<r xmlns:p=\"{uri}\">");
+    let mut n = 0;
+    while s.len() + attrs.len() + 16 < target.saturating_sub(8) && n < 300 {
+        s.push_str(&format!("<e{n}{attrs}/>"));
+        n += 1;
+    }
+    s.push_str("</r>");
+    s
+}
+
 /// Filler kinds for [`filled_response`]: each made to stress one part of the parser and the
 /// canonicalizer inside a signed Response (refused at the digest, after all the work).
 #[derive(Clone, Copy, Debug)]

@@ -16,8 +16,8 @@ mod hostile_shapes {
     include!("../../benches/data/hostile_shapes.rs");
 }
 use hostile_shapes::{
-    filled_response, many_attributes, many_namespaces_in_scope, prefix_list_response, Filler,
-    PrefixList, SignedAt,
+    filled_response, long_namespace_attributes, many_attributes, many_namespaces_in_scope,
+    prefix_list_response, Filler, PrefixList, SignedAt,
 };
 
 const CERT: &str = include_str!("../../tests/vectors/generated/idp-cert.pem");
@@ -87,6 +87,10 @@ fn hostile_shapes_cost_at_most_four_times_a_real_response_per_byte() {
         many_namespaces_in_scope(OKTA_256K.len()),
     ));
     shapes.push(("many attributes".into(), many_attributes(OKTA_256K.len())));
+    shapes.push((
+        "long namespace, many attributes in it".into(),
+        long_namespace_attributes(OKTA_256K.len()),
+    ));
     for filler in [
         Filler::Deep,
         Filler::LongText,

@@ -361,7 +361,15 @@ impl<'d> Element<'d> {
         let len = (end - sa) as usize;
         let text = doc.src.as_bytes();
         let (x, y) = (sa as usize, sb as usize);
-        Some(text.get(x..x + len) == text.get(y..y + len))
+        let (Some(x), Some(y)) = (text.get(x..x + len), text.get(y..y + len)) else {
+            return None;
+        };
+        // A short name (`<c/>`) is compared here; a call to `memcmp` costs more.
+        Some(if len <= 16 {
+            x.iter().zip(y).all(|(p, q)| p == q)
+        } else {
+            x == y
+        })
     }
 
     /// [`same_start_tag`](Self::same_start_tag) string by string.
