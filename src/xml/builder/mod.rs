@@ -2,15 +2,11 @@
 
 use std::collections::HashMap;
 
-use super::attr_scan::AttrScanner;
 use super::document::{
     AttrData, DeclData, Document, Kind, NodeData, Str, DECODED, NONE, XML_PREFIX_STR,
 };
 use super::limits::{Limits, HARD_MAX_BYTES};
-use super::text::{
-    is_ncname, is_xml_whitespace, normalize_line_endings, resolve_reference, same, scan_document,
-    split_qname, TextScan,
-};
+use super::text::{normalize_line_endings, scan_document, split_qname, TextScan};
 use super::tokenizer::{Token, Tokenizer};
 use super::work;
 use super::XML_NS;
@@ -26,6 +22,7 @@ mod namespaces;
 mod reference;
 #[cfg(test)]
 mod tokenizer_tests;
+mod tokens;
 
 impl Document {
     /// Parses a complete document from bytes, applying `limits`.
@@ -343,156 +340,6 @@ impl<'a> Builder<'a> {
             }
         }
         self.finish()
-    }
-
-    /// What a complete document must have once its last token is read.
-    fn finish(&self) -> Result<(), XmlError> {
-        let src = self.src;
-        if !self.stack.is_empty() {
-            return Err(syntax(
-                src.len(),
-                "unclosed element at the end of the document",
-            ));
-        }
-        if self.root == NONE {
-            return Err(syntax(src.len(), "no root element"));
-        }
-        Ok(())
-    }
-
-    /// The XML declaration (`content`: its pseudo-attributes): only at the very start, version
-    /// 1.0, and UTF-8 if it names an encoding.
-    fn declaration(&mut self, content: &str, pos: usize) -> Result<(), XmlError> {
-        if pos != 0 {
-            return Err(syntax(pos, "XML declaration not at the start"));
-        }
-        let mut scan = AttrScanner { s: content, pos: 0 };
-        let mut next = || scan.next().map_err(|(i, m)| syntax(pos + 5 + i, m));
-        let version = match next()? {
-            Some(("version", v)) => v,
-            _ => {
-                return Err(syntax(
-                    pos,
-                    "the XML declaration must start with its version",
-                ))
-            }
-        };
-        if version != "1.0" {
-            return Err(syntax(
-                pos,
-                format!("XML version {} (only 1.0 is accepted)", truncate(version)),
-            ));
-        }
-        let mut rest = next()?;
-        if let Some(("encoding", enc)) = rest {
-            if !enc.eq_ignore_ascii_case("utf-8") {
-                return Err(XmlError::UnsupportedEncoding {
-                    declared: enc.chars().take(40).collect(),
-                });
-            }
-            rest = next()?;
-        }
-        if let Some(("standalone", "yes" | "no")) = rest {
-            rest = next()?;
-        }
-        match rest {
-            None => Ok(()),
-            Some((name, _)) => Err(syntax(
-                pos,
-                format!(
-                    "unexpected {:?} in the XML declaration (version, encoding and standalone, in that order)",
-                    truncate(name)
-                ),
-            )),
-        }
-    }
-
-    fn processing_instruction(
-        &mut self,
-        target: &str,
-        data: &str,
-        pos: usize,
-    ) -> Result<(), XmlError> {
-        self.check_name(target, pos)?;
-        if target.eq_ignore_ascii_case("xml") || !is_ncname(target) {
-            return Err(syntax(
-                pos,
-                format!("invalid processing instruction target {target:?}"),
-            ));
-        }
-        let target = self.span(target);
-        let data = self.span(data);
-        self.add_node(Kind::Pi { target, data }, pos)?;
-        Ok(())
-    }
-
-    /// An end tag: it must close the open element, by the same name.
-    fn end(&mut self, name: &str, pos: usize, after: u64) -> Result<(), XmlError> {
-        let Some(open) = self.stack.pop() else {
-            return Err(syntax(
-                pos,
-                format!("end tag </{}> with no open element", truncate(name)),
-            ));
-        };
-        let (qname, decls) = match &self.nodes[open as usize].kind {
-            Kind::Element(e) => (e.qname, e.decls),
-            _ => (Str::EMPTY, (0, 0)),
-        };
-        if !same(self.s(qname), name) {
-            return Err(syntax(
-                pos,
-                format!(
-                    "end tag </{}> where </{}> closes the open element",
-                    truncate(name),
-                    truncate(self.s(qname))
-                ),
-            ));
-        }
-        self.set_end(open as usize, after);
-        self.unbind(decls);
-        Ok(())
-    }
-
-    fn text(&mut self, raw: &str, pos: usize) -> Result<(), XmlError> {
-        if self.stack.is_empty() {
-            if !is_xml_whitespace(raw) {
-                return Err(syntax(pos, "text outside the root element"));
-            }
-            return Ok(());
-        }
-        if memchr::memchr(b']', raw.as_bytes()).is_some() {
-            if let Some(i) = raw.find("]]>") {
-                return Err(syntax(pos + i, "']]>' is not allowed in text"));
-            }
-        }
-        let s = self.span(raw);
-        self.append_text(s, None, pos)
-    }
-
-    fn cdata(&mut self, raw: &str, pos: usize) -> Result<(), XmlError> {
-        if self.stack.is_empty() {
-            return Err(syntax(pos, "CDATA outside the root element"));
-        }
-        let s = self.span(raw);
-        self.append_text(s, None, pos)
-    }
-
-    fn reference(&mut self, name: &str, pos: usize) -> Result<(), XmlError> {
-        if self.stack.is_empty() {
-            return Err(syntax(pos, "reference outside the root element"));
-        }
-        let c = resolve_reference(name).map_err(|m| {
-            if m == "undefined entity" {
-                XmlError::UndefinedEntity {
-                    name: name.chars().take(40).collect(),
-                    offset: pos,
-                }
-            } else {
-                syntax(pos, m)
-            }
-        })?;
-        let mut buf = [0u8; 4];
-        self.append_text(Str::EMPTY, Some(c.encode_utf8(&mut buf)), pos)
     }
 
     /// Records where element `id` ends in the source (`at`, past its end tag).
