@@ -417,6 +417,18 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
         }
     }
 
+    /// Opens `el`'s frame: counted as the next element, its declarations put in scope (undone
+    /// when it closes).
+    fn enter(&mut self, el: Element<'d>) {
+        self.element_count = self.element_count.wrapping_add(1);
+        self.undo.push(Undo::Frame);
+        for (pid, _, uri) in el.declarations_with_prefix_ids() {
+            let i = pid as usize;
+            self.undo.push(Undo::Scope(pid, self.ns[i].scope));
+            self.ns[i].scope = Some(uri);
+        }
+    }
+
     fn start(
         &mut self,
         el: Element<'d>,
@@ -426,13 +438,7 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
     ) -> Result<(), XmlError> {
         work::add(1);
         self.repeat.forget();
-        self.element_count = self.element_count.wrapping_add(1);
-        self.undo.push(Undo::Frame);
-        for (pid, _, uri) in el.declarations_with_prefix_ids() {
-            let i = pid as usize;
-            self.undo.push(Undo::Scope(pid, self.ns[i].scope));
-            self.ns[i].scope = Some(uri);
-        }
+        self.enter(el);
         self.ns_out.clear();
         // The attributes are read once: collected for the tag and, for the exclusive method,
         // considered as visibly utilizing their prefixes.

@@ -76,13 +76,7 @@ impl<'d> Canonicalizer<'_, 'd> {
     /// What [`start`](Canonicalizer::start) would do for `child`, from the kept tag.
     fn replay(&mut self, child: Element<'d>, out: &mut Vec<u8>) {
         work::add(1 + self.repeat.rendered.len());
-        self.element_count = self.element_count.wrapping_add(1);
-        self.undo.push(Undo::Frame);
-        for (pid, _, uri) in child.declarations_with_prefix_ids() {
-            let i = pid as usize;
-            self.undo.push(Undo::Scope(pid, self.ns[i].scope));
-            self.ns[i].scope = Some(uri);
-        }
+        self.enter(child);
         for &(pid, uri) in &self.repeat.rendered {
             let i = pid as usize;
             self.undo.push(Undo::Rendered(pid, self.ns[i].rendered));
