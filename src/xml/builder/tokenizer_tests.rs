@@ -37,7 +37,46 @@ fn expected_difference(input: &[u8], ours: &XmlError) -> bool {
     else {
         return false;
     };
+    let decl = String::from_utf8_lossy(&input[5..end]);
     matches!(ours, XmlError::Syntax { offset, .. } if *offset <= end)
+        && !well_formed_declaration(&decl)
+}
+
+/// An independent reading of XML 1.0's declaration (production 23, UTF-8 only): `version="1.0"`,
+/// then optionally `encoding`, then optionally `standalone` (`yes` or `no`), each after
+/// whitespace, quoted with `"` or `'`. A refusal of such a declaration is never tolerated.
+fn well_formed_declaration(decl: &str) -> bool {
+    let squeezed: String = decl.split('=').map(str::trim).collect::<Vec<_>>().join("=");
+    if !decl.starts_with([' ', '\t', '\n', '\r']) {
+        return false;
+    }
+    let mut pairs = Vec::new();
+    for token in squeezed.split_whitespace() {
+        let Some((name, value)) = token.split_once('=') else {
+            return false;
+        };
+        let quoted = value.len() >= 2
+            && (value.starts_with('"') && value.ends_with('"')
+                || value.starts_with('\'') && value.ends_with('\''));
+        if !quoted {
+            return false;
+        }
+        pairs.push((name, &value[1..value.len() - 1]));
+    }
+    let names: Vec<&str> = pairs.iter().map(|p| p.0).collect();
+    let order_ok = matches!(
+        names.as_slice(),
+        ["version"]
+            | ["version", "encoding"]
+            | ["version", "standalone"]
+            | ["version", "encoding", "standalone"]
+    );
+    order_ok
+        && pairs.iter().all(|&(n, v)| match n {
+            "version" => v == "1.0",
+            "encoding" => v.eq_ignore_ascii_case("utf-8"),
+            _ => v == "yes" || v == "no",
+        })
 }
 
 /// Compares the two on `input`; a description of the difference, if any.
@@ -221,5 +260,7 @@ fn the_tokenizer_refuses_declarations_quick_xml_let_through() {
         r#"<?xml version = "1.0" standalone="yes"?><a/>"#,
     ] {
         assert!(parse(good.as_bytes(), false).is_ok(), "{good}");
+        let decl = &good[5..good.find("?>").unwrap()];
+        assert!(well_formed_declaration(decl), "{good}");
     }
 }
