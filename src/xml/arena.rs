@@ -62,9 +62,38 @@ pub(super) struct ElemData {
     pub(super) last_child: u32,
     pub(super) attrs: (u32, u32),
     pub(super) decls: (u32, u32),
-    pub(super) depth: u32,
+    pub(super) depth: Depth,
     /// The source offset just past the element's end tag (or empty-element tag).
     pub(super) end: u32,
+}
+
+/// An element's nesting depth, and whether its start tag is written byte for byte as the start
+/// tag just before it in the document, that of its previous sibling element (so the two tags
+/// mean the same, in the same scope). A depth never reaches 2^31 (each level takes at least
+/// three bytes of a document of at most 1 GiB), so the flag is the top bit.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Depth(u32);
+
+impl Depth {
+    const REPEATS: u32 = 1 << 31;
+
+    pub(super) fn new(depth: usize, repeats_sibling: bool) -> Depth {
+        let d = u32::try_from(depth).unwrap_or(u32::MAX) & !Depth::REPEATS;
+        Depth(if repeats_sibling {
+            d | Depth::REPEATS
+        } else {
+            d
+        })
+    }
+
+    pub(super) fn get(self) -> u32 {
+        self.0 & !Depth::REPEATS
+    }
+
+    /// Written as the previous sibling element's start tag.
+    pub(super) fn repeats_sibling(self) -> bool {
+        self.0 & Depth::REPEATS != 0
+    }
 }
 
 #[derive(Debug)]

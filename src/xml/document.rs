@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 pub(super) use super::arena::{
-    prefix_key, AttrData, DeclData, ElemData, Kind, NodeData, Str, DECODED, NONE, XML_NS_STR,
-    XML_PREFIX_STR,
+    prefix_key, AttrData, DeclData, Depth, ElemData, Kind, NodeData, Str, DECODED, NONE,
+    XML_NS_STR, XML_PREFIX_STR,
 };
 pub(crate) use super::arena::{DEFAULT_PREFIX, XML_PREFIX};
 use super::text::same;
@@ -106,6 +106,7 @@ impl Document {
         self.prefixes.get(pid as usize).map_or("", |&p| self.s(p))
     }
 
+    #[inline]
     fn s(&self, s: Str) -> &str {
         let (buf, start) = if s.in_source() {
             (&self.src, s.start)
@@ -117,6 +118,7 @@ impl Document {
             .unwrap_or("")
     }
 
+    #[inline]
     fn node(&self, i: u32) -> Node<'_> {
         match &self.nodes[i as usize].kind {
             Kind::Element(_) => Node::Element(Element { doc: self, id: i }),
@@ -128,6 +130,7 @@ impl Document {
         }
     }
 
+    #[inline]
     fn elem(&self, i: u32) -> &ElemData {
         match &self.nodes[i as usize].kind {
             Kind::Element(e) => e,
@@ -187,11 +190,13 @@ impl PartialEq for Element<'_> {
 }
 
 impl<'d> Element<'d> {
+    #[inline]
     fn data(&self) -> &'d ElemData {
         self.doc.elem(self.id)
     }
 
     /// This element's id, to find it again or to canonicalize it.
+    #[inline]
     pub fn id(&self) -> NodeId {
         NodeId(self.id)
     }
@@ -210,6 +215,7 @@ impl<'d> Element<'d> {
     }
 
     /// The local name (without prefix).
+    #[inline]
     pub fn local_name(&self) -> &'d str {
         let d = self.data();
         let qname = self.doc.s(d.qname);
@@ -220,6 +226,7 @@ impl<'d> Element<'d> {
     }
 
     /// The prefix as written, `""` when none.
+    #[inline]
     pub fn prefix(&self) -> &'d str {
         let d = self.data();
         match d.plen {
@@ -229,16 +236,19 @@ impl<'d> Element<'d> {
     }
 
     /// The name as written, `prefix:local` or `local`.
+    #[inline]
     pub fn qualified_name(&self) -> Cow<'d, str> {
         Cow::Borrowed(self.doc.s(self.data().qname))
     }
 
     /// The namespace URI, `""` when the element is in no namespace.
+    #[inline]
     pub fn namespace(&self) -> &'d str {
         self.doc.s(self.data().ns)
     }
 
     /// Is this the element `{namespace}local_name`?
+    #[inline]
     pub fn is(&self, namespace: &str, local_name: &str) -> bool {
         // Lengths first, from the node itself: most elements asked about are another element.
         let d = self.data();
@@ -254,10 +264,11 @@ impl<'d> Element<'d> {
 
     /// Nesting depth; the root element has depth 1.
     pub fn depth(&self) -> usize {
-        self.data().depth as usize
+        self.data().depth.get() as usize
     }
 
     /// The parent element, `None` for the root.
+    #[inline]
     pub fn parent(&self) -> Option<Element<'d>> {
         let p = self.doc.nodes[self.id as usize].parent;
         (p != NONE).then_some(Element {
@@ -300,6 +311,9 @@ impl<'d> Element<'d> {
     /// `false` may also be said of two tags that differ only in how they are written (quotes,
     /// spaces, references).
     pub(crate) fn same_start_tag(&self, other: &Element<'_>) -> bool {
+        if other.repeats(self) {
+            return true;
+        }
         let (a, b) = (self.data(), other.data());
         if a.plen != b.plen || a.attrs.1 != b.attrs.1 || a.decls.1 != b.decls.1 {
             return false;
@@ -308,6 +322,33 @@ impl<'d> Element<'d> {
             Some(same) => same,
             None => self.same_tag_strings(other),
         }
+    }
+
+    /// The builder's mark: written as the previous start tag, a sibling's.
+    #[cfg(test)]
+    pub(super) fn marked_as_repeat(&self) -> bool {
+        self.data().depth.repeats_sibling()
+    }
+
+    /// Whether this element's start tag is written byte for byte as `prev`'s, the start tag just
+    /// before it, `prev` being the previous sibling element (the builder's
+    /// [`Depth::repeats_sibling`], here checked to be about `prev`: at most one text run or
+    /// processing instruction between them). Then the tags are the same in the same scope.
+    fn repeats(&self, prev: &Element<'_>) -> bool {
+        if !std::ptr::eq(self.doc, prev.doc) || !self.data().depth.repeats_sibling() {
+            return false;
+        }
+        let nodes = &self.doc.nodes;
+        let Some(mut next) = nodes.get(prev.id as usize).map(|n| n.next_sibling) else {
+            return false;
+        };
+        if next != self.id {
+            match nodes.get(next as usize) {
+                Some(n) if !matches!(n.kind, Kind::Element(_)) => next = n.next_sibling,
+                _ => return false,
+            }
+        }
+        next == self.id
     }
 
     /// [`same_start_tag`](Self::same_start_tag) by one comparison of source text, when every
@@ -455,6 +496,7 @@ impl<'d> Element<'d> {
     }
 
     /// Child nodes in document order.
+    #[inline]
     pub fn children(&self) -> Children<'d> {
         Children {
             doc: self.doc,
@@ -583,6 +625,7 @@ pub struct Children<'d> {
 
 impl<'d> Iterator for Children<'d> {
     type Item = Node<'d>;
+    #[inline]
     fn next(&mut self) -> Option<Node<'d>> {
         if self.next == NONE {
             return None;

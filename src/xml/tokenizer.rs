@@ -84,6 +84,9 @@ impl<'a> Tokenizer<'a> {
     }
 
     /// The next token and where it starts, `None` at the end of the document.
+    // Inlined into the builder's loop: returned through memory, the token was read back before
+    // it was all stored (a stalled load per token).
+    #[inline(always)]
     pub(super) fn next_token(&mut self) -> Result<Option<(usize, Token<'a>)>, XmlError> {
         loop {
             let start = self.pos;

@@ -310,3 +310,27 @@ fn same_start_tag_compares_what_a_canonical_form_sees() {
     assert!(e[0].same_start_tag(&inner));
     assert!(!e[0].same_start_tag(&o.root()), "declares p itself");
 }
+
+#[test]
+fn a_start_tag_written_as_its_previous_siblings_is_marked() {
+    let d = parse(
+        r#"<r><x a="1"/> <x a="1"/><x a="1">t</x><x a="1"/><?p?>t<x a="1"/><s><x a="1"/></s><x a="1"/><x a='1'/></r>"#,
+    )
+    .unwrap();
+    let marks: Vec<bool> = d.elements().map(|e| e.marked_as_repeat()).collect();
+    // `<x a="1"/>` and `<x a="1">` are written differently; the `x` in `s` follows `<s>`; the
+    // `x` after `s` follows a start tag that was not its sibling's; quotes differ in the last.
+    assert_eq!(
+        marks,
+        [false, false, true, false, false, true, false, false, false, false]
+    );
+    // Depths are unchanged by the mark.
+    let depths: Vec<usize> = d.elements().map(|e| e.depth()).collect();
+    assert_eq!(depths, [1, 2, 2, 2, 2, 2, 2, 3, 2, 2]);
+    // The same start tag (by the mark or by comparison), however many nodes lie between: the
+    // first five `x`, siblings written with the same quotes.
+    let x: Vec<Element<'_>> = d.elements().filter(|e| e.local_name() == "x").collect();
+    for w in x[..5].windows(2) {
+        assert!(w[0].same_start_tag(&w[1]), "{:?}", w[1]);
+    }
+}

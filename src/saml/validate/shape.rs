@@ -50,21 +50,27 @@ pub(super) fn shape(doc: &Document, accept_encrypted: bool) -> Result<Shape<'_>,
     let mut signature_count = 0;
     for e in doc.elements() {
         ids.check(e)?;
-        if e.is(ns::SAML, "Assertion") {
-            assertion = assertion.or(Some(e));
-            assertions += 1;
-        } else if e.is(ns::SAML, "EncryptedAssertion") {
-            if accept_encrypted {
-                encrypted = encrypted.or(Some(e));
+        // The local name is read once: most elements are none of these three.
+        match (e.local_name(), e.namespace()) {
+            ("Assertion", ns::SAML) => {
+                assertion = assertion.or(Some(e));
                 assertions += 1;
-            } else {
-                refused_encrypted = true;
             }
-        } else if e.is(DSIG_NS, "Signature") {
-            if let Some(slot) = signatures.get_mut(signature_count) {
-                *slot = Some(e);
+            ("EncryptedAssertion", ns::SAML) => {
+                if accept_encrypted {
+                    encrypted = encrypted.or(Some(e));
+                    assertions += 1;
+                } else {
+                    refused_encrypted = true;
+                }
             }
-            signature_count += 1;
+            ("Signature", DSIG_NS) => {
+                if let Some(slot) = signatures.get_mut(signature_count) {
+                    *slot = Some(e);
+                }
+                signature_count += 1;
+            }
+            _ => {}
         }
     }
     if refused_encrypted {

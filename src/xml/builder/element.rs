@@ -7,7 +7,7 @@ use super::memo::Tag;
 use super::{name_hash, split_qname, syntax, truncate, Builder, PendingAttr};
 use crate::error::XmlError;
 use crate::xml::attr_scan::AttrScanner;
-use crate::xml::document::{prefix_key, AttrData, DeclData, ElemData, Kind, Str, NONE};
+use crate::xml::document::{prefix_key, AttrData, DeclData, Depth, ElemData, Kind, Str, NONE};
 use crate::xml::text::decode_attribute_value;
 use crate::xml::work;
 
@@ -42,6 +42,14 @@ impl<'a> Builder<'a> {
                 tag
             }
         };
+        // Written as the previous start tag, which was a sibling's: the same tag in the same
+        // scope (what a canonicalizer may take from that sibling).
+        let parent = self.stack.last().copied().unwrap_or(NONE);
+        let repeats_sibling = repeat
+            && self
+                .nodes
+                .get(self.last_element as usize)
+                .is_some_and(|n| n.parent == parent);
         let id = self.add_node(
             Kind::Element(ElemData {
                 qname: tag.qname,
@@ -52,11 +60,12 @@ impl<'a> Builder<'a> {
                 last_child: NONE,
                 attrs: tag.attrs,
                 decls: tag.decls,
-                depth: depth as u32,
+                depth: Depth::new(depth, repeats_sibling),
                 end: NONE,
             }),
             pos,
         )?;
+        self.last_element = id;
         if self.stack.is_empty() {
             self.root = id;
         }

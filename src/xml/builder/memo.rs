@@ -175,6 +175,8 @@ impl Builder<'_> {
 
     /// The rest of [`repeat_tag`](Self::repeat_tag), with the declarations in scope: the names
     /// resolved, the attributes added. `None` when a name does not resolve here as it did.
+    // Inlined (one caller) for the same reason as `add_node`: the tag it returns is large.
+    #[inline(always)]
     fn repeat_names(&mut self, m: &TagMemo, delta: u32, decls: (u32, u32)) -> Option<Tag> {
         let qname = moved(m.qname, delta);
         // By prefix id: the prefixes are the earlier tag's. Unbound ones are the full check's to

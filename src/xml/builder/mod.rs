@@ -99,6 +99,7 @@ impl Document {
             good_next: 0,
             memo: [memo::TagMemo::EMPTY; memo::MEMO_SLOTS],
             memo_last: None,
+            last_element: NONE,
         };
         #[cfg(test)]
         if reference::QUICK_XML.with(std::cell::Cell::get) {
@@ -221,6 +222,8 @@ struct Builder<'a> {
     /// The remembered text the previous start tag is written as (it took that tag, or was
     /// remembered as it): a tag written as the previous one is that text too.
     memo_last: Option<Str>,
+    /// The element of the previous start tag.
+    last_element: u32,
 }
 
 /// Initial capacities of the arenas, estimated from the text in one pass.
@@ -353,6 +356,9 @@ impl<'a> Builder<'a> {
         }
     }
 
+    // Inlined, so that the node is written where it goes: built by the caller and passed by
+    // reference, it was read back before its parts were stored (a stalled load per node).
+    #[inline(always)]
     fn add_node(&mut self, kind: Kind, pos: usize) -> Result<u32, XmlError> {
         if self.nodes.len() >= self.limits.max_nodes {
             return Err(XmlError::LimitExceeded {

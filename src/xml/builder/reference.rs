@@ -30,6 +30,9 @@ impl Builder<'_> {
             c.allow_unmatched_ends = false;
         }
         let mut first = true;
+        // The previous start tag as written (from quick-xml's positions): a tag written the same
+        // is a repeat, as the tokenizer finds by its own comparison.
+        let mut last_tag: Option<&str> = None;
         loop {
             let pos = reader.buffer_position() as usize;
             let event = reader.read_event().map_err(|e| {
@@ -61,9 +64,17 @@ impl Builder<'_> {
                     self.processing_instruction(pi.target(), data, pos)?;
                 }
                 Event::Comment(_) => {}
-                Event::Start(e) => self.start(&e, e.name().0, pos, false, false)?,
+                Event::Start(e) => {
+                    let raw = src.get(pos..reader.buffer_position() as usize);
+                    let repeat = raw.is_some() && raw == last_tag;
+                    last_tag = raw;
+                    self.start(&e, e.name().0, pos, false, repeat)?
+                }
                 Event::Empty(e) => {
-                    self.start(&e, e.name().0, pos, true, false)?;
+                    let raw = src.get(pos..reader.buffer_position() as usize);
+                    let repeat = raw.is_some() && raw == last_tag;
+                    last_tag = raw;
+                    self.start(&e, e.name().0, pos, true, repeat)?;
                     let last = self.nodes.len().saturating_sub(1);
                     self.set_end(last, reader.buffer_position());
                 }

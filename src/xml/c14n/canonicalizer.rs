@@ -260,7 +260,9 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
                 Some(Node::Text(t)) => escape_text(out, t),
                 Some(Node::ProcessingInstruction { target, data }) => write_pi(out, target, data),
                 Some(Node::Element(child)) => {
-                    if Some(child.id()) != self.exclude {
+                    let nested = sinks.nested.as_ref().map(|n| (n.apex, n.exclude));
+                    // Unless it is left out, or written whole from the previous sibling's tag.
+                    if Some(child.id()) != self.exclude && !self.leaf_repeat(child, nested, out) {
                         if sinks.nested.is_some() {
                             self.nested_start(child, out, sinks)?;
                         } else {

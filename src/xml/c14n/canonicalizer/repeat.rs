@@ -10,14 +10,16 @@
 
 use super::{Canonicalizer, Undo};
 use crate::error::XmlError;
-use crate::xml::document::Element;
+use crate::xml::c14n::write_pi;
+use crate::xml::document::{Element, Node, NodeId};
+use crate::xml::text::escape_text;
 use crate::xml::work;
 
 /// The start tag kept for the next sibling.
 #[derive(Default)]
 pub(in crate::xml::c14n) struct Repeat<'d> {
-    /// The element last started through [`Canonicalizer::start_child`], while nothing else has
-    /// started since.
+    /// The element last started through [`Canonicalizer::start_child`] (or written whole by
+    /// [`Canonicalizer::leaf_repeat`]), while nothing else has started since; its tag is `tag`.
     last: Option<Element<'d>>,
     /// The canonicalizer's `watching` when it started.
     watching: bool,
@@ -73,9 +75,60 @@ impl<'d> Canonicalizer<'_, 'd> {
         Ok(())
     }
 
+    /// Writes all of `child` when its start tag is the kept one and it holds no element (an
+    /// Okta `AttributeValue`, a `<c/>`): the frame it would open is closed again before anything
+    /// reads it, so only the bytes are written. `nested`: the nested form's apex and excluded
+    /// element, which are never taken this way. `false` (and nothing done) otherwise.
+    pub(super) fn leaf_repeat(
+        &mut self,
+        child: Element<'d>,
+        nested: Option<(NodeId, Option<NodeId>)>,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        #[cfg(test)]
+        if tests::DISABLED.with(std::cell::Cell::get) {
+            return false;
+        }
+        let Some(prev) = self.repeat.last else {
+            return false;
+        };
+        if let Some((apex, exclude)) = nested {
+            if child.id() == apex || Some(child.id()) == exclude {
+                return false;
+            }
+        }
+        if child.children().any(|n| matches!(n, Node::Element(_)))
+            || self.repeat.watching != self.watching
+            || prev.parent() != child.parent()
+            || !prev.same_start_tag(&child)
+        {
+            return false;
+        }
+        self.repeat.last = Some(child);
+        // What the replay and the close would count.
+        work::add(1 + self.repeat.rendered.len());
+        self.element_count = self.element_count.wrapping_add(1);
+        out.extend_from_slice(&self.repeat.tag);
+        for node in child.children() {
+            match node {
+                Node::Text(t) => escape_text(out, t),
+                Node::ProcessingInstruction { target, data } => write_pi(out, target, data),
+                Node::Element(_) => {}
+            }
+        }
+        out.extend_from_slice(b"</");
+        out.extend_from_slice(child.qualified_name().as_bytes());
+        out.push(b'>');
+        #[cfg(test)]
+        tests::HITS.with(|n| n.set(n.get() + 1));
+        true
+    }
+
     /// What [`start`](Canonicalizer::start) would do for `child`, from the kept tag.
     fn replay(&mut self, child: Element<'d>, out: &mut Vec<u8>) {
         work::add(1 + self.repeat.rendered.len());
+        // Its tag is the kept one: the next sibling is compared with it.
+        self.repeat.last = Some(child);
         self.enter(child);
         for &(pid, uri) in &self.repeat.rendered {
             let i = pid as usize;

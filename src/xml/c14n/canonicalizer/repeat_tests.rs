@@ -116,6 +116,30 @@ fn a_repeated_tag_is_written_for_its_context() {
         form(&d, &C14nMethod::Inclusive10),
         r#"<r xmlns:p="urn:1"><x p:a="1"></x><x p:a="1"></x><s xmlns:p="urn:2"><x p:a="1"></x><x p:a="1"></x></s></r>"#
     );
+    // An element holding only text and processing instructions is written whole from the
+    // kept tag, whatever lies between it and the sibling it repeats.
+    let d = doc(
+        r#"<r xmlns:a="urn:a"><a:v a:k="1">t&amp;<?p d?></a:v><a:v a:k="1">u<?q?>v</a:v><?z?> <a:v a:k="1"/></r>"#,
+    );
+    HITS.with(|n| n.set(0));
+    assert_eq!(
+        form(&d, &C14nMethod::exclusive()),
+        r#"<r><a:v xmlns:a="urn:a" a:k="1">t&amp;<?p d?></a:v><a:v xmlns:a="urn:a" a:k="1">u<?q?>v</a:v><?z?> <a:v xmlns:a="urn:a" a:k="1"></a:v></r>"#
+    );
+    assert_eq!(HITS.with(Cell::get), 2);
+    // A left-out element is not a sibling to take a tag from, even when the next one repeats it.
+    let d = doc(r#"<r><a k="1"/><s k="2"/><s k="2"/></r>"#);
+    let left_out = d.root().child_elements().nth(1).map(|e| e.id());
+    let mut out = Vec::new();
+    canonicalize(
+        &d,
+        d.root().id(),
+        &C14nMethod::exclusive(),
+        left_out,
+        &mut out,
+    )
+    .expect("canonicalizes");
+    assert_eq!(out, br#"<r><a k="1"></a><s k="2"></s></r>"#);
     // A decoded value counts by its decoded text.
     let d = doc(r#"<r><x a="&amp;"/><x a="&#38;"/><x a="&lt;"/></r>"#);
     assert_eq!(
