@@ -12,9 +12,12 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 
 /// Decodes base64 after removing XML whitespace (space, tab, CR, LF), refusing inputs whose
 /// decoded size would exceed `max_decoded` before doing any work.
-pub(crate) fn decode_lenient(text: &str, max_decoded: usize) -> Result<Vec<u8>, String> {
+pub(crate) fn decode_lenient(
+    text: impl AsRef<[u8]>,
+    max_decoded: usize,
+) -> Result<Vec<u8>, String> {
     let is_ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
-    let bytes = text.as_bytes();
+    let bytes = text.as_ref();
     // The common case (a form value without line breaks) is decoded in place, without a copy.
     // memchr scans with SIMD; the common case finds nothing.
     let first_ws = match (

@@ -118,7 +118,7 @@ impl Document {
             .unwrap_or("")
     }
 
-    #[inline]
+    #[inline(always)]
     fn node(&self, i: u32) -> Node<'_> {
         match &self.nodes[i as usize].kind {
             Kind::Element(_) => Node::Element(Element { doc: self, id: i }),
@@ -322,6 +322,12 @@ impl<'d> Element<'d> {
             Some(same) => same,
             None => self.same_tag_strings(other),
         }
+    }
+
+    /// Whether the element has no child node at all (`<c/>`, `<c></c>`).
+    #[inline]
+    pub(crate) fn is_childless(&self) -> bool {
+        self.data().first_child == NONE
     }
 
     /// The builder's mark: written as the previous start tag, a sibling's.
@@ -625,7 +631,8 @@ pub struct Children<'d> {
 
 impl<'d> Iterator for Children<'d> {
     type Item = Node<'d>;
-    #[inline]
+    // Always: the canonicalizer's loop calls it once per node.
+    #[inline(always)]
     fn next(&mut self) -> Option<Node<'d>> {
         if self.next == NONE {
             return None;

@@ -157,7 +157,8 @@ fn cipher_value(e: Element<'_>, max: usize) -> Result<Vec<u8>, EncryptionError> 
             "CipherValue is over the {max}-byte limit"
         )));
     }
-    crate::b64::decode_lenient(&text, max).map_err(|r| structure(format!("CipherValue: {r}")))
+    crate::b64::decode_lenient(text.as_bytes(), max)
+        .map_err(|r| structure(format!("CipherValue: {r}")))
 }
 
 /// Reads the key transport of an `EncryptedKey` (`policy_pkcs1`: `rsa-1_5` is opted in).

@@ -33,7 +33,13 @@ impl<'a> Builder<'a> {
                 offset: pos,
             });
         }
-        let tag = match self.repeat_tag(content, repeat) {
+        let parent = self.stack.last().copied().unwrap_or(NONE);
+        let plain = if repeat {
+            self.plain_repeat(name, parent)
+        } else {
+            None
+        };
+        let tag = match plain.or_else(|| self.repeat_tag(content, repeat)) {
             Some(tag) => tag,
             None => {
                 self.memo_last = None;
@@ -44,7 +50,6 @@ impl<'a> Builder<'a> {
         };
         // Written as the previous start tag, which was a sibling's: the same tag in the same
         // scope (what a canonicalizer may take from that sibling).
-        let parent = self.stack.last().copied().unwrap_or(NONE);
         let repeats_sibling = repeat
             && self
                 .nodes
@@ -75,6 +80,39 @@ impl<'a> Builder<'a> {
             self.stack.push(id);
         }
         Ok(())
+    }
+
+    /// The tag `<name>` (or `<name/>`), written as the previous start tag, when that tag was only
+    /// a name too and its element is this one's sibling or parent: no declaration lies between
+    /// the two, so the name resolves as it did there (`<c/>` repeated, `<d>` nested in `<d>`).
+    /// `None` otherwise, for the memo or the full check.
+    fn plain_repeat(&self, name: &str, parent: u32) -> Option<Tag> {
+        #[cfg(test)]
+        if super::memo::tests::DISABLED.with(std::cell::Cell::get) {
+            return None;
+        }
+        let p = self.nodes.get(self.last_element as usize)?;
+        let Kind::Element(e) = &p.kind else {
+            return None;
+        };
+        let sibling_or_parent = p.parent == parent || self.last_element == parent;
+        if !sibling_or_parent
+            || e.attrs.1 != 0
+            || e.decls.1 != 0
+            || e.qname.len as usize != name.len()
+        {
+            return None;
+        }
+        // The comparison of the tag with the previous one, as `repeat_tag` counts it.
+        work::add(1);
+        Some(Tag {
+            qname: self.source_span(name)?,
+            plen: e.plen,
+            ns: e.ns,
+            pid: e.pid,
+            attrs: (self.attrs.len() as u32, 0),
+            decls: (self.decls.len() as u32, 0),
+        })
     }
 
     /// Checks a start tag's name, attributes and declarations, adds its attributes and

@@ -71,7 +71,7 @@ fn moved(s: Str, delta: u32) -> Str {
 
 impl Builder<'_> {
     /// The span of `s` when it is a slice of the source (nothing is copied).
-    fn source_span(&self, s: &str) -> Option<Str> {
+    pub(super) fn source_span(&self, s: &str) -> Option<Str> {
         let p = (s.as_ptr() as usize).checked_sub(self.base)?;
         (p + s.len() <= self.src.len()).then_some(Str {
             start: p as u32,

@@ -8,7 +8,7 @@ use crate::xml::{Document, Limits};
 
 thread_local! {
     /// Set by these tests: every tag is checked in full.
-    pub(super) static DISABLED: Cell<bool> = const { Cell::new(false) };
+    pub(in crate::xml::builder) static DISABLED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Everything the parser built (or the error), as text.
@@ -42,6 +42,19 @@ fn ok(input: &str) -> Document {
 
 #[test]
 fn a_repeated_tag_resolves_where_it_is() {
+    // A tag that is only a name, repeated by a sibling, a child, or neither (a nephew after its
+    // uncle, who declares the prefix again).
+    let d = ok(
+        r#"<r xmlns:p="urn:1"><p:c/><p:c/><p:d><p:d><p:d/></p:d></p:d><s xmlns:p="urn:2"><p:c/><p:c/></s><p:c/><p:d><s xmlns:p="urn:3"><p:d>t</p:d></s><p:d/></p:d></r>"#,
+    );
+    let ns: Vec<_> = d.elements().map(|e| e.namespace()).collect();
+    assert_eq!(
+        ns,
+        [
+            "", "urn:1", "urn:1", "urn:1", "urn:1", "urn:1", "", "urn:2", "urn:2", "urn:1",
+            "urn:1", "", "urn:3", "urn:1"
+        ]
+    );
     // An attribute prefix bound differently around the second copy.
     let d = ok(r#"<r xmlns:a="urn:1"><x a:v="1"/><s xmlns:a="urn:2"><x a:v="1"/></s></r>"#);
     let xs: Vec<_> = d

@@ -97,7 +97,8 @@ impl<'d> Canonicalizer<'_, 'd> {
                 return false;
             }
         }
-        if child.children().any(|n| matches!(n, Node::Element(_)))
+        let childless = child.is_childless();
+        if (!childless && child.children().any(|n| matches!(n, Node::Element(_))))
             || self.repeat.watching != self.watching
             || prev.parent() != child.parent()
             || !prev.same_start_tag(&child)
@@ -109,11 +110,13 @@ impl<'d> Canonicalizer<'_, 'd> {
         work::add(1 + self.repeat.rendered.len());
         self.element_count = self.element_count.wrapping_add(1);
         out.extend_from_slice(&self.repeat.tag);
-        for node in child.children() {
-            match node {
-                Node::Text(t) => escape_text(out, t),
-                Node::ProcessingInstruction { target, data } => write_pi(out, target, data),
-                Node::Element(_) => {}
+        if !childless {
+            for node in child.children() {
+                match node {
+                    Node::Text(t) => escape_text(out, t),
+                    Node::ProcessingInstruction { target, data } => write_pi(out, target, data),
+                    Node::Element(_) => {}
+                }
             }
         }
         out.extend_from_slice(b"</");
