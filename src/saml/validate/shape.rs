@@ -50,8 +50,12 @@ pub(super) fn shape(doc: &Document, accept_encrypted: bool) -> Result<Shape<'_>,
     let mut signature_count = 0;
     for e in doc.elements() {
         ids.check(e)?;
-        // The local name is read once: most elements are none of these three.
-        match (e.local_name(), e.namespace()) {
+        // The local name is read once, the namespace only for these three names.
+        let local = e.local_name();
+        if !matches!(local, "Assertion" | "EncryptedAssertion" | "Signature") {
+            continue;
+        }
+        match (local, e.namespace()) {
             ("Assertion", ns::SAML) => {
                 assertion = assertion.or(Some(e));
                 assertions += 1;

@@ -21,7 +21,7 @@ pub(crate) struct C14nBuffers<'d> {
     undo: Vec<Undo<'d>>,
     ns_out: Vec<(u32, &'d str, &'d str)>,
     attrs_out: Vec<Attribute<'d>>,
-    stack: Vec<(Element<'d>, Children<'d>)>,
+    stack: Vec<Open<'d>>,
     chain: Vec<Element<'d>>,
     repeat: Repeat<'d>,
     pub(super) stream: Vec<u8>,
@@ -66,6 +66,14 @@ impl C14nBuffers<'_> {
     }
 }
 
+/// An element being written: the children left, and whether a nested form was watched when it
+/// started (what [`Canonicalizer::repeat_of_parent`] needs of it).
+struct Open<'d> {
+    el: Element<'d>,
+    children: Children<'d>,
+    watched: bool,
+}
+
 /// A change to the per-prefix state, undone when the element that made it closes; `Frame`
 /// marks where an element's changes start.
 enum Undo<'d> {
@@ -88,7 +96,7 @@ pub(super) struct Canonicalizer<'m, 'd> {
     element_count: u32,
     ns_out: Vec<(u32, &'d str, &'d str)>,
     attrs_out: Vec<Attribute<'d>>,
-    stack: Vec<(Element<'d>, Children<'d>)>,
+    stack: Vec<Open<'d>>,
     chain: Vec<Element<'d>>,
     /// The fixed-up `xml:base` of a C14N 1.1 apex, written instead of the attribute's value.
     base_fixup: Option<String>,
@@ -246,11 +254,15 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
         self.chain = chain;
         let mut stack = std::mem::take(&mut self.stack);
         stack.clear();
-        stack.push((apex, apex.children()));
-        while let Some((el, it)) = stack.last_mut() {
-            match it.next() {
+        stack.push(Open {
+            el: apex,
+            children: apex.children(),
+            watched: self.watching,
+        });
+        while let Some(top) = stack.last_mut() {
+            match top.children.next() {
                 None => {
-                    let el = *el;
+                    let el = top.el;
                     self.end(el, out);
                     stack.pop();
                     if sinks.nested.is_some() {
@@ -261,14 +273,22 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
                 Some(Node::ProcessingInstruction { target, data }) => write_pi(out, target, data),
                 Some(Node::Element(child)) => {
                     let nested = sinks.nested.as_ref().map(|n| (n.apex, n.exclude));
+                    let (parent, parent_watched) = (top.el, top.watched);
                     // Unless it is left out, or written whole from the previous sibling's tag.
                     if Some(child.id()) != self.exclude && !self.leaf_repeat(child, nested, out) {
-                        if sinks.nested.is_some() {
+                        let watched = self.watching;
+                        if self.repeat_of_parent(child, parent, parent_watched, nested, out) {
+                            // Its tag is its parent's name alone.
+                        } else if sinks.nested.is_some() {
                             self.nested_start(child, out, sinks)?;
                         } else {
                             self.start_child(child, out)?;
                         }
-                        stack.push((child, child.children()));
+                        stack.push(Open {
+                            el: child,
+                            children: child.children(),
+                            watched,
+                        });
                     }
                 }
             }

@@ -127,6 +127,48 @@ impl<'d> Canonicalizer<'_, 'd> {
         true
     }
 
+    /// Starts `child` when its tag is only a name, the same as its parent's, which declares
+    /// nothing either (`<d>` in `<d>`): its name resolves as the parent's did, and whatever it
+    /// visibly uses the parent rendered or found rendered, so every method writes `<name>` and
+    /// changes nothing but the count. A watched nested form is not broken by it when the parent
+    /// started while watched (its own start considered the same prefix without breaking it); a
+    /// parent that started before the watch (the nested apex) leaves the check to the full start.
+    /// `false` (and nothing done) otherwise.
+    pub(super) fn repeat_of_parent(
+        &mut self,
+        child: Element<'d>,
+        parent: Element<'d>,
+        parent_watched: bool,
+        nested: Option<(NodeId, Option<NodeId>)>,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        #[cfg(test)]
+        if tests::DISABLED.with(std::cell::Cell::get) {
+            return false;
+        }
+        if let Some((apex, exclude)) = nested {
+            if child.id() == apex || Some(child.id()) == exclude {
+                return false;
+            }
+        }
+        if (self.watching && !parent_watched) || !child.is_plain() || !parent.is_plain() {
+            return false;
+        }
+        let name = child.qualified_name();
+        if child.prefix_id() != parent.prefix_id() || name != parent.qualified_name() {
+            return false;
+        }
+        work::add(1);
+        self.repeat.forget();
+        self.enter(child);
+        out.push(b'<');
+        out.extend_from_slice(name.as_bytes());
+        out.push(b'>');
+        #[cfg(test)]
+        tests::HITS.with(|n| n.set(n.get() + 1));
+        true
+    }
+
     /// What [`start`](Canonicalizer::start) would do for `child`, from the kept tag.
     fn replay(&mut self, child: Element<'d>, out: &mut Vec<u8>) {
         work::add(1 + self.repeat.rendered.len());

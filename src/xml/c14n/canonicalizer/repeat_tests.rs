@@ -140,6 +140,25 @@ fn a_repeated_tag_is_written_for_its_context() {
     )
     .expect("canonicalizes");
     assert_eq!(out, br#"<r><a k="1"></a><s k="2"></s></r>"#);
+    // A tag that is only its parent's name is the name alone, in every method, nested or not;
+    // one with an attribute, a declaration or another name is canonicalized in full.
+    let d = doc(
+        r#"<r xmlns:a="urn:a"><a:d><a:d><a:d/></a:d></a:d><d><d><d k="1"><d><d xmlns:a="urn:b"><a:d/></d></d></d></d></d></r>"#,
+    );
+    for m in methods() {
+        alone(&d, d.root(), &m, None);
+        for c in d.root().child_elements() {
+            nested(&d, d.root(), c, &m);
+        }
+    }
+    HITS.with(|n| n.set(0));
+    assert_eq!(
+        form(&d, &C14nMethod::exclusive()),
+        r#"<r><a:d xmlns:a="urn:a"><a:d><a:d></a:d></a:d></a:d><d><d><d k="1"><d><d><a:d xmlns:a="urn:b"></a:d></d></d></d></d></d></r>"#
+    );
+    // The two `a:d` below the first, and the `d` below the first `d` (not `<d k="1">`, nor the
+    // `d` below it, whose parent holds an attribute, nor the one that declares).
+    assert_eq!(HITS.with(Cell::get), 3);
     // A decoded value counts by its decoded text.
     let d = doc(r#"<r><x a="&amp;"/><x a="&#38;"/><x a="&lt;"/></r>"#);
     assert_eq!(
@@ -157,6 +176,17 @@ fn a_nested_form_is_given_up_or_kept_as_without_it() {
     let n = d.root().child_elements().nth(2).expect("n");
     for m in methods() {
         nested(&d, d.root(), n, &m);
+    }
+    // Elements named as their parents, inside the nested apex and its excluded child, and the
+    // nested apex named as its own parent (its child starts the watch).
+    let x = r#"<r xmlns:a="urn:a" xmlns:b="urn:b"><n><a:d><a:d/></a:d><a:d><a:d><a:d/></a:d></a:d><b:y><b:y/></b:y></n><n><n><n/></n></n></r>"#;
+    let d = doc(x);
+    let apexes: Vec<_> = d.elements().filter(|e| e.local_name() == "n").collect();
+    for m in methods() {
+        for &apex in &apexes {
+            let parent = apex.parent().expect("inside r");
+            nested(&d, parent, apex, &m);
+        }
     }
 }
 
