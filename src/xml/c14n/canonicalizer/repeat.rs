@@ -36,6 +36,16 @@ impl<'d> Repeat<'d> {
     }
 }
 
+/// Whether `child` may be written by a shortcut: not while the tests turn them off, and never
+/// the nested form's apex or excluded element (`nested`), whose starts switch the sinks.
+fn may_shortcut(child: Element<'_>, nested: Option<(NodeId, Option<NodeId>)>) -> bool {
+    #[cfg(test)]
+    if tests::DISABLED.with(std::cell::Cell::get) {
+        return false;
+    }
+    nested.is_none_or(|(apex, exclude)| child.id() != apex && Some(child.id()) != exclude)
+}
+
 impl<'d> Canonicalizer<'_, 'd> {
     /// Starts `child` (not an apex), from the previous sibling's canonical start tag when the two
     /// are written the same.
@@ -85,18 +95,12 @@ impl<'d> Canonicalizer<'_, 'd> {
         nested: Option<(NodeId, Option<NodeId>)>,
         out: &mut Vec<u8>,
     ) -> bool {
-        #[cfg(test)]
-        if tests::DISABLED.with(std::cell::Cell::get) {
+        if !may_shortcut(child, nested) {
             return false;
         }
         let Some(prev) = self.repeat.last else {
             return false;
         };
-        if let Some((apex, exclude)) = nested {
-            if child.id() == apex || Some(child.id()) == exclude {
-                return false;
-            }
-        }
         let childless = child.is_childless();
         if (!childless && child.children().any(|n| matches!(n, Node::Element(_))))
             || self.repeat.watching != self.watching
@@ -142,14 +146,8 @@ impl<'d> Canonicalizer<'_, 'd> {
         nested: Option<(NodeId, Option<NodeId>)>,
         out: &mut Vec<u8>,
     ) -> bool {
-        #[cfg(test)]
-        if tests::DISABLED.with(std::cell::Cell::get) {
+        if !may_shortcut(child, nested) {
             return false;
-        }
-        if let Some((apex, exclude)) = nested {
-            if child.id() == apex || Some(child.id()) == exclude {
-                return false;
-            }
         }
         if (self.watching && !parent_watched) || !child.is_plain() || !parent.is_plain() {
             return false;
