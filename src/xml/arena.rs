@@ -33,6 +33,9 @@ impl Str {
     }
 }
 
+/// A node. Nodes are stored in document order, each one added when it starts, so an element's
+/// first child, when it has one, is the node right after it: the element keeps no link to it
+/// (nor to its last child, which only the builder needs, on its stack).
 #[derive(Debug)]
 pub(super) struct NodeData {
     pub(super) parent: u32,
@@ -58,8 +61,6 @@ pub(super) struct ElemData {
     pub(super) ns: Str,
     /// Interned prefix ([`DEFAULT_PREFIX`] when unprefixed).
     pub(super) pid: u32,
-    pub(super) first_child: u32,
-    pub(super) last_child: u32,
     pub(super) attrs: (u32, u32),
     pub(super) decls: (u32, u32),
     pub(super) depth: Depth,

@@ -108,7 +108,8 @@ impl Document {
         self.prefixes.get(pid as usize).map_or("", |&p| self.s(p))
     }
 
-    #[inline]
+    // Always: the canonicalizer reads a name or a text run through it for every node.
+    #[inline(always)]
     fn s(&self, s: Str) -> &str {
         let (buf, start) = if s.in_source() {
             (&self.src, s.start)
@@ -132,7 +133,7 @@ impl Document {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn elem(&self, i: u32) -> &ElemData {
         match &self.nodes[i as usize].kind {
             Kind::Element(e) => e,
@@ -227,6 +228,17 @@ impl<'d> Element<'d> {
         }
     }
 
+    /// The local name's length in bytes, from the node alone (no text is read): a walk that
+    /// looks for a few names passes over the others by their length.
+    #[inline]
+    pub(crate) fn local_name_len(&self) -> usize {
+        let d = self.data();
+        match d.plen {
+            0 => d.qname.len as usize,
+            n => (d.qname.len as usize).saturating_sub(n as usize + 1),
+        }
+    }
+
     /// The prefix as written, `""` when none.
     #[inline]
     pub fn prefix(&self) -> &'d str {
@@ -309,7 +321,18 @@ impl<'d> Element<'d> {
     /// Whether the element has no child node at all (`<c/>`, `<c></c>`).
     #[inline]
     pub(crate) fn is_childless(&self) -> bool {
-        self.data().first_child == NONE
+        self.first_child() == NONE
+    }
+
+    /// The first child node's index, `NONE` when there is none: the node after this one, when
+    /// that is its child (nodes are in document order, each added where it starts).
+    #[inline]
+    fn first_child(&self) -> u32 {
+        let next = self.id.wrapping_add(1);
+        match self.doc.nodes.get(next as usize) {
+            Some(n) if n.parent == self.id => next,
+            _ => NONE,
+        }
     }
 
     /// Whether the start tag is only a name: no attribute, no namespace declaration.
@@ -320,11 +343,13 @@ impl<'d> Element<'d> {
     }
 
     /// The id of this element's prefix ([`DEFAULT_PREFIX`] when unprefixed).
+    #[inline]
     pub(crate) fn prefix_id(&self) -> u32 {
         self.data().pid
     }
 
     /// Namespace declarations made on this element: `(prefix id, prefix, uri)`.
+    #[inline]
     pub(crate) fn declarations_with_prefix_ids(
         &self,
     ) -> impl ExactSizeIterator<Item = (u32, &'d str, &'d str)> + 'd {
@@ -371,7 +396,7 @@ impl<'d> Element<'d> {
     pub fn children(&self) -> Children<'d> {
         Children {
             doc: self.doc,
-            next: self.data().first_child,
+            next: self.first_child(),
         }
     }
 
@@ -379,7 +404,7 @@ impl<'d> Element<'d> {
     pub fn child_elements(&self) -> impl Iterator<Item = Element<'d>> + 'd {
         // Walks the sibling links without making the text runs it skips into strings.
         let doc = self.doc;
-        let mut next = self.data().first_child;
+        let mut next = self.first_child();
         std::iter::from_fn(move || {
             while next != NONE {
                 let id = next;
@@ -429,14 +454,12 @@ impl<'d> Element<'d> {
     /// how a signed value can never be read partially.
     pub fn text(&self) -> Result<Cow<'d, str>, XmlError> {
         // The common shapes, no child or one text run, without the general walk.
-        let d = self.data();
-        if d.first_child == NONE {
+        let first = self.first_child();
+        let Some(n) = self.doc.nodes.get(first as usize) else {
             return Ok(Cow::Borrowed(""));
-        }
-        if d.first_child == d.last_child {
-            if let Kind::Text(t) = &self.doc.nodes[d.first_child as usize].kind {
-                return Ok(Cow::Borrowed(self.doc.s(*t)));
-            }
+        };
+        if let (Kind::Text(t), NONE) = (&n.kind, n.next_sibling) {
+            return Ok(Cow::Borrowed(self.doc.s(*t)));
         }
         let mut out: Option<Cow<'d, str>> = None;
         for child in self.children() {

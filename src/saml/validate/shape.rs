@@ -50,7 +50,13 @@ pub(super) fn shape(doc: &Document, accept_encrypted: bool) -> Result<Shape<'_>,
     let mut signature_count = 0;
     for e in doc.elements() {
         ids.check(e)?;
-        // The local name is read once, the namespace only for these three names.
+        // The local name is read once, and only when its length is one of the three names'
+        // (most elements are passed over by that); the namespace only for these three names.
+        let len = e.local_name_len();
+        if len != "Assertion".len() && len != "EncryptedAssertion".len() && len != "Signature".len()
+        {
+            continue;
+        }
         let local = e.local_name();
         if !matches!(local, "Assertion" | "EncryptedAssertion" | "Signature") {
             continue;

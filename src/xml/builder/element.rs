@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::memo::Tag;
-use super::{name_hash, split_qname, syntax, truncate, Builder, PendingAttr};
+use super::{name_hash, split_qname, syntax, truncate, Builder, HashFilter, Open, PendingAttr};
 use crate::error::XmlError;
 use crate::xml::attr_scan::AttrScanner;
 use crate::xml::document::{prefix_key, AttrData, DeclData, Depth, ElemData, Kind, Str, NONE};
@@ -13,7 +13,9 @@ use crate::xml::work;
 
 impl<'a> Builder<'a> {
     /// A start tag: `content` is its text between `<` and `>` (or `/>`), `name` the start of it
-    /// up to the first whitespace; `repeat`: the previous start tag was written the same.
+    /// up to the first whitespace; `repeat`: the previous start tag was written the same; `end`:
+    /// where the element ends in the source, when the tag is an empty-element tag (else `NONE`,
+    /// until its end tag).
     pub(super) fn start(
         &mut self,
         content: &str,
@@ -21,6 +23,7 @@ impl<'a> Builder<'a> {
         pos: usize,
         empty: bool,
         repeat: bool,
+        end: u32,
     ) -> Result<(), XmlError> {
         if self.stack.is_empty() && self.root != NONE {
             return Err(syntax(pos, "a second root element"));
@@ -33,9 +36,16 @@ impl<'a> Builder<'a> {
                 offset: pos,
             });
         }
-        let parent = self.stack.last().copied().unwrap_or(NONE);
+        let parent = self.stack.last().map_or(NONE, |o| o.id);
+        // Written as the previous start tag, which was a sibling's: the same tag in the same
+        // scope (what a canonicalizer may take from that sibling).
+        let repeats_sibling = repeat
+            && self
+                .nodes
+                .get(self.last_element as usize)
+                .is_some_and(|n| n.parent == parent);
         let plain = if repeat {
-            self.plain_repeat(name, parent)
+            self.plain_repeat(name, parent, repeats_sibling)
         } else {
             None
         };
@@ -48,25 +58,16 @@ impl<'a> Builder<'a> {
                 tag
             }
         };
-        // Written as the previous start tag, which was a sibling's: the same tag in the same
-        // scope (what a canonicalizer may take from that sibling).
-        let repeats_sibling = repeat
-            && self
-                .nodes
-                .get(self.last_element as usize)
-                .is_some_and(|n| n.parent == parent);
         let id = self.add_node(
             Kind::Element(ElemData {
                 qname: tag.qname,
                 plen: tag.plen,
                 ns: tag.ns,
                 pid: tag.pid,
-                first_child: NONE,
-                last_child: NONE,
                 attrs: tag.attrs,
                 decls: tag.decls,
                 depth: Depth::new(depth, repeats_sibling),
-                end: NONE,
+                end,
             }),
             pos,
         )?;
@@ -77,7 +78,10 @@ impl<'a> Builder<'a> {
         if empty {
             self.unbind(tag.decls);
         } else {
-            self.stack.push(id);
+            self.stack.push(Open {
+                id,
+                last_child: NONE,
+            });
         }
         Ok(())
     }
@@ -85,8 +89,9 @@ impl<'a> Builder<'a> {
     /// The tag `<name>` (or `<name/>`), written as the previous start tag, when that tag was only
     /// a name too and its element is this one's sibling or parent: no declaration lies between
     /// the two, so the name resolves as it did there (`<c/>` repeated, `<d>` nested in `<d>`).
-    /// `None` otherwise, for the memo or the full check.
-    fn plain_repeat(&self, name: &str, parent: u32) -> Option<Tag> {
+    /// `None` otherwise, for the memo or the full check. `sibling`: the previous start tag's
+    /// element is this one's sibling.
+    fn plain_repeat(&self, name: &str, parent: u32, sibling: bool) -> Option<Tag> {
         #[cfg(test)]
         if super::memo::tests::DISABLED.with(std::cell::Cell::get) {
             return None;
@@ -95,7 +100,7 @@ impl<'a> Builder<'a> {
         let Kind::Element(e) = &p.kind else {
             return None;
         };
-        let sibling_or_parent = p.parent == parent || self.last_element == parent;
+        let sibling_or_parent = sibling || self.last_element == parent;
         if !sibling_or_parent
             || e.attrs.1 != 0
             || e.decls.1 != 0
@@ -125,6 +130,9 @@ impl<'a> Builder<'a> {
         work::add(1);
         let decl_start = self.decls.len() as u32;
         self.pending.clear();
+        // The attribute names' hashes seen on this tag: only a name whose hash may have been
+        // seen is compared with the earlier ones.
+        let mut seen = HashFilter::default();
         let raw_attrs = content.get(qname.len()..).unwrap_or("");
         let mut scan = AttrScanner {
             s: raw_attrs,
@@ -211,13 +219,13 @@ impl<'a> Builder<'a> {
                     shadowed: NONE,
                 });
             } else {
-                work::add(self.pending.len());
                 let hash = name_hash(&[key]);
-                if self
-                    .pending
-                    .iter()
-                    .any(|p| p.hash == hash && self.s(p.qname) == key)
-                {
+                if seen.insert(hash) && {
+                    work::add(self.pending.len());
+                    self.pending
+                        .iter()
+                        .any(|p| p.hash == hash && self.s(p.qname) == key)
+                } {
                     return Err(syntax(
                         at,
                         format!("duplicate attribute {:?}", truncate(key)),
@@ -288,14 +296,17 @@ impl<'a> Builder<'a> {
                     uri.rotate_left(21) ^ name_hash(&[self.s(a.local)])
                 }
             }));
-            for (i, a) in list.iter().enumerate() {
-                if a.ns.len == 0 {
+            // Each attribute in a namespace against the earlier ones, when its hash may have
+            // been seen: a clash is found at its second attribute (the same name either way).
+            let mut seen = HashFilter::default();
+            for (j, b) in list.iter().enumerate() {
+                if b.ns.len == 0 || !seen.insert(hashes[j]) {
                     continue;
                 }
-                work::add(list.len() - i);
-                for (j, b) in list.iter().enumerate().skip(i + 1) {
+                work::add(j);
+                for (i, a) in list.iter().enumerate().take(j) {
                     if hashes[i] == hashes[j]
-                        && b.ns.len != 0
+                        && a.ns.len != 0
                         && self.s(a.local) == self.s(b.local)
                         && self.s(a.ns) == self.s(b.ns)
                     {

@@ -9,6 +9,7 @@ use quick_xml::Reader;
 
 use super::{syntax, Builder};
 use crate::error::XmlError;
+use crate::xml::document::NONE;
 
 thread_local! {
     /// Set by the tests: documents are tokenized by quick-xml.
@@ -68,15 +69,14 @@ impl Builder<'_> {
                     let raw = src.get(pos..reader.buffer_position() as usize);
                     let repeat = raw.is_some() && raw == last_tag;
                     last_tag = raw;
-                    self.start(&e, e.name().0, pos, false, repeat)?
+                    self.start(&e, e.name().0, pos, false, repeat, NONE)?
                 }
                 Event::Empty(e) => {
                     let raw = src.get(pos..reader.buffer_position() as usize);
                     let repeat = raw.is_some() && raw == last_tag;
                     last_tag = raw;
-                    self.start(&e, e.name().0, pos, true, repeat)?;
-                    let last = self.nodes.len().saturating_sub(1);
-                    self.set_end(last, reader.buffer_position());
+                    let end = u32::try_from(reader.buffer_position()).unwrap_or(NONE);
+                    self.start(&e, e.name().0, pos, true, repeat, end)?;
                 }
                 Event::End(e) => self.end(e.name().0, pos, reader.buffer_position())?,
                 Event::Text(t) => self.text(&t.into_inner(), pos)?,

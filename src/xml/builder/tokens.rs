@@ -1,11 +1,11 @@
 //! From tokens to nodes: what the builder does with each construct the tokenizer finds (start
 //! tags are [`element`](super::element)'s), and what a complete document must have.
 
-use super::{syntax, truncate, Builder};
+use super::{syntax, truncate, Builder, Open};
 use crate::error::XmlError;
 use crate::xml::attr_scan::AttrScanner;
 use crate::xml::document::{Kind, Str, NONE};
-use crate::xml::text::{is_ncname, is_xml_whitespace, resolve_reference, same};
+use crate::xml::text::{is_ncname, is_xml_whitespace, resolve_reference, same_bytes};
 
 impl Builder<'_> {
     /// What a complete document must have once its last token is read.
@@ -91,17 +91,28 @@ impl Builder<'_> {
 
     /// An end tag: it must close the open element, by the same name.
     pub(super) fn end(&mut self, name: &str, pos: usize, after: u64) -> Result<(), XmlError> {
-        let Some(open) = self.stack.pop() else {
+        let Some(Open { id: open, .. }) = self.stack.pop() else {
             return Err(syntax(
                 pos,
                 format!("end tag </{}> with no open element", truncate(name)),
             ));
         };
-        let (qname, decls) = match &self.nodes[open as usize].kind {
-            Kind::Element(e) => (e.qname, e.decls),
+        let (qname, decls) = match &mut self.nodes[open as usize].kind {
+            Kind::Element(e) => {
+                // Where it ends, recorded now (kept only if the names match).
+                e.end = u32::try_from(after).unwrap_or(NONE);
+                (e.qname, e.decls)
+            }
             _ => (Str::EMPTY, (0, 0)),
         };
-        if !same(self.s(qname), name) {
+        // The open element's name is in the source: compared as bytes (no UTF-8 boundaries to
+        // check for a comparison).
+        let open_name = self
+            .src
+            .as_bytes()
+            .get(qname.start as usize..qname.end() as usize)
+            .unwrap_or_default();
+        if !same_bytes(open_name, name.as_bytes()) {
             return Err(syntax(
                 pos,
                 format!(
@@ -111,8 +122,9 @@ impl Builder<'_> {
                 ),
             ));
         }
-        self.set_end(open as usize, after);
-        self.unbind(decls);
+        if decls.1 != 0 {
+            self.unbind(decls);
+        }
         Ok(())
     }
 

@@ -12,10 +12,23 @@ impl Element<'_> {
     /// siblings for which this holds get the same canonical start tag. `true` is certain;
     /// `false` may also be said of two tags that differ only in how they are written (quotes,
     /// spaces, references).
+    #[inline]
     pub(crate) fn same_start_tag(&self, other: &Element<'_>) -> bool {
-        if other.repeats(self) {
-            return true;
-        }
+        other.repeats(self) || self.same_start_tag_compared(other)
+    }
+
+    /// Whether `prev`, an element started before this one, is a sibling of it with the
+    /// [same start tag](Self::same_start_tag). The builder's mark answers without reading
+    /// either parent.
+    #[inline]
+    pub(crate) fn sibling_with_start_tag_of(&self, prev: &Element<'_>) -> bool {
+        // On the second path the mark is looked at again: a bit test, cheaper than a branch
+        // around it.
+        self.repeats(prev) || (prev.parent() == self.parent() && prev.same_start_tag(self))
+    }
+
+    /// [`same_start_tag`](Self::same_start_tag) by comparing the two tags.
+    fn same_start_tag_compared(&self, other: &Element<'_>) -> bool {
         let (a, b) = (self.data(), other.data());
         if a.plen != b.plen || a.attrs.1 != b.attrs.1 || a.decls.1 != b.decls.1 {
             return false;
@@ -37,6 +50,7 @@ impl Element<'_> {
     /// ([`Depth::repeats_sibling`](super::Depth::repeats_sibling)), checked here to be about
     /// `prev` (at most one text run or processing instruction between them). Then the tags are
     /// the same in the same scope.
+    #[inline]
     fn repeats(&self, prev: &Element<'_>) -> bool {
         if !std::ptr::eq(self.doc, prev.doc) || !self.data().depth.repeats_sibling() {
             return false;

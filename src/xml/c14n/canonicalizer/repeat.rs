@@ -12,7 +12,7 @@ use super::{Canonicalizer, Undo};
 use crate::error::XmlError;
 use crate::xml::c14n::write_pi;
 use crate::xml::document::{Element, Node, NodeId};
-use crate::xml::text::escape_text;
+use crate::xml::text::{escape_text, same};
 use crate::xml::work;
 
 /// The start tag kept for the next sibling.
@@ -27,6 +27,9 @@ pub(in crate::xml::c14n) struct Repeat<'d> {
     rendered: Vec<(u32, &'d str)>,
     /// Its canonical start tag.
     tag: Vec<u8>,
+    /// `tag` followed by the end tag: the canonical form of a childless element with that start
+    /// tag, written in one copy. Empty until a childless repeat needs it, emptied with `tag`.
+    whole: Vec<u8>,
 }
 
 impl<'d> Repeat<'d> {
@@ -59,10 +62,7 @@ impl<'d> Canonicalizer<'_, 'd> {
             return self.start(child, false, &[], out);
         }
         if let Some(prev) = self.repeat.last {
-            if self.repeat.watching == self.watching
-                && prev.parent() == child.parent()
-                && prev.same_start_tag(&child)
-            {
+            if self.repeat.watching == self.watching && child.sibling_with_start_tag_of(&prev) {
                 self.replay(child, out);
                 #[cfg(test)]
                 tests::HITS.with(|n| n.set(n.get() + 1));
@@ -81,6 +81,7 @@ impl<'d> Canonicalizer<'_, 'd> {
                 .extend(self.ns_out.iter().map(|&(pid, _, uri)| (pid, uri)));
             r.tag.clear();
             r.tag.extend_from_slice(out.get(at..).unwrap_or_default());
+            r.whole.clear();
         }
         Ok(())
     }
@@ -104,8 +105,7 @@ impl<'d> Canonicalizer<'_, 'd> {
         let childless = child.is_childless();
         if (!childless && child.children().any(|n| matches!(n, Node::Element(_))))
             || self.repeat.watching != self.watching
-            || prev.parent() != child.parent()
-            || !prev.same_start_tag(&child)
+            || !child.sibling_with_start_tag_of(&prev)
         {
             return false;
         }
@@ -113,8 +113,18 @@ impl<'d> Canonicalizer<'_, 'd> {
         // What the replay and the close would count.
         work::add(1 + self.repeat.rendered.len());
         self.element_count = self.element_count.wrapping_add(1);
-        out.extend_from_slice(&self.repeat.tag);
-        if !childless {
+        let r = &mut self.repeat;
+        if childless {
+            // `<c/>` repeated: the whole element in one copy, kept from the first repeat.
+            if r.whole.is_empty() {
+                r.whole.extend_from_slice(&r.tag);
+                r.whole.extend_from_slice(b"</");
+                r.whole.extend_from_slice(child.qualified_name().as_bytes());
+                r.whole.push(b'>');
+            }
+            out.extend_from_slice(&r.whole);
+        } else {
+            out.extend_from_slice(&r.tag);
             for node in child.children() {
                 match node {
                     Node::Text(t) => escape_text(out, t),
@@ -122,10 +132,10 @@ impl<'d> Canonicalizer<'_, 'd> {
                     Node::Element(_) => {}
                 }
             }
+            out.extend_from_slice(b"</");
+            out.extend_from_slice(child.qualified_name().as_bytes());
+            out.push(b'>');
         }
-        out.extend_from_slice(b"</");
-        out.extend_from_slice(child.qualified_name().as_bytes());
-        out.push(b'>');
         #[cfg(test)]
         tests::HITS.with(|n| n.set(n.get() + 1));
         true
@@ -153,7 +163,7 @@ impl<'d> Canonicalizer<'_, 'd> {
             return false;
         }
         let name = child.qualified_name();
-        if child.prefix_id() != parent.prefix_id() || name != parent.qualified_name() {
+        if child.prefix_id() != parent.prefix_id() || !same(&name, &parent.qualified_name()) {
             return false;
         }
         work::add(1);

@@ -127,6 +127,22 @@ fn a_repeated_tag_is_written_for_its_context() {
         r#"<r><a:v xmlns:a="urn:a" a:k="1">t&amp;<?p d?></a:v><a:v xmlns:a="urn:a" a:k="1">u<?q?>v</a:v><?z?> <a:v xmlns:a="urn:a" a:k="1"></a:v></r>"#
     );
     assert_eq!(HITS.with(Cell::get), 2);
+    // Childless repeats are written whole from a kept copy: it is the latest tag's, after runs
+    // of other tags, of elements with children, and of the same name with another attribute.
+    let d = doc(
+        r#"<r><c/><c/><c/><d k="1"/><d k="1"/><c/><c/><d k="1">t</d><d k="1"/><d k="2"/><d k="2"/><e><c/><c/></e><e><c/></e></r>"#,
+    );
+    HITS.with(|n| n.set(0));
+    assert_eq!(
+        form(&d, &C14nMethod::exclusive()),
+        r#"<r><c></c><c></c><c></c><d k="1"></d><d k="1"></d><c></c><c></c><d k="1">t</d><d k="1"></d><d k="2"></d><d k="2"></d><e><c></c><c></c></e><e><c></c></e></r>"#
+    );
+    // Two `<c/>` and one `<d k="1"/>` in the first runs, one `<c/>`, the `<d k="1"/>` after its
+    // text-holding sibling, one `<d k="2"/>`, the second `<c/>` in `<e>`.
+    assert_eq!(HITS.with(Cell::get), 7);
+    for m in methods() {
+        alone(&d, d.root(), &m, None);
+    }
     // A left-out element is not a sibling to take a tag from, even when the next one repeats it.
     let d = doc(r#"<r><a k="1"/><s k="2"/><s k="2"/></r>"#);
     let left_out = d.root().child_elements().nth(1).map(|e| e.id());
