@@ -126,6 +126,7 @@ impl<'a> Tokenizer<'a> {
         }
     }
 
+    #[inline(always)]
     fn slice(&self, from: usize, to: usize) -> &'a str {
         self.src.get(from..to).unwrap_or("")
     }
@@ -169,6 +170,8 @@ impl<'a> Tokenizer<'a> {
         }
     }
 
+    // Always, as the start tag's case: one per element.
+    #[inline(always)]
     fn end_tag(&mut self, start: usize) -> Result<Token<'a>, XmlError> {
         let b = self.src.as_bytes();
         let name_start = start + 2;

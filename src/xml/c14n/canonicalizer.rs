@@ -441,7 +441,8 @@ impl<'m, 'd> Canonicalizer<'m, 'd> {
 
     /// Opens `el`'s frame: counted as the next element, its declarations put in scope (undone
     /// when it closes).
-    #[inline]
+    // Always: once per element, from the loop and its shortcuts.
+    #[inline(always)]
     fn enter(&mut self, el: Element<'d>) {
         self.element_count = self.element_count.wrapping_add(1);
         self.undo.push(Undo::Frame);
